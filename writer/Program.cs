@@ -1,0 +1,3 @@
+using Sidecars.Hosting;
+
+return await SidecarHost.RunAsync("writer", args, 9146, builder => { });
