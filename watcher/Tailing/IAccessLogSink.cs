@@ -1,0 +1,24 @@
+namespace Sidecars.Watcher.Tailing;
+
+/// <summary>
+/// Receives what <see cref="AccessLogTailer"/> reads, in file order, on one thread. The tailer
+/// calls <see cref="OnCheckpoint"/> after every batch it read (at least once per read to the end
+/// of the file); everything delivered before a checkpoint belongs to that position.
+/// </summary>
+internal interface IAccessLogSink
+{
+    /// <summary>One complete line, without its <c>\n</c> (a <c>\r</c> before it is removed too).</summary>
+    void OnLine(ReadOnlySpan<byte> line);
+
+    /// <summary>A line longer than the limit was skipped; <paramref name="length"/> is its length in bytes without the newline.</summary>
+    void OnLineTooLong(long length);
+
+    /// <summary>The file was rotated, truncated or re-created.</summary>
+    void OnRotation(RotationKind kind);
+
+    /// <summary>
+    /// All lines up to <paramref name="position"/> were delivered; <paramref name="fileLength"/> is the
+    /// current length of the file being read (for the lag gauge); <paramref name="bytesRead"/> the bytes read since the last checkpoint.
+    /// </summary>
+    void OnCheckpoint(in TailPosition position, long fileLength, long bytesRead);
+}
