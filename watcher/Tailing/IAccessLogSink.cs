@@ -17,8 +17,8 @@ internal interface IAccessLogSink
     void OnRotation(RotationKind kind);
 
     /// <summary>
-    /// All lines up to <paramref name="position"/> were delivered; <paramref name="fileLength"/> is the
-    /// current length of the file being read (for the lag gauge); <paramref name="bytesRead"/> the bytes read since the last checkpoint.
+    /// Every line before the positions in <paramref name="checkpoint"/> was delivered. The sink saves
+    /// the checkpoint together with its counters; a tailer started with it resumes exactly there.
     /// </summary>
-    void OnCheckpoint(in TailPosition position, long fileLength, long bytesRead);
+    void OnCheckpoint(TailCheckpoint checkpoint);
 }

@@ -13,6 +13,15 @@ internal readonly record struct FileIdentity(ulong Device, ulong Inode, ulong Fi
 /// </summary>
 internal readonly record struct TailPosition(FileIdentity Identity, long Offset);
 
+/// <summary>
+/// Where reading stands: <see cref="Current"/> is the file at the log's path (null while it does not
+/// exist yet); <see cref="Draining"/> are rotated files still open because nginx may still append to
+/// them. <see cref="LagBytes"/> is what is known to be unread (file lengths minus positions);
+/// <see cref="BytesRead"/> counts bytes read since the previous checkpoint.
+/// </summary>
+internal sealed record TailCheckpoint(
+    TailPosition? Current, IReadOnlyList<TailPosition> Draining, long LagBytes, long BytesRead);
+
 /// <summary>How the followed file changed under the tailer.</summary>
 internal enum RotationKind
 {
