@@ -1,0 +1,22 @@
+# The entry points for people and CI. Each target sets up what it needs on a fresh build
+# machine (Docker engine, stand-in base images) and uses what is already there elsewhere.
+.PHONY: demo test images bench clean
+
+# Builds both images and runs the pods locally with Docker; DURATION=60s stops it unattended.
+demo:
+	bash scripts/demo.sh $(DURATION)
+
+# Runs every test (unit, manifests, pods on Docker) and prints "N passed, N failed".
+test:
+	bash scripts/test.sh
+
+# Builds sidecars/writer:dev and sidecars/watcher:dev from the Dockerfiles.
+images:
+	bash scripts/images.sh
+
+# The watcher's benchmarks against mtail (see bench/README.md).
+bench:
+	bash bench/run.sh
+
+clean:
+	rm -rf .build

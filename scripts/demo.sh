@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds both images and runs the pods locally with Docker (see demo/Program.cs).
+#   scripts/demo.sh [DURATION]   e.g. 60s; without it, runs until Ctrl-C
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bash scripts/docker-engine.sh
+bash scripts/base-images.sh
+. scripts/env.sh
+dotnet run --project demo/Sidecars.Demo.csproj -c Release -- "$@"

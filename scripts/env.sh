@@ -1,0 +1,13 @@
+# Sourced by the scripts that talk to Docker: the base images chosen by base-images.sh and
+# what Testcontainers needs to talk to this engine.
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+set -a
+# shellcheck disable=SC1091
+. "$root/.build/images.env"
+set +a
+# Testcontainers speaks a newer API than older engines accept: use the engine's own version.
+DOCKER_API_VERSION=$(docker version --format '{{.Server.APIVersion}}')
+export DOCKER_API_VERSION
+# Ryuk (Testcontainers' reaper) is an image that may not be pullable: the fixtures clean up.
+export TESTCONTAINERS_RYUK_DISABLED=true
+export DOCKER_BUILDKIT=0

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test of the solution after setting up what they need (tools, Docker engine, base
+# images), then prints one closing line: "N passed, N failed" (", N skipped" if any).
+#   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Writer]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+started=$(date +%s)
+bash scripts/host-tools.sh
+bash scripts/docker-engine.sh
+bash scripts/base-images.sh
+. scripts/env.sh
+echo "test: setup took $(( $(date +%s) - started )) s" >&2
+
+results="$root/.build/test-results"
+rm -rf "$results"
+dotnet build Sidecars.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+set +e
+dotnet test Sidecars.sln -c Release --no-build -nologo \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"
+status=$?
+set -e
+
+passed=0 failed=0 skipped=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  passed=$(( passed + $(get passed) ))
+  failed=$(( failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted) ))
+  skipped=$(( skipped + $(get notExecuted) ))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1  # the run itself broke (a crashed test host, a build error): never report green
+fi
+echo "test: took $(( $(date +%s) - started )) s" >&2
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using Docker.DotNet.Models;
+using DotNet.Testcontainers.Builders;
+using DotNet.Testcontainers.Containers;
+using DotNet.Testcontainers.Volumes;
+using k8s;
+using k8s.Models;
+
+namespace Sidecars.Testing;
+
+/// <summary>
+/// Runs a pod exactly as its manifest describes it, with Docker instead of a kubelet: a "pause"
+/// container owns the pod's network namespace and publishes every containerPort on 127.0.0.1;
+/// each container joins it (<c>--network container:</c>), with the manifest's image (mapped to a
+/// local one), command, args, env, volume mounts, security context and limits. emptyDir volumes are
+/// Docker volumes created without copying the image's files (NoCopy) and world-writable like a
+/// kubelet's (plus the pod's fsGroup); configMap volumes are the ConfigMap's data in a temporary
+/// folder, bind-mounted read-only (whole or by subPath).
+/// </summary>
+public sealed class PodRunner : IAsyncDisposable
+{
+    private readonly List<IVolume> _volumes = [];
+    private readonly Dictionary<string, IContainer> _containers = new(StringComparer.Ordinal);
+    private readonly TempFolder _configMaps = new("pod-configmaps");
+    private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
+    private IContainer? _pause;
+
+    private PodRunner(V1Pod pod) => Pod = pod;
+
+    /// <summary>The pod as read from the manifest.</summary>
+    public V1Pod Pod { get; }
+
+    /// <summary>Reads every manifest in <paramref name="manifestFiles"/> and starts the pod named <paramref name="podName"/>.</summary>
+    public static async Task<PodRunner> StartAsync(string podName, params string[] manifestFiles)
+    {
+        var objects = new List<object>();
+        foreach (string file in manifestFiles)
+        {
+            objects.AddRange(KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(file), strict: true));
+        }
+        var pod = objects.OfType<V1Pod>().Single(p => p.Metadata.Name == podName);
+        var configMaps = objects.OfType<V1ConfigMap>().ToDictionary(c => c.Metadata.Name);
+        var runner = new PodRunner(pod);
+        try
+        {
+            await runner.StartAsync(configMaps);
+        }
+        catch
+        {
+            await runner.DisposeAsync();
+            throw;
+        }
+        return runner;
+    }
+
+    /// <summary>The host port on 127.0.0.1 that reaches <paramref name="containerPort"/> inside the pod.</summary>
+    public ushort Port(int containerPort) => _pause!.GetMappedPublicPort(containerPort);
+
+    /// <summary>An HTTP base address for a port of the pod.</summary>
+    public Uri Address(int containerPort) => new($"http://127.0.0.1:{Port(containerPort)}");
+
+    /// <summary>The Docker container that runs the manifest's container <paramref name="name"/>.</summary>
+    public IContainer Container(string name) => _containers[name];
+
+    /// <summary>The manifest's container spec.</summary>
+    public V1Container Spec(string name) => Pod.Spec.Containers.Single(c => c.Name == name);
+
+    private async Task StartAsync(Dictionary<string, V1ConfigMap> configMaps)
+    {
+        var spec = Pod.Spec;
+        var podSecurity = spec.SecurityContext;
+
+        // The pause container: owner of the network namespace, publisher of every port.
+        var pauseBuilder = new ContainerBuilder(TestImages.Nginx)
+            .WithName($"{Pod.Metadata.Name}-pause-{_suffix}")
+            .WithHostname(Pod.Metadata.Name)
+            .WithEntrypoint("sleep")
+            .WithCommand("2147483647");
+        foreach (var port in spec.Containers.SelectMany(c => c.Ports ?? []))
+        {
+            pauseBuilder = pauseBuilder.WithPortBinding(port.ContainerPort, assignRandomHostPort: true);
+        }
+        _pause = pauseBuilder.Build();
+        await _pause.StartAsync();
+
+        // Volumes.
+        var mountSources = new Dictionary<string, Func<V1VolumeMount, Mount>>(StringComparer.Ordinal);
+        foreach (var volume in spec.Volumes ?? [])
+        {
+            if (volume.EmptyDir is not null)
+            {
+                string dockerName = $"{Pod.Metadata.Name}-{volume.Name}-{_suffix}";
+                var dockerVolume = new VolumeBuilder().WithName(dockerName).Build();
+                await dockerVolume.CreateAsync();
+                _volumes.Add(dockerVolume);
+                await PrepareEmptyDirAsync(dockerName, podSecurity?.FsGroup);
+                mountSources[volume.Name] = m => new Mount
+                {
+                    Type = "volume",
+                    Source = dockerName,
+                    Target = m.MountPath,
+                    ReadOnly = m.ReadOnlyProperty ?? false,
+                    VolumeOptions = new VolumeOptions { NoCopy = true },
+                };
+            }
+            else if (volume.ConfigMap is not null)
+            {
+                var configMap = configMaps[volume.ConfigMap.Name];
+                string folder = Path.Combine(_configMaps.Path, volume.Name);
+                Directory.CreateDirectory(folder);
+                var mode = (UnixFileMode)(volume.ConfigMap.DefaultMode ?? Convert.ToInt32("644", 8));
+                foreach (var (key, value) in configMap.Data ?? new Dictionary<string, string>())
+                {
+                    string file = Path.Combine(folder, key);
+                    await File.WriteAllTextAsync(file, value);
+                    File.SetUnixFileMode(file, mode);
+                }
+                mountSources[volume.Name] = m => new Mount
+                {
+                    Type = "bind",
+                    Source = string.IsNullOrEmpty(m.SubPath) ? folder : Path.Combine(folder, m.SubPath),
+                    Target = m.MountPath,
+                    ReadOnly = true,
+                };
+            }
+            else
+            {
+                throw new NotSupportedException($"volume {volume.Name}: only emptyDir and configMap are emulated");
+            }
+        }
+
+        foreach (var container in spec.Containers)
+        {
+            string image = await TestImages.ForManifestImage(container.Image);
+            var security = container.SecurityContext;
+            long? user = security?.RunAsUser ?? podSecurity?.RunAsUser;
+            long? group = security?.RunAsGroup ?? podSecurity?.RunAsGroup;
+            var builder = new ContainerBuilder(image)
+                .WithName($"{Pod.Metadata.Name}-{container.Name}-{_suffix}");
+            if (container.Command is { Count: > 0 })
+            {
+                builder = builder.WithEntrypoint([.. container.Command]);
+            }
+            if (container.Args is { Count: > 0 })
+            {
+                builder = builder.WithCommand([.. container.Args]);
+            }
+            foreach (var env in container.Env ?? [])
+            {
+                builder = builder.WithEnvironment(env.Name, env.Value ?? "");
+            }
+            string pauseId = _pause.Id;
+            var mounts = (container.VolumeMounts ?? []).Select(m => mountSources[m.Name](m)).ToList();
+            builder = builder.WithCreateParameterModifier(p =>
+            {
+                p.HostConfig ??= new HostConfig();
+                p.HostConfig.NetworkMode = $"container:{pauseId}";
+                p.HostConfig.Mounts = [.. p.HostConfig.Mounts ?? [], .. mounts];
+                if (user is not null)
+                {
+                    p.User = group is null ? $"{user}" : $"{user}:{group}";
+                }
+                if (podSecurity?.FsGroup is { } fsGroup)
+                {
+                    p.HostConfig.GroupAdd = [fsGroup.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+                }
+                p.HostConfig.ReadonlyRootfs = security?.ReadOnlyRootFilesystem ?? false;
+                if (security?.AllowPrivilegeEscalation == false)
+                {
+                    p.HostConfig.SecurityOpt = ["no-new-privileges"];
+                }
+                if (security?.Capabilities?.Drop is { Count: > 0 } drop)
+                {
+                    p.HostConfig.CapDrop = [.. drop];
+                }
+                if (container.Resources?.Limits is { } limits)
+                {
+                    if (limits.TryGetValue("memory", out var memory))
+                    {
+                        p.HostConfig.Memory = (long)memory.ToDecimal();
+                    }
+                    if (limits.TryGetValue("cpu", out var cpu))
+                    {
+                        p.HostConfig.NanoCPUs = (long)(cpu.ToDecimal() * 1_000_000_000m);
+                    }
+                }
+            });
+            var started = builder.Build();
+            _containers[container.Name] = started;
+            await started.StartAsync();
+        }
+    }
+
+    // A kubelet creates an emptyDir world-writable (0777); with fsGroup it also belongs to that group.
+    private static async Task PrepareEmptyDirAsync(string dockerVolume, long? fsGroup)
+    {
+        string script = fsGroup is null ? "chmod 0777 /v" : $"chgrp {fsGroup} /v && chmod 2777 /v";
+        await Docker("run", "--rm", "--entrypoint", "sh", "-v", $"{dockerVolume}:/v", TestImages.Nginx, "-c", script);
+    }
+
+    /// <summary>Runs the docker CLI (for what Testcontainers does not expose: top, restart, kill) and returns stdout.</summary>
+    public static async Task<string> Docker(params string[] args)
+    {
+        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"docker {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr}");
+        }
+        return await stdout;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var container in _containers.Values.Reverse())
+        {
+            await container.DisposeAsync();
+        }
+        if (_pause is not null)
+        {
+            await _pause.DisposeAsync();
+        }
+        foreach (var volume in _volumes)
+        {
+            try
+            {
+                await volume.DeleteAsync();
+            }
+            catch (Exception)
+            {
+                // A volume still in use by a container being removed: nothing to keep from the test.
+            }
+            await volume.DisposeAsync();
+        }
+        _configMaps.Dispose();
+    }
+}
