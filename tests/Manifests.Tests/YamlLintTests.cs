@@ -1,0 +1,37 @@
+using Sidecars.Testing;
+
+namespace Sidecars.Tests.Manifests;
+
+/// <summary>yamllint (manifests/.yamllint: yamllint's defaults) passes on every file, warnings included.</summary>
+public sealed class YamlLintTests
+{
+    private static readonly string Config = ManifestFiles.PathOf(".yamllint");
+
+    private static Task<ToolResult> LintAsync(IEnumerable<string> files) =>
+        ExternalTool.RunAsync("yamllint", ["--strict", "--format", "parsable", "--config-file", Config, .. files]);
+
+    [Fact]
+    public async Task Every_manifest_passes_yamllint()
+    {
+        var files = ManifestFiles.AllYamlFiles().Select(ManifestFiles.PathOf).Append(Config).ToList();
+        Assert.True(files.Count > 5);
+
+        var result = await LintAsync(files);
+
+        Assert.True(result.ExitCode == 0, result.Describe());
+    }
+
+    [Fact]
+    public async Task Yamllint_with_this_config_rejects_sloppy_yaml()
+    {
+        using var folder = new TempFolder("manifests-lint");
+        var sloppy = folder.File("sloppy.yaml");
+        File.WriteAllText(sloppy, "---\nkind: Pod \nmetadata:\n   name: x\nspec: {containers: [ ]}\nmetadata: {}\n");
+
+        var result = await LintAsync([sloppy]);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("trailing-spaces", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("key-duplicates", result.StdOut, StringComparison.Ordinal);
+    }
+}
