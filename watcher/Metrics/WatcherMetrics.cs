@@ -1,0 +1,63 @@
+using System.Text;
+using Sidecars.Hosting;
+
+namespace Sidecars.Watcher.Metrics;
+
+/// <summary>
+/// The watcher's metrics: <see cref="Staged"/> is updated per line by the processor (one thread);
+/// a scrape reads only the published copy, which the processor replaces after the staged values
+/// were saved. So /metrics never shows a value that a crash could take back.
+/// </summary>
+internal sealed class WatcherMetrics : IMetricsSource
+{
+    private readonly Lock _lock = new();
+    private readonly MetricValues _published;
+
+    public WatcherMetrics(MetricsLayout layout)
+    {
+        Layout = layout;
+        Staged = new MetricValues(layout);
+        _published = new MetricValues(layout);
+    }
+
+    public MetricsLayout Layout { get; }
+
+    /// <summary>Values counted but maybe not saved yet; only the processor's thread touches them.</summary>
+    public MetricValues Staged { get; }
+
+    /// <summary>Makes <paramref name="values"/> (a saved copy, or the staged values when nothing is saved) what scrapes see.</summary>
+    public void Publish(MetricValues values)
+    {
+        lock (_lock)
+        {
+            values.CopyTo(_published);
+        }
+    }
+
+    /// <summary>A failed save shows at once, though the values it held are not published.</summary>
+    public void PublishSaveFailures(long failures)
+    {
+        lock (_lock)
+        {
+            _published.StateSaveFailures = failures;
+        }
+    }
+
+    /// <summary>A copy of what a scrape would see now.</summary>
+    public MetricValues Snapshot()
+    {
+        lock (_lock)
+        {
+            return _published.Clone();
+        }
+    }
+
+    public void WriteTo(Stream output)
+    {
+        var snapshot = Snapshot();
+        var text = new StringBuilder(16 * 1024);
+        Exposition.Write(text, snapshot);
+        var bytes = Encoding.UTF8.GetBytes(text.ToString());
+        output.Write(bytes);
+    }
+}

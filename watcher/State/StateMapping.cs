@@ -1,0 +1,206 @@
+using Sidecars.Watcher.Metrics;
+using Sidecars.Watcher.Parsing;
+using Sidecars.Watcher.Tailing;
+
+namespace Sidecars.Watcher.State;
+
+/// <summary>Converts between the in-memory values and the saved form (labels by name, so a changed route list or bucket layout restores what still fits).</summary>
+internal static class StateMapping
+{
+    public static WatcherStateFile ToState(MetricValues v, TailCheckpoint? checkpoint, DateTimeOffset now)
+    {
+        var layout = v.Layout;
+        var counters = new CounterState
+        {
+            LinesParsed = v.LinesParsed,
+            LinesMalformed = v.LinesMalformed,
+            LinesTooLong = v.LinesTooLong,
+            BytesRead = v.BytesRead,
+            StateSaves = v.StateSaves,
+            StateSaveFailures = v.StateSaveFailures,
+            StateResets = v.StateResets,
+            LabelSetsOverflow = v.LabelSetsOverflow,
+        };
+        for (int id = 0; id < v.LabelSetCount; id++)
+        {
+            var (method, status, route) = layout.LabelSet(id);
+            counters.LabelSets.Add(new LabelSetState
+            {
+                Method = HttpMethods.Names[method],
+                Status = StatusLabel.Name(status),
+                Route = layout.Routes.Enabled ? layout.Routes.Names[route] : null,
+                Requests = v.Requests[id],
+                BodyBytes = v.BodyBytes[id],
+                BytesSent = v.BytesSent[id],
+                RequestBytes = v.RequestBytes[id],
+            });
+        }
+        foreach (var (name, histogram) in Histograms(v))
+        {
+            var state = new HistogramState { Bounds = histogram.Bounds };
+            for (int method = 0; method < HttpMethods.Count; method++)
+            {
+                for (int route = 0; route < layout.RouteCount; route++)
+                {
+                    int series = layout.HistogramSeriesOf(method, route);
+                    if (histogram.Count(series) == 0)
+                    {
+                        continue;
+                    }
+                    state.Series.Add(new HistogramSeriesState
+                    {
+                        Method = HttpMethods.Names[method],
+                        Route = layout.Routes.Enabled ? layout.Routes.Names[route] : null,
+                        Buckets = histogram.Buckets.AsSpan(series * histogram.Width, histogram.Width).ToArray(),
+                        Sum = histogram.Sums[series],
+                    });
+                }
+            }
+            if (state.Series.Count > 0)
+            {
+                counters.Histograms[name] = state;
+            }
+        }
+        for (int i = 0; i < v.CacheStatus.Length; i++)
+        {
+            if (v.CacheStatus[i] != 0)
+            {
+                counters.CacheStatus[CacheStatuses.Names[i]] = v.CacheStatus[i];
+            }
+        }
+        for (int i = 0; i < v.ParseErrors.Length; i++)
+        {
+            if (v.ParseErrors[i] != 0)
+            {
+                counters.ParseErrors[((ParseFailure)i).Label()] = v.ParseErrors[i];
+            }
+        }
+        for (int i = 0; i < v.Rotations.Length; i++)
+        {
+            if (v.Rotations[i] != 0)
+            {
+                counters.Rotations[((RotationKind)i).Label()] = v.Rotations[i];
+            }
+        }
+        return new WatcherStateFile
+        {
+            SavedAt = now,
+            Checkpoint = checkpoint is null ? null : new CheckpointState
+            {
+                Current = ToState(checkpoint.Current),
+                Draining = checkpoint.Draining.Select(p => ToState(p)!).ToList(),
+            },
+            Counters = counters,
+        };
+    }
+
+    /// <summary>
+    /// Adds the saved counters into <paramref name="v"/> (fresh values) and returns the saved checkpoint.
+    /// <paramref name="skipped"/> names what could not be restored (e.g. a histogram whose buckets changed).
+    /// </summary>
+    public static TailCheckpoint? Restore(WatcherStateFile state, MetricValues v, List<string> skipped)
+    {
+        var layout = v.Layout;
+        var c = state.Counters;
+        foreach (var set in c.LabelSets)
+        {
+            int method = HttpMethods.Index(set.Method);
+            int status = int.TryParse(set.Status, out int s) ? StatusLabel.Normalize(s) : StatusLabel.Other;
+            int route = RouteIndex(layout, set.Route);
+            int id = layout.GetOrAdd(method, status, route, out bool overflow);
+            if (overflow)
+            {
+                v.LabelSetsOverflow += set.Requests;
+            }
+            v.Requests[id] += set.Requests;
+            v.BodyBytes[id] += set.BodyBytes;
+            v.BytesSent[id] += set.BytesSent;
+            v.RequestBytes[id] += set.RequestBytes;
+        }
+        v.LabelSetCount = layout.LabelSetCount;
+        foreach (var (name, saved) in c.Histograms)
+        {
+            var histogram = Histograms(v).FirstOrDefault(h => h.Name == name).Values;
+            if (histogram is null)
+            {
+                continue;
+            }
+            if (!saved.Bounds.AsSpan().SequenceEqual(histogram.Bounds))
+            {
+                skipped.Add($"{name} (buckets changed)");
+                continue;
+            }
+            foreach (var series in saved.Series)
+            {
+                if (series.Buckets.Length != histogram.Width)
+                {
+                    continue;
+                }
+                int index = layout.HistogramSeriesOf(HttpMethods.Index(series.Method), RouteIndex(layout, series.Route));
+                for (int i = 0; i < histogram.Width; i++)
+                {
+                    histogram.Buckets[index * histogram.Width + i] += series.Buckets[i];
+                }
+                histogram.Sums[index] += series.Sum;
+            }
+        }
+        foreach (var (name, count) in c.CacheStatus)
+        {
+            int i = Array.IndexOf(CacheStatuses.Names, name);
+            v.CacheStatus[i >= 0 ? i : CacheStatuses.Other] += count;
+        }
+        v.LinesParsed = c.LinesParsed;
+        v.LinesMalformed = c.LinesMalformed;
+        v.LinesTooLong = c.LinesTooLong;
+        for (int i = 0; i < v.ParseErrors.Length; i++)
+        {
+            v.ParseErrors[i] = c.ParseErrors.GetValueOrDefault(((ParseFailure)i).Label());
+        }
+        v.BytesRead = c.BytesRead;
+        for (int i = 0; i < v.Rotations.Length; i++)
+        {
+            v.Rotations[i] = c.Rotations.GetValueOrDefault(((RotationKind)i).Label());
+        }
+        v.StateSaves = c.StateSaves;
+        v.StateSaveFailures = c.StateSaveFailures;
+        v.StateResets = c.StateResets;
+        v.LabelSetsOverflow += c.LabelSetsOverflow;
+        return state.Checkpoint is null
+            ? null
+            : new TailCheckpoint(ToPosition(state.Checkpoint.Current), state.Checkpoint.Draining.Select(p => ToPosition(p)!.Value).ToList(), 0, 0);
+    }
+
+    private static int RouteIndex(MetricsLayout layout, string? name)
+    {
+        if (!layout.Routes.Enabled)
+        {
+            return 0;
+        }
+        int i = name is null ? -1 : Array.IndexOf(layout.Routes.Names, name);
+        return i >= 0 ? i : layout.Routes.OtherIndex;
+    }
+
+    private static IEnumerable<(string Name, HistogramValues Values)> Histograms(MetricValues v)
+    {
+        yield return ("request_duration", v.RequestDuration);
+        yield return ("upstream_response_duration", v.UpstreamResponseDuration);
+        yield return ("upstream_connect_duration", v.UpstreamConnectDuration);
+        yield return ("upstream_header_duration", v.UpstreamHeaderDuration);
+        yield return ("response_size", v.ResponseSize);
+    }
+
+    private static PositionState? ToState(TailPosition? position) => position is { } p
+        ? new PositionState
+        {
+            Device = p.Identity.Device,
+            Inode = p.Identity.Inode,
+            Fingerprint = p.Identity.Fingerprint,
+            FingerprintLength = p.Identity.FingerprintLength,
+            Offset = p.Offset,
+        }
+        : null;
+
+    private static TailPosition? ToPosition(PositionState? p) => p is null
+        ? null
+        : new TailPosition(new FileIdentity(p.Device, p.Inode, p.Fingerprint, p.FingerprintLength), p.Offset);
+}

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Logging;
+
+namespace Sidecars.Watcher;
+
+internal static partial class Log
+{
+    [LoggerMessage(101, LogLevel.Information,
+        "Watcher started: path {Path}, format {FormatName} \"{FormatText}\", start_at {StartAt}, state_directory {StateDirectory}, poll {PollMs} ms, notifications {Notifications}, {Routes} routes, max line {MaxLineBytes} bytes, port {Port}")]
+    public static partial void Started(ILogger logger, string path, string formatName, string formatText, string startAt,
+        string stateDirectory, double pollMs, bool notifications, int routes, int maxLineBytes, int port);
+
+    [LoggerMessage(102, LogLevel.Warning, "The access log {Path} does not exist yet: waiting for it (readiness is not affected)")]
+    public static partial void LogMissing(ILogger logger, string path);
+
+    [LoggerMessage(103, LogLevel.Warning,
+        "Malformed line for format {FormatName}: {Description} ({Suppressed} more malformed lines since the last message)")]
+    public static partial void MalformedLine(ILogger logger, string description, string formatName, long suppressed);
+
+    [LoggerMessage(104, LogLevel.Warning, "Skipped a line of {Length} bytes, longer than Watcher:MaxLineBytes ({Suppressed} more since the last message)")]
+    public static partial void LineTooLong(ILogger logger, long length, long suppressed);
+
+    [LoggerMessage(105, LogLevel.Warning, "The state file {Path} is unusable ({Problem}): moved aside to .corrupt, counting starts from zero")]
+    public static partial void StateUnreadable(ILogger logger, string path, string problem);
+
+    [LoggerMessage(106, LogLevel.Warning, "Saved state partly restored; not restored: {Skipped}")]
+    public static partial void StatePartlyRestored(ILogger logger, string skipped);
+
+    [LoggerMessage(107, LogLevel.Information, "Restored state from {Path}: {Requests} requests, saved at {SavedAt}")]
+    public static partial void StateRestored(ILogger logger, string path, long requests, DateTimeOffset savedAt);
+
+    [LoggerMessage(108, LogLevel.Warning, "Saving the state to {Path} failed: {Reason}; the values stay unpublished until a save succeeds ({Suppressed} more failures since the last message)")]
+    public static partial void StateSaveFailed(ILogger logger, string path, string reason, long suppressed);
+
+    [LoggerMessage(109, LogLevel.Information,
+        "Summary: {LinesPerSecond:F1} lines/s over {Seconds:F0} s, 5xx {ServerErrorPercent:F2}%, p95 request time {P95:F3} s, {Malformed} malformed, lag {LagBytes} bytes")]
+    public static partial void Summary(ILogger logger, double linesPerSecond, double seconds, double serverErrorPercent, double p95, long malformed, long lagBytes);
+
+    [LoggerMessage(110, LogLevel.Information,
+        "Watcher stopped: {Requests} requests, {Parsed} parsed, {Malformed} malformed, {TooLong} too long, {BytesRead} bytes read, {Saves} state saves")]
+    public static partial void Stopped(ILogger logger, long requests, long parsed, long malformed, long tooLong, long bytesRead, long saves);
+
+    [LoggerMessage(111, LogLevel.Error, "The tailer failed: {Reason}")]
+    public static partial void TailerFailed(ILogger logger, string reason, Exception exception);
+}

@@ -1,0 +1,145 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Sidecars.Hosting;
+using Sidecars.Watcher.Metrics;
+using Sidecars.Watcher.Parsing;
+using Sidecars.Watcher.Tailing;
+
+namespace Sidecars.Watcher;
+
+/// <summary>
+/// Runs the watcher: restores the saved state, follows the access log with <see cref="AccessLogTailer"/>
+/// feeding <see cref="AccessLogProcessor"/>, reports liveness from the tailer's loop turns, logs a
+/// summary now and then, and saves a final checkpoint at shutdown.
+/// </summary>
+internal sealed class WatcherService(
+    IOptions<WatcherOptions> options,
+    IOptions<HttpOptions> http,
+    LogFormat format,
+    WatcherMetrics metrics,
+    AccessLogProcessor processor,
+    HealthState health,
+    TimeProvider time,
+    ILoggerFactory loggers,
+    ILogger<WatcherService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        health.StaleAfter = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, o.PollInterval.Ticks * 5));
+        var resume = processor.Restore();
+        processor.Start();
+        Log.Started(logger, o.Path, format.Name, format.Text, o.StartAtEnd ? "end" : "beginning",
+            o.SavesState ? o.StateDirectory! : "(none: counters start from zero after a restart)",
+            o.PollInterval.TotalMilliseconds, o.UseNotifications, o.Routes.Count, o.MaxLineBytes, http.Value.Port);
+        if (!File.Exists(o.Path))
+        {
+            Log.LogMissing(logger, o.Path);
+        }
+
+        var settings = new TailerSettings(o.Path, o.StartAtEnd, o.MaxLineBytes, o.PollInterval, o.UseNotifications);
+        var tailer = new AccessLogTailer(settings, processor, time, loggers.CreateLogger<AccessLogTailer>());
+        var tailing = tailer.RunAsync(resume, stoppingToken);
+
+        // Alive while the tailer's loop turns (it turns at least once per poll interval).
+        long lastTurns = -1;
+        using var heartbeat = time.CreateTimer(_ =>
+        {
+            long turns = tailer.Turns;
+            if (turns != lastTurns && !tailing.IsCompleted)
+            {
+                lastTurns = turns;
+                health.Beat();
+            }
+        }, null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        health.Beat();
+        health.SetReady();
+
+        var summary = new SummaryLog(metrics, format, time, logger);
+        using var summaryTimer = o.SummaryInterval > TimeSpan.Zero
+            ? time.CreateTimer(_ => summary.Write(), null, o.SummaryInterval, o.SummaryInterval)
+            : null;
+
+        try
+        {
+            await tailing.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            Log.TailerFailed(logger, e.Message, e);
+            health.SetNotReady("the tailer failed: " + e.Message);
+            Environment.ExitCode = 1;
+            throw;
+        }
+        finally
+        {
+            // The tailer reported its last checkpoint when it stopped: save it before the process ends.
+            await processor.StopAsync().ConfigureAwait(false);
+            var v = metrics.Snapshot();
+            Log.Stopped(logger, v.TotalRequests, v.LinesParsed, v.LinesMalformed, v.LinesTooLong, v.BytesRead, v.StateSaves);
+        }
+    }
+
+    /// <summary>One line per interval from the published values: rate, 5xx share, p95 request time, malformed, lag.</summary>
+    private sealed class SummaryLog(WatcherMetrics metrics, LogFormat format, TimeProvider time, ILogger logger)
+    {
+        private MetricValues? _previous;
+        private long _previousTimestamp = time.GetTimestamp();
+
+        public void Write()
+        {
+            var now = metrics.Snapshot();
+            long timestamp = time.GetTimestamp();
+            double seconds = time.GetElapsedTime(_previousTimestamp, timestamp).TotalSeconds;
+            var before = _previous;
+            _previous = now;
+            _previousTimestamp = timestamp;
+            var summary = Summaries.Between(before, now, seconds, format.HasVariable("request_time"));
+            Log.Summary(logger, summary.LinesPerSecond, seconds, summary.ServerErrorPercent, summary.P95Seconds, summary.Malformed, now.LagBytes);
+        }
+    }
+}
+
+/// <summary>What the summary line says about the change between two copies of the values.</summary>
+internal readonly record struct Summary(double LinesPerSecond, double ServerErrorPercent, double P95Seconds, long Malformed);
+
+internal static class Summaries
+{
+    public static Summary Between(MetricValues? before, MetricValues now, double seconds, bool hasRequestTime)
+    {
+        long Lines(MetricValues? v) => v is null ? 0 : v.LinesParsed + v.LinesMalformed + v.LinesTooLong;
+        long requests = 0, serverErrors = 0;
+        for (int id = 0; id < now.LabelSetCount; id++)
+        {
+            long delta = now.Requests[id] - (before is not null && id < before.LabelSetCount ? before.Requests[id] : 0);
+            requests += delta;
+            if (now.Layout.LabelSet(id).Status is >= 500 and <= 599)
+            {
+                serverErrors += delta;
+            }
+        }
+        double p95 = double.NaN;
+        if (hasRequestTime)
+        {
+            long[] totals = now.RequestDuration.Totals();
+            if (before is not null)
+            {
+                long[] old = before.RequestDuration.Totals();
+                for (int i = 0; i < totals.Length; i++)
+                {
+                    totals[i] -= old[i];
+                }
+            }
+            p95 = now.RequestDuration.EstimateQuantile(0.95, totals);
+        }
+        return new Summary(
+            seconds > 0 ? (Lines(now) - Lines(before)) / seconds : 0,
+            requests > 0 ? 100.0 * serverErrors / requests : 0,
+            p95,
+            now.LinesMalformed - (before?.LinesMalformed ?? 0));
+    }
+}
