@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Sidecars.Hosting;
+using Sidecars.Testing;
+using Sidecars.Writer;
+
+namespace Sidecars.Tests.Writer;
+
+/// <summary>The real host in-process, as Program.cs runs it. One collection: these tests swap Console.Error
+/// and the host sets Serilog's static logger, so they must not run beside each other.</summary>
+[CollectionDefinition(nameof(HostTestsInSeries), DisableParallelization = true)]
+public sealed class HostTestsInSeries;
+
+[Collection(nameof(HostTestsInSeries))]
+public sealed class ConfigurationErrorTests : IDisposable
+{
+    private readonly TempFolder _folder = new("writer-config");
+
+    public void Dispose() => _folder.Dispose();
+
+    [Theory]
+    [InlineData("--Writer:Interval=00:00:00", "Writer:Interval must be greater than zero (got 00:00:00)")]
+    [InlineData("--Writer:Interval=-00:00:01", "Writer:Interval must be greater than zero (got -00:00:01)")]
+    [InlineData("--Writer:Format=%a %Q", "Writer:Format has unknown token %Q at position 3")]
+    [InlineData("--Writer:Format=%H:%M %", "Writer:Format has unknown token % at position 6")]
+    [InlineData("--Writer:TimeZone=Mars/Olympus_Mons",
+        "Writer:TimeZone \"Mars/Olympus_Mons\" cannot be resolved (the image has no tzdata; use UTC or mount /usr/share/zoneinfo)")]
+    [InlineData("--Writer:MaxLines=-1", "Writer:MaxLines must be 0 (keep every line) or more (got -1)")]
+    [InlineData("--Writer:Path=/no-such-folder-for-writer/index.html", "Writer:Path folder /no-such-folder-for-writer does not exist")]
+    [InlineData("--Writer:Path=", "Writer:Path must not be empty")]
+    [InlineData("--Writer:Interval=soon", "Failed to convert configuration value 'soon' at 'Writer:Interval' to type 'System.TimeSpan'.")]
+    public async Task Bad_setting_exits_with_code_2_and_one_line(string setting, string message)
+    {
+        var (exitCode, errors) = await RunCapturingStandardError(
+            $"--Writer:Path={_folder.File("index.html")}", setting, $"--Http:Port={HostTestPorts.Free()}");
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal($"writer: configuration error: {message}\n", errors);
+        Assert.False(File.Exists(_folder.File("index.html")));
+    }
+
+    private static async Task<(int ExitCode, string Errors)> RunCapturingStandardError(params string[] args)
+    {
+        var original = Console.Error;
+        using var errors = new StringWriter { NewLine = "\n" };
+        Console.SetError(errors);
+        try
+        {
+            var run = SidecarHost.RunAsync("writer", args, 9146, b => b.AddWriter());
+            var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(10)));
+            Assert.True(finished == run, "the host did not exit on a bad setting");
+            return (await run, errors.ToString());
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+    }
+}
+
+[Collection(nameof(HostTestsInSeries))]
+public sealed class EndToEndTests : IDisposable
+{
+    private readonly TempFolder _folder = new("writer-e2e");
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task Writer_appends_a_line_each_second_serves_matching_metrics_and_stops_promptly()
+    {
+        // Given the real host on a free port, a real clock and a temporary folder
+        int port = HostTestPorts.Free();
+        string path = _folder.File("index.html");
+        var stopper = new Stopper();
+        var run = SidecarHost.RunAsync(
+            "writer", [$"--Writer:Path={path}", $"--Http:Port={port}"], 9146,
+            b => b.AddWriter().Services.AddSingleton<IHostedService>(services =>
+            {
+                stopper.Attach(services.GetRequiredService<IHostApplicationLifetime>());
+                return stopper;
+            }));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
+
+        // When it runs for three ticks or so
+        await Until(() => File.Exists(path) && File.ReadAllLines(path).Length >= 4, TimeSpan.FromSeconds(8));
+
+        // Then lines are exactly one second apart, on second boundaries
+        var times = File.ReadAllLines(path).Select(ParseDate).ToList();
+        Assert.All(times.Zip(times.Skip(1)), p => Assert.Equal(TimeSpan.FromSeconds(1), p.Second - p.First));
+        Assert.True(DateTimeOffset.UtcNow - times[^1] < TimeSpan.FromSeconds(2));
+
+        // And /metrics agrees with the file (read between two equal scrapes, so no tick slipped in)
+        string metrics = "";
+        int lines = -1;
+        for (int attempt = 0; attempt < 10; attempt++)
+        {
+            string before = await http.GetStringAsync("metrics");
+            lines = File.ReadAllLines(path).Length;
+            metrics = await http.GetStringAsync("metrics");
+            if (Value(before, "writer_lines_written_total") == Value(metrics, "writer_lines_written_total"))
+            {
+                break;
+            }
+        }
+        Assert.Equal(lines, Value(metrics, "writer_lines_written_total"));
+        Assert.Equal(new FileInfo(path).Length, Value(metrics, "writer_file_size_bytes"), 0.0);
+        Assert.Equal(0, Value(metrics, "writer_write_failures_total{reason=\"disk_full\"}"));
+        Assert.Equal(0, Value(metrics, "writer_missed_ticks_total"));
+        Assert.Equal("ready\n", await http.GetStringAsync("readyz"));
+        Assert.Equal("ok\n", await http.GetStringAsync("healthz"));
+        Promtool.AssertClean(metrics);
+
+        // When it is stopped (what SIGTERM does), it exits 0 well within a second
+        var stopwatch = Stopwatch.StartNew();
+        stopper.Lifetime!.StopApplication();
+        var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(5)));
+        Assert.True(finished == run, "the host did not stop");
+        Assert.Equal(0, await run);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"stop took {stopwatch.Elapsed}");
+    }
+
+    private static DateTimeOffset ParseDate(string line) =>
+        DateTimeOffset.ParseExact(line.Replace("  ", " ", StringComparison.Ordinal), "ddd MMM d HH:mm:ss 'UTC' yyyy",
+            CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+    private static double Value(string exposition, string series) =>
+        double.Parse(
+            exposition.Split('\n').Single(l => l.StartsWith(series + " ", StringComparison.Ordinal))[(series.Length + 1)..],
+            CultureInfo.InvariantCulture);
+
+    private static async Task Until(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not reached within {timeout}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Hands the test the host's lifetime, to stop it as SIGTERM would.</summary>
+    private sealed class Stopper : IHostedService
+    {
+        public IHostApplicationLifetime? Lifetime { get; private set; }
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public void Attach(IHostApplicationLifetime lifetime) => Lifetime = lifetime;
+    }
+}
+
+internal static class HostTestPorts
+{
+    public static int Free()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary><c>promtool check metrics</c> (Debian package <c>prometheus</c>) on an exposition.</summary>
+internal static class Promtool
+{
+    public static void AssertClean(string exposition)
+    {
+        var start = new ProcessStartInfo("promtool", "check metrics")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            Assert.Fail($"promtool is needed (apt-get install prometheus): {e.Message}");
+            return;
+        }
+        using (process)
+        {
+            process.StandardInput.Write(exposition);
+            process.StandardInput.Close();
+            string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            Assert.True(process.ExitCode == 0 && output.Trim().Length == 0, $"promtool check metrics: {output}");
+        }
+    }
+}

@@ -1,0 +1,194 @@
+using System.Text;
+using Sidecars.Testing;
+using Sidecars.Writer;
+
+namespace Sidecars.Tests.Writer;
+
+public sealed class IndexFileAppenderTests : IDisposable
+{
+    private readonly TempFolder _folder = new("writer-file");
+
+    public void Dispose() => _folder.Dispose();
+
+    private static byte[] Line(int n) => Encoding.ASCII.GetBytes($"line {n:00000}\n");
+
+    private static string[] LinesOf(string path) => File.ReadAllText(path).Split('\n')[..^1];
+
+    [Fact]
+    public void Missing_file_is_created_and_every_line_is_appended_whole()
+    {
+        string path = _folder.File("index.html");
+        var appender = new IndexFileAppender(path, maxLines: 0);
+
+        var first = appender.Append(Line(1));
+        var second = appender.Append(Line(2));
+
+        Assert.Equal(["line 00001", "line 00002"], LinesOf(path));
+        Assert.Equal(11, first.SizeBytes);
+        Assert.Equal(22, second.SizeBytes);
+        Assert.False(second.Trimmed);
+    }
+
+    [Fact]
+    public void Appending_keeps_what_was_already_in_the_file()
+    {
+        string path = _folder.File("index.html");
+        File.WriteAllText(path, "<h1>hello</h1>\n");
+        var appender = new IndexFileAppender(path, maxLines: 0);
+
+        appender.Append(Line(1));
+
+        Assert.Equal("<h1>hello</h1>\nline 00001\n", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Trimming_keeps_exactly_the_newest_lines()
+    {
+        string path = _folder.File("index.html");
+        var appender = new IndexFileAppender(path, maxLines: 3);
+
+        var writes = Enumerable.Range(1, 10).Select(n => appender.Append(Line(n))).ToList();
+
+        Assert.Equal(["line 00008", "line 00009", "line 00010"], LinesOf(path));
+        Assert.Equal(7, writes.Count(w => w.Trimmed));
+        Assert.Equal(new FileInfo(path).Length, writes[^1].SizeBytes);
+        Assert.Empty(Directory.GetFiles(_folder.Path, ".*"));
+    }
+
+    [Fact]
+    public void A_file_longer_than_max_lines_at_start_is_cut_on_the_first_write()
+    {
+        string path = _folder.File("index.html");
+        File.WriteAllLines(path, Enumerable.Range(1, 100).Select(n => $"old {n}"));
+        var appender = new IndexFileAppender(path, maxLines: 5);
+
+        var write = appender.Append(Line(1));
+
+        Assert.True(write.Trimmed);
+        Assert.Equal(["old 97", "old 98", "old 99", "old 100", "line 00001"], LinesOf(path));
+    }
+
+    [Fact]
+    public void Deleted_file_is_created_again_and_its_lines_counted_afresh()
+    {
+        string path = _folder.File("index.html");
+        var appender = new IndexFileAppender(path, maxLines: 5);
+        for (int n = 1; n <= 5; n++)
+        {
+            appender.Append(Line(n));
+        }
+
+        File.Delete(path);
+        var write = appender.Append(Line(6));
+
+        Assert.False(write.Trimmed);
+        Assert.Equal(["line 00006"], LinesOf(path));
+        for (int n = 7; n <= 11; n++)
+        {
+            appender.Append(Line(n));
+        }
+        Assert.Equal(["line 00007", "line 00008", "line 00009", "line 00010", "line 00011"], LinesOf(path));
+    }
+
+    [Fact]
+    public void Replaced_file_is_appended_to_and_recounted()
+    {
+        string path = _folder.File("index.html");
+        var appender = new IndexFileAppender(path, maxLines: 4);
+        appender.Append(Line(1));
+
+        // Someone renames another file over ours (the way editors and kubectl cp replace files).
+        string other = _folder.File("other.html");
+        File.WriteAllLines(other, ["a", "b", "c", "d", "e", "f"]);
+        File.Move(other, path, overwrite: true);
+        appender.Append(Line(2));
+
+        Assert.Equal(["d", "e", "f", "line 00002"], LinesOf(path));
+    }
+
+    [Fact]
+    public void Removed_folder_fails_as_not_found_and_writing_resumes_once_it_is_back()
+    {
+        string folder = Path.Combine(_folder.Path, "html");
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, "index.html");
+        var appender = new IndexFileAppender(path, maxLines: 0);
+        appender.Append(Line(1));
+
+        Directory.Delete(folder, recursive: true);
+        var failure = Record.Exception(() => appender.Append(Line(2)));
+
+        Assert.NotNull(failure);
+        Assert.Equal(WriteFailure.NotFound, WriteFailure.Classify(failure));
+        Directory.CreateDirectory(folder);
+        appender.Append(Line(3));
+        Assert.Equal(["line 00003"], LinesOf(path));
+    }
+
+    [Fact]
+    public async Task Concurrent_reader_never_sees_an_empty_or_partial_file_while_it_is_trimmed()
+    {
+        string path = _folder.File("index.html");
+        var appender = new IndexFileAppender(path, maxLines: 20);
+        appender.Append(Line(0));
+        using var done = new CancellationTokenSource();
+        var problems = new List<string>();
+        int reads = 0;
+
+        var reader = Task.Run(() =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                string text = File.ReadAllText(path);
+                reads++;
+                string? problem = text.Length == 0 ? "empty"
+                    : !text.EndsWith('\n') ? "ends in half a line"
+                    : text.Split('\n')[..^1] is var lines && lines.Length > 20 ? $"{lines.Length} lines"
+                    : lines.Any(l => l.Length != 10 || !l.StartsWith("line ", StringComparison.Ordinal)) ? "a torn line"
+                    : !Consecutive(lines) ? "lines out of order" : null;
+                if (problem is not null)
+                {
+                    lock (problems)
+                    {
+                        problems.Add(problem + ": " + text.Replace("\n", "|", StringComparison.Ordinal));
+                    }
+                }
+            }
+        });
+        for (int n = 1; n <= 3000; n++)
+        {
+            appender.Append(Line(n));
+        }
+        done.Cancel();
+        await reader.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Empty(problems);
+        Assert.True(reads > 10, $"the reader read only {reads} times");
+        Assert.Equal(Enumerable.Range(2981, 20).Select(n => $"line {n:00000}"), LinesOf(path));
+    }
+
+    [Theory]
+    [InlineData("a\nb\nc\n", 2, 2)]
+    [InlineData("a\nb\nc\n", 3, 0)]
+    [InlineData("a\nb\nc\n", 9, 0)]
+    [InlineData("a\nb\nc", 1, 4)]
+    [InlineData("a\nb\nc\n", 0, 6)]
+    [InlineData("", 2, 0)]
+    public void Start_of_the_last_lines_is_found_from_the_end(string content, int count, int start)
+    {
+        Assert.Equal(start, IndexFileAppender.StartOfLastLines(Encoding.ASCII.GetBytes(content), count));
+    }
+
+    private static bool Consecutive(string[] lines)
+    {
+        for (int i = 1; i < lines.Length; i++)
+        {
+            if (int.Parse(lines[i].AsSpan(5), System.Globalization.CultureInfo.InvariantCulture)
+                != int.Parse(lines[i - 1].AsSpan(5), System.Globalization.CultureInfo.InvariantCulture) + 1)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}

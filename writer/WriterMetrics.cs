@@ -1,0 +1,99 @@
+using Prometheus;
+
+namespace Sidecars.Writer;
+
+/// <summary>The writer's metrics, created through the host's <see cref="IMetricFactory"/> (its own registry).</summary>
+internal sealed class WriterMetrics
+{
+    private readonly Counter _linesWritten;
+    private readonly Counter _failures;
+    private readonly Counter _missedTicks;
+    private readonly Gauge _lastWrite;
+    private readonly Gauge _fileSize;
+    private readonly Counter _trims;
+    private readonly Dictionary<string, Counter.Child> _failuresByReason;
+
+    public WriterMetrics(IMetricFactory factory)
+    {
+        _linesWritten = factory.CreateCounter("writer_lines_written_total", "Lines appended to the index file.");
+        _failures = factory.CreateCounter(
+            "writer_write_failures_total", "Ticks whose line could not be written, by reason.",
+            new CounterConfiguration { LabelNames = ["reason"] });
+        _missedTicks = factory.CreateCounter(
+            "writer_missed_ticks_total", "Ticks skipped because the writer reached them too late (paused process, slow disk, clock jump).");
+        _lastWrite = factory.CreateGauge(
+            "writer_last_write_timestamp_seconds", "Tick time (Unix seconds) of the last line written.");
+        _fileSize = factory.CreateGauge("writer_file_size_bytes", "Size of the index file after the last write.");
+        _trims = factory.CreateCounter("writer_trims_total", "Times the index file was cut to its newest Writer:MaxLines lines.");
+        // Every reason is exported from the start, at 0, so rate() and alerts see a series before the first failure.
+        _failuresByReason = WriteFailure.Reasons.ToDictionary(r => r, r => _failures.WithLabels(r), StringComparer.Ordinal);
+    }
+
+    public double LinesWritten => _linesWritten.Value;
+
+    public double MissedTicks => _missedTicks.Value;
+
+    public double Trims => _trims.Value;
+
+    public double FileSizeBytes => _fileSize.Value;
+
+    public double LastWriteTimestampSeconds => _lastWrite.Value;
+
+    public double Failures => _failuresByReason.Values.Sum(c => c.Value);
+
+    public double FailuresFor(string reason) => _failuresByReason[reason].Value;
+
+    public void Written(DateTimeOffset tick, IndexFileWrite write)
+    {
+        _linesWritten.Inc();
+        _lastWrite.Set(tick.ToUnixTimeMilliseconds() / 1000.0);
+        _fileSize.Set(write.SizeBytes);
+        if (write.Trimmed)
+        {
+            _trims.Inc();
+        }
+    }
+
+    public void Failed(string reason) => _failuresByReason[reason].Inc();
+
+    public void Missed(long ticks) => _missedTicks.Inc(ticks);
+}
+
+/// <summary>Names a write failure by its cause, for the <c>reason</c> label and the log.</summary>
+internal static class WriteFailure
+{
+    public const string DiskFull = "disk_full";
+    public const string ReadOnly = "read_only";
+    public const string PermissionDenied = "permission_denied";
+    public const string NotFound = "not_found";
+    public const string Io = "io";
+
+    public static readonly string[] Reasons = [DiskFull, ReadOnly, PermissionDenied, NotFound, Io];
+
+    // errno values (Linux). On Unix .NET puts the errno of an unmapped error into IOException.HResult.
+    private const int Enoent = 2;
+    private const int Eperm = 1;
+    private const int Eacces = 13;
+    private const int Enospc = 28;
+    private const int Erofs = 30;
+    private const int Edquot = 122;
+    // The Windows HRESULTs for the same causes, so the classification reads the same everywhere.
+    private const int ErrorDiskFull = unchecked((int)0x80070070);
+    private const int ErrorHandleDiskFull = unchecked((int)0x80070027);
+    private const int ErrorWriteProtect = unchecked((int)0x80070013);
+
+    public static string Classify(Exception e) => e switch
+    {
+        UnauthorizedAccessException => PermissionDenied,
+        FileNotFoundException or DirectoryNotFoundException => NotFound,
+        IOException io => io.HResult switch
+        {
+            Enospc or Edquot or ErrorDiskFull or ErrorHandleDiskFull => DiskFull,
+            Erofs or ErrorWriteProtect => ReadOnly,
+            Eacces or Eperm => PermissionDenied,
+            Enoent => NotFound,
+            _ => Io,
+        },
+        _ => Io,
+    };
+}
