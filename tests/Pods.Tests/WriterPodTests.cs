@@ -55,8 +55,8 @@ public sealed partial class WriterPodTests : IAsyncLifetime
         await Eventually.Holds(async () => (await MetricValue(new Uri(_pod.Address(9146), "/metrics"), "writer_lines_written_total")) > 0,
             TimeSpan.FromSeconds(20), "a first line written");
 
-        string top = await PodRunner.Docker("top", writer.Id, "-eo", "uid,comm");
-        Assert.Contains(top.Split('\n').Skip(1), row => Regex.IsMatch(row, @"^\s*1654\s+writer\s*$"));
+        string top = await PodRunner.Docker("top", writer.Id, "-eo", "pid,uid,comm");
+        Assert.Contains(top.Split('\n').Skip(1), row => Regex.IsMatch(row, @"^\s*[0-9]+\s+1654\s+writer\s*$"));
         Assert.Equal("true", (await PodRunner.Docker("inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", writer.Id)).Trim());
         // No shell in the image: the container cannot even start one.
         var exec = await writer.ExecAsync(["sh", "-c", "true"]);

@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace Sidecars.Testing;
 
 /// <summary>Where the repository's parts are, found from the test binary's folder upwards.</summary>
@@ -17,6 +19,12 @@ public static class RepositoryLayout
             {
                 return dir.FullName;
             }
+        }
+        string? recorded = typeof(RepositoryLayout).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
+        if (recorded is not null && File.Exists(Path.Combine(recorded, "Sidecars.sln")))
+        {
+            return recorded;
         }
         throw new InvalidOperationException("Sidecars.sln not found above " + AppContext.BaseDirectory);
     }
