@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Logging;
+
+namespace Sidecars.Watcher.Tailing;
+
+internal static partial class TailerLog
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Following {Path} from offset {Offset} ({Reason})")]
+    public static partial void Following(ILogger logger, string path, long offset, string reason);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Waiting for {Path} to appear (polling every {PollInterval})")]
+    public static partial void WaitingForFile(ILogger logger, string path, TimeSpan pollInterval);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "{Path} was {Kind}: draining the old file, following the new one from its start")]
+    public static partial void Rotated(ILogger logger, string path, string kind);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "{Path} was truncated at offset {Offset} (copytruncate or rewritten): reading it from its start")]
+    public static partial void Truncated(ILogger logger, string path, long offset);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "{Path} disappeared: draining the open file until a new one appears")]
+    public static partial void Disappeared(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Finished rotated file {Name} at offset {Offset} after {QuietPeriod} without new data")]
+    public static partial void DrainFinished(ILogger logger, string name, long offset, TimeSpan quietPeriod);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Rotated file {Name} ended with an unfinished line of {Length} bytes; it was dropped")]
+    public static partial void DrainDroppedPartialLine(ILogger logger, string name, long length);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "Resuming {Name} (device {Device}, inode {Inode}) at offset {Offset}")]
+    public static partial void Resuming(ILogger logger, string name, ulong device, ulong inode, long offset);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "The checkpointed file (device {Device}, inode {Inode}, offset {Offset}) is gone: lines written to it while the watcher was stopped are lost")]
+    public static partial void ResumeLost(ILogger logger, ulong device, ulong inode, long offset);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "{Name} was truncated or rewritten while the watcher was stopped (saved offset {Offset}, length now {Length}): reading it from its start")]
+    public static partial void ResumeTruncated(ILogger logger, string name, long offset, long length);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "File change notifications unavailable for {Folder} ({Reason}): polling every {PollInterval}")]
+    public static partial void NotificationsUnavailable(ILogger logger, string folder, string reason, TimeSpan pollInterval);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "File change notifications failed ({Reason}); polling catches up ({Suppressed} more since the last message)")]
+    public static partial void NotificationsFailed(ILogger logger, string reason, long suppressed);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Reading {Path} failed; retrying at the next poll ({Suppressed} more since the last message)")]
+    public static partial void ReadFailed(ILogger logger, Exception exception, string path, long suppressed);
+}
