@@ -24,6 +24,8 @@ official_nginx=${SIDECARS_NGINX_IMAGE:-nginx:1.27}
 official_prometheus=${SIDECARS_PROMETHEUS_IMAGE:-prom/prometheus:v2.55.1}
 
 standin_tag=sidecars-standin
+# Bump when a stand-in's recipe changes, so machines that kept an older one rebuild it.
+standin_rev=2
 log() { echo "base-images: $*" >&2; }
 
 have() { docker image inspect "$1" >/dev/null 2>&1; }
@@ -96,7 +98,7 @@ import_dir() {
 }
 
 standin_sdk() {
-  local image="$standin_tag/dotnet-sdk-aot:10.0"
+  local image="$standin_tag/dotnet-sdk-aot:10.0-r$standin_rev"
   have "$image" && { echo "$image"; return; }
   local dir dotnet_root
   dir=$(derived_rootfs sdk clang zlib1g-dev)
@@ -118,7 +120,7 @@ standin_sdk() {
 
 # Like the chiseled runtime-deps image: glibc and friends, CA certificates, user 1654, no shell.
 standin_runtime() {
-  local image="$standin_tag/dotnet-runtime-deps:10.0"
+  local image="$standin_tag/dotnet-runtime-deps:10.0-r$standin_rev"
   have "$image" && { echo "$image"; return; }
   local src dir
   src=$(base_rootfs)
@@ -143,7 +145,7 @@ standin_runtime() {
 
 # Like the official nginx image: same config, content and log layout, logs to stdout/stderr.
 standin_nginx() {
-  local image="$standin_tag/nginx:bookworm"
+  local image="$standin_tag/nginx:bookworm-r$standin_rev"
   have "$image" && { echo "$image"; return; }
   local dir
   dir=$(derived_rootfs nginx nginx-light procps)
@@ -157,18 +159,21 @@ standin_nginx() {
     ln -sf /dev/stderr /var/log/nginx/error.log
     printf "<!DOCTYPE html>\n<html><head><title>Welcome to nginx!</title></head><body><h1>Welcome to nginx!</h1></body></html>\n" >/usr/share/nginx/html/index.html
     printf "<html><body><h1>An error occurred.</h1></body></html>\n" >/usr/share/nginx/html/50x.html
+    # The official image starts through /docker-entrypoint.sh (templates, tuning); manifests may call it.
+    printf "#!/bin/sh\nexec \"\$@\"\n" >/docker-entrypoint.sh
+    chmod 0755 /docker-entrypoint.sh
   '
   cp "$root/scripts/standins/nginx.conf" "$dir/etc/nginx/nginx.conf"
   cp "$root/scripts/standins/default.conf" "$dir/etc/nginx/conf.d/default.conf"
   import_dir "$dir" "$image" \
     'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    'EXPOSE 80' 'STOPSIGNAL SIGQUIT' 'CMD ["nginx", "-g", "daemon off;"]'
+    'EXPOSE 80' 'STOPSIGNAL SIGQUIT' 'ENTRYPOINT ["/docker-entrypoint.sh"]' 'CMD ["nginx", "-g", "daemon off;"]'
   echo "$image"
 }
 
 # Like prom/prometheus: the server as entrypoint, config at /etc/prometheus/prometheus.yml.
 standin_prometheus() {
-  local image="$standin_tag/prometheus:bookworm"
+  local image="$standin_tag/prometheus:bookworm-r$standin_rev"
   have "$image" && { echo "$image"; return; }
   local dir
   dir=$(derived_rootfs prometheus prometheus)
