@@ -41,7 +41,7 @@ internal sealed class IndexFileAppender(string path, int maxLines) : IIndexFile
             long length = stream.Length;
             if (maxLines == 0)
             {
-                stream.Write(line);
+                WriteWhole(stream, length, line);
                 _knownLength = length + line.Length;
                 return new IndexFileWrite(_knownLength, Trimmed: false);
             }
@@ -53,7 +53,7 @@ internal sealed class IndexFileAppender(string path, int maxLines) : IIndexFile
             long lines = _knownLines + line.Count((byte)'\n');
             if (lines <= maxLines)
             {
-                stream.Write(line);
+                WriteWhole(stream, length, line);
                 _knownLines = lines;
                 _knownLength = length + line.Length;
                 return new IndexFileWrite(_knownLength, Trimmed: false);
@@ -62,6 +62,27 @@ internal sealed class IndexFileAppender(string path, int maxLines) : IIndexFile
         // Full: replace the file by its newest lines plus this one, in one rename.
         ReplaceWithNewest(line);
         return new IndexFileWrite(_knownLength, Trimmed: true);
+    }
+
+    // One write call for the whole line. If the disk fills part-way, the part is cut off again so the
+    // file never keeps half a line.
+    private static void WriteWhole(FileStream stream, long length, ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            stream.Write(line);
+        }
+        catch (IOException)
+        {
+            try
+            {
+                stream.SetLength(length);
+            }
+            catch (IOException)
+            {
+            }
+            throw;
+        }
     }
 
     private void ReplaceWithNewest(ReadOnlySpan<byte> line)
