@@ -59,6 +59,22 @@ public sealed class PodRunner : IAsyncDisposable
     /// <summary>An HTTP base address for a port of the pod.</summary>
     public Uri Address(int containerPort) => new($"http://127.0.0.1:{Port(containerPort)}");
 
+    /// <summary>The pod's IP address on Docker's bridge network (what a Prometheus in another container scrapes).</summary>
+    public async Task<string> IpAddressAsync() =>
+        (await Docker("inspect", "--format", "{{.NetworkSettings.IPAddress}}", _pause!.Id)).Trim();
+
+    /// <summary>Runs a command in container <paramref name="name"/> and fails unless it exits 0; returns its stdout.</summary>
+    public async Task<string> ExecAsync(string name, params string[] command)
+    {
+        var result = await _containers[name].ExecAsync(command);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"{string.Join(' ', command)} in {name} exited {result.ExitCode}: {result.Stderr}{result.Stdout}");
+        }
+        return result.Stdout;
+    }
+
     /// <summary>The Docker container that runs the manifest's container <paramref name="name"/>.</summary>
     public IContainer Container(string name) => _containers[name];
 
