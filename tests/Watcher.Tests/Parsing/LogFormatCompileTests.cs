@@ -1,0 +1,107 @@
+using Sidecars.Watcher.Parsing;
+
+namespace Sidecars.Tests.Watcher.Parsing;
+
+public sealed class LogFormatCompileTests
+{
+    [Fact]
+    public void Main_is_the_official_nginx_image_format()
+    {
+        LogFormat main = LogFormat.Resolve("main");
+
+        Assert.Equal("main", main.Name);
+        Assert.Equal(
+            ["remote_addr", "remote_user", "time_local", "request", "status", "body_bytes_sent", "http_referer", "http_user_agent", "http_x_forwarded_for"],
+            main.Variables);
+        Assert.Equal(LogEscape.Default, main.Escape);
+    }
+
+    [Fact]
+    public void Combined_is_nginx_predefined_format()
+    {
+        LogFormat combined = LogFormat.Resolve("combined");
+
+        Assert.Equal("combined", combined.Name);
+        Assert.Equal(LogFormat.CombinedFormat, combined.Text);
+        Assert.False(combined.HasVariable("http_x_forwarded_for"));
+        Assert.True(combined.HasVariable("status"));
+    }
+
+    [Fact]
+    public void Anything_else_is_a_raw_format_kept_as_written()
+    {
+        LogFormat format = LogFormat.Resolve("\"$request\" $status ${request_time}s");
+
+        Assert.Equal("custom", format.Name);
+        Assert.Equal("\"$request\" $status ${request_time}s", format.Text);
+        Assert.Equal(["request", "status", "request_time"], format.Variables);
+    }
+
+    [Fact]
+    public void Quoted_parts_from_nginx_conf_are_concatenated()
+    {
+        LogFormat format = LogFormat.Compile("'$remote_addr - $remote_user [$time_local] \"$request\" '\n    '$status $body_bytes_sent';");
+
+        Assert.Equal("$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent", format.Text);
+        Assert.Equal(LogEscape.Default, format.Escape);
+    }
+
+    [Fact]
+    public void Escape_json_before_the_parts_sets_json_escaping()
+    {
+        LogFormat format = LogFormat.Compile("escape=json '{\"status\":$status,' '\"rt\":\"$request_time\"}'");
+
+        Assert.Equal(LogEscape.Json, format.Escape);
+        Assert.Equal("{\"status\":$status,\"rt\":\"$request_time\"}", format.Text);
+    }
+
+    [Fact]
+    public void Double_quoted_parts_spanning_lines_unescape_backslash_quotes()
+    {
+        LogFormat format = LogFormat.Compile("\"$remote_addr \\\"$request\\\" \"\n\"$status\";");
+
+        Assert.Equal("$remote_addr \"$request\" $status", format.Text);
+    }
+
+    [Fact]
+    public void Escape_none_is_accepted()
+    {
+        Assert.Equal(LogEscape.None, LogFormat.Compile("escape=none '$status \"$http_user_agent\"'").Escape);
+    }
+
+    [Theory]
+    [InlineData("'$status $body", "unterminated quote at position 0", 0)]
+    [InlineData("escape=json '$status' '\"$host", "unterminated quote at position 22", 22)]
+    [InlineData("$status $", "'$' without a variable name at position 8", 8)]
+    [InlineData("$status $-", "'$' without a variable name at position 8", 8)]
+    [InlineData("$status ${request_time", "unterminated '${request_time' (missing '}') at position 8", 8)]
+    [InlineData("$status ${}", "'${' without a variable name at position 8", 8)]
+    [InlineData("'$status ' '$'", "'$' without a variable name at position 12", 12)]
+    [InlineData("escape=xml '$status'", "unknown escape=xml at position 0 (expected default, json or none)", 0)]
+    [InlineData("'$status' x; y", "unexpected text after ';' at position 13", 13)]
+    [InlineData("   ", "empty format at position 0", 0)]
+    public void A_bad_format_names_the_problem_and_its_position(string format, string message, int position)
+    {
+        var error = Assert.Throws<LogFormatException>(() => LogFormat.Compile(format));
+
+        Assert.Equal(message, error.Message);
+        Assert.Equal(position, error.Position);
+    }
+
+    [Fact]
+    public void Two_variables_with_nothing_between_them_are_an_error_naming_both()
+    {
+        var error = Assert.Throws<LogFormatException>(() => LogFormat.Compile("$remote_addr $status$body_bytes_sent"));
+
+        Assert.Equal(20, error.Position);
+        Assert.StartsWith("variables $status and $body_bytes_sent have no literal text between them at position 20", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Adjacent_variables_across_nginx_conf_parts_report_the_position_in_the_given_text()
+    {
+        var error = Assert.Throws<LogFormatException>(() => LogFormat.Compile("'$status' '${request_time}'"));
+
+        Assert.Equal(11, error.Position);
+    }
+}
