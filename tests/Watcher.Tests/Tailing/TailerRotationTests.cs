@@ -1,0 +1,142 @@
+using Sidecars.Testing;
+using Sidecars.Watcher.Tailing;
+
+namespace Sidecars.Tests.Watcher.Tailing;
+
+/// <summary>Rotation while the tailer runs: every line counted exactly once.</summary>
+public sealed class TailerRotationTests : IDisposable
+{
+    private readonly TempFolder _folder = new("tailer");
+    private string LogPath => _folder.File("access.log");
+
+    public void Dispose() => _folder.Dispose();
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Rename_rotation_drains_the_old_file_including_lines_written_to_it_after_the_rename(bool notifications)
+    {
+        // Given a worker writing to the log, read up to date
+        var oldWorker = new LogWriter(LogPath);
+        await using var tailer = TailerHarness.Start(LogPath, notifications: notifications);
+        oldWorker.Lines("a", 3);
+        await tailer.LinesAfter(3);
+
+        // When logrotate renames it and creates a new file, and one worker reopens while another still writes to the old file
+        File.Move(LogPath, LogPath + ".1");
+        using var newWorker = new LogWriter(LogPath);
+        oldWorker.Lines("b", 2);
+        newWorker.Lines("c", 2);
+        await tailer.LinesAfter(7);
+        oldWorker.Write("late").Write(" line\n"); // still before the old file fell quiet
+        oldWorker.Dispose();
+        newWorker.Lines("d", 1);
+
+        // Then every line is there once, the rotation reported once, and the old file closed once quiet
+        var lines = await tailer.LinesAfter(9);
+        Assert.Equal(["a0", "a1", "a2", "b0", "b1", "c0", "c1", "d0", "late line"], lines.Order(StringComparer.Ordinal));
+        Assert.Equal([RotationKind.Renamed], tailer.Sink.Rotations);
+        await Eventually.Holds(() => tailer.Sink.Saved?.Draining.Count == 0, TailerHarness.Within, "the old file closed");
+        Assert.Equal(9, tailer.Sink.LineCount);
+    }
+
+    [Fact]
+    public async Task Rotated_file_that_keeps_getting_lines_is_drained_past_the_quiet_period()
+    {
+        var oldWorker = new LogWriter(LogPath);
+        await using var tailer = TailerHarness.Start(LogPath, notifications: false);
+        oldWorker.Lines("a", 2);
+        await tailer.LinesAfter(2);
+
+        // A slow worker keeps writing to the renamed file for over three quiet periods (300 ms), never pausing 300 ms
+        File.Move(LogPath, LogPath + ".1");
+        using var newWorker = new LogWriter(LogPath);
+        newWorker.Lines("n", 1);
+        for (int i = 0; i < 10; i++)
+        {
+            await Task.Delay(100);
+            oldWorker.Write($"slow{i}\n");
+        }
+        oldWorker.Dispose();
+
+        var lines = await tailer.LinesAfter(13);
+        Assert.Equal(13, lines.Count);
+        Assert.Equal([.. LogWriter.Expected("slow", 10)], lines.Where(l => l.StartsWith("slow", StringComparison.Ordinal)));
+        Assert.Equal([RotationKind.Renamed], tailer.Sink.Rotations);
+    }
+
+    [Fact]
+    public async Task Copytruncate_counts_the_lines_before_the_truncation_once_and_reads_the_new_ones()
+    {
+        using var worker = new LogWriter(LogPath);
+        await using var tailer = TailerHarness.Start(LogPath);
+        worker.Lines("before", 50);
+        await tailer.LinesAfter(50);
+
+        // logrotate copytruncate: copy, then truncate in place; nginx keeps its O_APPEND file and writes on
+        File.Copy(LogPath, LogPath + ".1");
+        using (var truncate = new FileStream(LogPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+        {
+            truncate.SetLength(0);
+        }
+        worker.Lines("after", 3);
+
+        var lines = await tailer.LinesAfter(53);
+        Assert.Equal([.. LogWriter.Expected("before", 50), .. LogWriter.Expected("after", 3)], lines);
+        Assert.Equal([RotationKind.Truncated], tailer.Sink.Rotations);
+    }
+
+    [Fact]
+    public async Task Deleted_and_recreated_log_drains_the_deleted_file_then_reads_the_new_one_from_its_start()
+    {
+        var oldWorker = new LogWriter(LogPath);
+        await using var tailer = TailerHarness.Start(LogPath);
+        oldWorker.Lines("a", 2);
+        await tailer.LinesAfter(2);
+
+        File.Delete(LogPath);
+        oldWorker.Lines("b", 1); // written to the deleted file that is still open
+        await tailer.LinesAfter(3);
+        using (var newWorker = new LogWriter(LogPath))
+        {
+            newWorker.Lines("c", 2);
+        }
+        oldWorker.Dispose();
+
+        var lines = await tailer.LinesAfter(5);
+        Assert.Equal(["a0", "a1", "b0", "c0", "c1"], lines);
+        Assert.Equal([RotationKind.Recreated], tailer.Sink.Rotations);
+    }
+
+    [Fact]
+    public async Task Log_missing_at_start_is_read_from_its_start_once_it_appears_even_with_StartAtEnd()
+    {
+        await using var tailer = TailerHarness.Start(LogPath, startAtEnd: true);
+        await tailer.Settle();
+        Assert.Null(tailer.Sink.Saved?.Current);
+
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("x", 3);
+        }
+
+        Assert.Equal(LogWriter.Expected("x", 3), await tailer.LinesAfter(3));
+        Assert.Empty(tailer.Sink.Rotations);
+    }
+
+    [Fact]
+    public async Task Log_in_a_folder_that_does_not_exist_yet_is_found_once_created()
+    {
+        string path = Path.Combine(_folder.Path, "later", "access.log");
+        await using var tailer = TailerHarness.Start(path);
+        await tailer.Settle();
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using (var worker = new LogWriter(path))
+        {
+            worker.Lines("x", 2);
+        }
+
+        Assert.Equal(LogWriter.Expected("x", 2), await tailer.LinesAfter(2));
+    }
+}
