@@ -37,6 +37,7 @@ internal sealed class AccessLogProcessor : IAccessLogSink, IAsyncDisposable
     private long _saveFailures;
     private long _lastSaveTimestamp;
     private long _linesAtLastCheckpoint;
+    private bool _restored;
 
     public AccessLogProcessor(
         LogFormat format, WatcherMetrics metrics, StateStore? store, TimeProvider time, ILogger logger)
@@ -69,13 +70,17 @@ internal sealed class AccessLogProcessor : IAccessLogSink, IAsyncDisposable
 
     public long LinesSeen => _staged.LinesParsed + _staged.LinesMalformed + _staged.LinesTooLong;
 
-    /// <summary>Loads the saved state into the staged and published values and returns the checkpoint to resume from.</summary>
+    /// <summary>
+    /// Loads the saved state into the staged and published values and returns the checkpoint to resume
+    /// from. Only the first call loads; later calls return the same checkpoint.
+    /// </summary>
     public TailCheckpoint? Restore()
     {
-        if (_store is null)
+        if (_restored || _store is null)
         {
-            return null;
+            return LastSavedCheckpoint;
         }
+        _restored = true;
         var state = _store.Load(out string? problem);
         if (problem is not null)
         {

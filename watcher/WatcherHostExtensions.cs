@@ -23,7 +23,13 @@ internal static class WatcherHostExtensions
         builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<WatcherOptions>>().Value.ResolveFormat());
         builder.Services.AddSingleton(services => new WatcherMetrics(CreateLayout(
             services.GetRequiredService<IOptions<WatcherOptions>>().Value, services.GetRequiredService<LogFormat>())));
-        builder.Services.AddSingleton<IMetricsSource>(services => services.GetRequiredService<WatcherMetrics>());
+        // The endpoint gets the metrics only after the saved values were restored into them, so
+        // not even the first scrape after a restart can show counters lower than before it.
+        builder.Services.AddSingleton<IMetricsSource>(services =>
+        {
+            services.GetRequiredService<AccessLogProcessor>().Restore();
+            return services.GetRequiredService<WatcherMetrics>();
+        });
         builder.Services.AddSingleton(services =>
         {
             var options = services.GetRequiredService<IOptions<WatcherOptions>>().Value;

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Text;
+using Sidecars.Watcher;
+using Sidecars.Watcher.Metrics;
+using Sidecars.Watcher.Parsing;
+using Sidecars.Watcher.Tailing;
+
+namespace Sidecars.Tests.Watcher.Metrics;
+
+public sealed class ExpositionTests
+{
+    private static TailCheckpoint Checkpoint => new(null, [], 0, 0);
+
+    [Fact]
+    public void Requests_are_counted_per_method_status_and_route()
+    {
+        var options = new WatcherOptions { Routes = [new() { Name = "api", Pattern = "/api" }] };
+        var (processor, metrics) = TestLines.Processor(options: options);
+        processor.Feed(TestLines.MainLine("GET", "/api/x"), TestLines.MainLine("GET", "/api/y?z=1"), TestLines.MainLine("get", "/home", 404), TestLines.MainLine("POST", "/api", 999));
+        processor.OnCheckpoint(Checkpoint);
+
+        string text = Exposition.ToText(metrics.Snapshot());
+        Assert.Equal(2, Exposition_(text, "nginx_http_requests_total", "method=\"GET\"", "status=\"200\"", "route=\"api\""));
+        Assert.Equal(1, Exposition_(text, "nginx_http_requests_total", "method=\"other\"", "status=\"404\"", "route=\"other\""));
+        Assert.Equal(1, Exposition_(text, "nginx_http_requests_total", "method=\"POST\"", "status=\"other\"", "route=\"api\""));
+        Assert.DoesNotContain("10.0.0", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("/api/x", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_routes_there_is_no_route_label()
+    {
+        var (processor, metrics) = TestLines.Processor();
+        processor.Feed(TestLines.MainLine());
+        processor.OnCheckpoint(Checkpoint);
+        string text = Exposition.ToText(metrics.Snapshot());
+        Assert.Contains("nginx_http_requests_total{method=\"GET\",status=\"200\"} 1\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("route=", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void New_label_sets_beyond_the_cap_count_as_other_and_the_overflow_is_counted()
+    {
+        var (processor, metrics) = TestLines.Processor(options: new WatcherOptions { MaxLabelSets = 3 });
+        processor.Feed(
+            TestLines.MainLine(status: 200), TestLines.MainLine(status: 201), TestLines.MainLine(status: 202),
+            TestLines.MainLine(status: 203), TestLines.MainLine(status: 204), TestLines.MainLine(status: 200));
+        processor.OnCheckpoint(Checkpoint);
+
+        string text = Exposition.ToText(metrics.Snapshot());
+        Assert.Equal(6, Exposition_(text, "nginx_http_requests_total"));
+        Assert.Equal(2, Exposition_(text, "nginx_http_requests_total", "method=\"other\"", "status=\"other\""));
+        Assert.Equal(2, Exposition_(text, "watcher_label_sets_overflow_total"));
+        Assert.Equal(0, Exposition_(text, "nginx_http_requests_total", "status=\"203\""));
+        Assert.Equal(4, text.Split('\n').Count(l => l.StartsWith("nginx_http_requests_total{", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Histogram_places_values_in_inclusive_buckets_and_prints_them_cumulative()
+    {
+        var layout = new MetricsLayout(new RouteTable([]), [0.1, 1], [100], 10, FormatFeatures.All);
+        var values = new MetricValues(layout);
+        int series = layout.HistogramSeriesOf(0, 0);
+        foreach (double v in new[] { 0.05, 0.1, 0.5, 1, 3 })
+        {
+            values.RequestDuration.Observe(series, v);
+        }
+        Assert.Equal([2L, 2, 1], values.RequestDuration.Buckets[..3]);
+
+        string text = Exposition.ToText(values);
+        Assert.Contains("nginx_http_request_duration_seconds_bucket{method=\"GET\",le=\"0.1\"} 2\n", text, StringComparison.Ordinal);
+        Assert.Contains("nginx_http_request_duration_seconds_bucket{method=\"GET\",le=\"1\"} 4\n", text, StringComparison.Ordinal);
+        Assert.Contains("nginx_http_request_duration_seconds_bucket{method=\"GET\",le=\"+Inf\"} 5\n", text, StringComparison.Ordinal);
+        Assert.Contains("nginx_http_request_duration_seconds_sum{method=\"GET\"} 4.65\n", text, StringComparison.Ordinal);
+        Assert.Contains("nginx_http_request_duration_seconds_count{method=\"GET\"} 5\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Request_times_and_cache_status_feed_their_families()
+    {
+        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(TestLines.TimedFormat));
+        processor.Feed(
+            TestLines.Timed("GET", "/", 200, 10, "0.004", "HIT"),
+            TestLines.Timed("GET", "/", 200, 10, "0.300", "MISS"),
+            TestLines.Timed("GET", "/", 200, 10, "20.000", "weird"),
+            TestLines.Timed("POST", "/", 500, 10, "0.020"));
+        processor.OnCheckpoint(Checkpoint);
+
+        string text = Exposition.ToText(metrics.Snapshot());
+        Assert.Equal(1, Exposition_(text, "nginx_http_request_duration_seconds_bucket", "method=\"GET\"", "le=\"0.005\""));
+        Assert.Equal(3, Exposition_(text, "nginx_http_request_duration_seconds_bucket", "method=\"GET\"", "le=\"+Inf\""));
+        Assert.Equal(1, Exposition_(text, "nginx_http_request_duration_seconds_count", "method=\"POST\""));
+        Assert.Equal(1, Exposition_(text, "nginx_http_upstream_cache_total", "cache_status=\"HIT\""));
+        Assert.Equal(1, Exposition_(text, "nginx_http_upstream_cache_total", "cache_status=\"other\""));
+        Assert.DoesNotContain("nginx_http_upstream_connect_duration_seconds", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("nginx_http_response_bytes_total", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("plain", "plain")]
+    [InlineData("a\"b", "a\\\"b")]
+    [InlineData("a\\b", "a\\\\b")]
+    [InlineData("a\nb", "a\\nb")]
+    public void Label_values_are_escaped(string value, string escaped) => Assert.Equal(escaped, Exposition.EscapeString(value));
+
+    [Theory]
+    [InlineData(1e7, "10000000")]
+    [InlineData(0.005, "0.005")]
+    [InlineData(2.5, "2.5")]
+    [InlineData(1234567890123.0, "1234567890123")]
+    public void Numbers_are_invariant_and_integers_have_no_exponent(double value, string text) =>
+        Assert.Equal(text, Exposition.Number(new StringBuilder(), value).ToString());
+
+    [Fact]
+    public void Self_metrics_are_initialised_for_every_reason_and_kind()
+    {
+        var (_, metrics) = TestLines.Processor();
+        string text = Exposition.ToText(metrics.Snapshot());
+        foreach (var reason in Enum.GetValues<ParseFailure>().Where(r => r != ParseFailure.None))
+        {
+            Assert.Contains($"watcher_parse_errors_total{{reason=\"{reason.Label()}\"}} 0\n", text, StringComparison.Ordinal);
+        }
+        foreach (var kind in Enum.GetValues<RotationKind>())
+        {
+            Assert.Contains($"watcher_rotations_total{{kind=\"{kind.Label()}\"}} 0\n", text, StringComparison.Ordinal);
+        }
+        Assert.Contains("watcher_lines_total{result=\"too_long\"} 0\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Promtool_finds_no_problem_in_an_exposition_with_many_label_sets()
+    {
+        var options = new WatcherOptions { Routes = [new() { Name = "api", Pattern = "/api/**" }, new() { Name = "static", Pattern = "/static" }] };
+        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(TestLines.TimedFormat), options: options);
+        string[] methods = ["GET", "POST", "PUT", "DELETE", "weird", "HEAD"];
+        string[] paths = ["/api/a", "/static/x.js", "/", "/api/b?q=\"x\""];
+        for (int i = 0; i < 600; i++)
+        {
+            processor.Feed(TestLines.Timed(methods[i % methods.Length], paths[i % paths.Length], 100 + (i * 7 % 520), i * 13, (i / 97.0).ToString("F3", System.Globalization.CultureInfo.InvariantCulture), i % 3 == 0 ? "HIT" : "-"));
+        }
+        processor.Feed("not a line at all");
+        processor.OnLineTooLong(100_000);
+        processor.OnRotation(RotationKind.Renamed);
+        processor.OnCheckpoint(Checkpoint);
+        string text = Exposition.ToText(metrics.Snapshot());
+        Assert.True(text.Split('\n').Count(l => l.StartsWith("nginx_http_requests_total{", StringComparison.Ordinal)) > 100);
+
+        var (exitCode, output) = await RunPromtool(text);
+        Assert.True(exitCode == 0 && output.Trim().Length == 0, $"promtool exit {exitCode}: {output}");
+    }
+
+    internal static async Task<(int ExitCode, string Output)> RunPromtool(string exposition)
+    {
+        string promtool = File.Exists("/usr/bin/promtool") ? "/usr/bin/promtool" : "promtool";
+        var start = new ProcessStartInfo(promtool, ["check", "metrics"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        await process.StandardInput.WriteAsync(exposition);
+        process.StandardInput.Close();
+        string output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, output);
+    }
+
+    private static double Exposition_(string text, string name, params string[] labels) =>
+        Sidecars.Testing.Exposition.Value(text, name, labels);
+}

@@ -1,0 +1,180 @@
+using Microsoft.Extensions.Logging;
+using Sidecars.Testing;
+using Sidecars.Watcher;
+using Sidecars.Watcher.Metrics;
+using Sidecars.Watcher.Parsing;
+using Sidecars.Watcher.State;
+using Sidecars.Watcher.Tailing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Sidecars.Tests.Watcher;
+
+public sealed class ProcessorTests : IDisposable
+{
+    private readonly TempFolder _folder = new("watcher-processor");
+
+    public void Dispose() => _folder.Dispose();
+
+    private static TailCheckpoint At(long offset) =>
+        new(new TailPosition(new FileIdentity(1, 2, 3, 4), offset), [], 0, offset);
+
+    [Fact]
+    public void Without_a_state_folder_a_checkpoint_publishes_at_once_and_lines_before_it_do_not()
+    {
+        var (processor, metrics) = TestLines.Processor();
+        processor.Feed(TestLines.MainLine(), TestLines.MainLine());
+        Assert.Equal(0, metrics.Snapshot().TotalRequests);
+
+        processor.OnCheckpoint(At(100));
+
+        Assert.Equal(2, metrics.Snapshot().TotalRequests);
+        Assert.Equal(100, metrics.Snapshot().BytesRead);
+    }
+
+    [Fact]
+    public async Task Published_values_are_never_ahead_of_the_saved_ones()
+    {
+        // Given a processor that saves to a state folder, and a scraper polling meanwhile
+        using var store = new StateStore(_folder.Path);
+        var (processor, metrics) = TestLines.Processor(store: store);
+        processor.Start();
+        using var stop = new CancellationTokenSource();
+        long violations = 0, scrapes = 0;
+        var scraper = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                long published = metrics.Snapshot().TotalRequests;
+                // Read the file after the snapshot: the file can only be newer, never older.
+                string path = Path.Combine(_folder.Path, StateStore.FileName);
+                var saved = File.Exists(path)
+                    ? System.Text.Json.JsonSerializer.Deserialize(File.ReadAllBytes(path), WatcherStateJsonContext.Default.WatcherStateFile)
+                    : null;
+                long savedRequests = saved?.Counters.LabelSets.Sum(s => s.Requests) ?? 0;
+                if (published > savedRequests)
+                {
+                    Interlocked.Increment(ref violations);
+                }
+                scrapes++;
+            }
+        });
+
+        // When lines arrive in many batches
+        for (int batch = 1; batch <= 200; batch++)
+        {
+            processor.Feed(TestLines.MainLine(), TestLines.MainLine(status: 404));
+            processor.OnCheckpoint(At(batch * 2));
+            if (batch % 20 == 0)
+            {
+                await Task.Delay(3);
+            }
+        }
+        await processor.StopAsync();
+        stop.Cancel();
+        await scraper;
+
+        // Then every scrape showed saved values only, and the last save holds everything
+        Assert.Equal(0, violations);
+        Assert.True(scrapes > 0);
+        Assert.Equal(400, metrics.Snapshot().TotalRequests);
+        var final = store.Load(out _)!;
+        Assert.Equal(400, final.Counters.LabelSets.Sum(s => s.Requests));
+        Assert.Equal(400, final.Checkpoint!.Current!.Offset);
+        Assert.True(metrics.Snapshot().StateSaves >= 1);
+    }
+
+    [Fact]
+    public async Task A_restart_continues_from_the_saved_counters_and_checkpoint()
+    {
+        using (var store = new StateStore(_folder.Path))
+        {
+            var (first, _) = TestLines.Processor(store: store);
+            first.Start();
+            first.Feed(TestLines.MainLine(), TestLines.MainLine(), TestLines.MainLine(status: 500));
+            first.OnCheckpoint(At(300));
+            await first.StopAsync();
+        }
+
+        using var again = new StateStore(_folder.Path);
+        var (second, metrics) = TestLines.Processor(store: again);
+        var resume = second.Restore();
+
+        Assert.Equal(300, resume!.Current!.Value.Offset);
+        Assert.Equal(3, metrics.Snapshot().TotalRequests);
+        second.Feed(TestLines.MainLine());
+        second.OnCheckpoint(At(400));
+        second.Start();
+        await second.StopAsync();
+        Assert.Equal(4, metrics.Snapshot().TotalRequests);
+        Assert.Equal(300 + 400, metrics.Snapshot().BytesRead);
+    }
+
+    [Fact]
+    public void Malformed_lines_are_counted_by_reason_and_logged_at_most_once_per_ten_seconds()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var logger = new RecordingLogger();
+        var metrics = new WatcherMetrics(WatcherHostExtensions.CreateLayout(new WatcherOptions(), LogFormat.Main));
+        var processor = new AccessLogProcessor(LogFormat.Main, metrics, null, time, logger);
+
+        processor.Feed("garbage one", "garbage two", TestLines.MainLine(), "garbage three");
+        time.Advance(TimeSpan.FromSeconds(10));
+        processor.Feed("garbage four");
+        processor.OnCheckpoint(At(1));
+
+        Assert.Equal(2, logger.Warnings.Count);
+        Assert.Contains("garbage one", logger.Warnings[0], StringComparison.Ordinal);
+        Assert.Contains("truncated", logger.Warnings[0], StringComparison.Ordinal);
+        Assert.Contains("2 more", logger.Warnings[1], StringComparison.Ordinal);
+        var v = metrics.Snapshot();
+        Assert.Equal(4, v.LinesMalformed);
+        Assert.Equal(4, v.ParseErrors.Sum());
+        Assert.Equal(1, v.LinesParsed);
+    }
+
+    [Fact]
+    public void Too_long_lines_and_rotations_are_counted()
+    {
+        var (processor, metrics) = TestLines.Processor();
+        processor.OnLineTooLong(70_000);
+        processor.OnLineTooLong(80_000);
+        processor.OnRotation(RotationKind.Renamed);
+        processor.OnCheckpoint(new TailCheckpoint(null, [], 1234, 0));
+        var v = metrics.Snapshot();
+        Assert.Equal(2, v.LinesTooLong);
+        Assert.Equal(1, v.Rotations[(int)RotationKind.Renamed]);
+        Assert.Equal(1234, v.LagBytes);
+    }
+
+    [Fact]
+    public void Summary_reports_rate_server_error_share_and_p95()
+    {
+        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(TestLines.TimedFormat));
+        for (int i = 0; i < 100; i++)
+        {
+            processor.Feed(TestLines.Timed("GET", "/", i < 10 ? 503 : 200, 1, i < 90 ? "0.003" : "0.7"));
+        }
+        processor.OnCheckpoint(At(1));
+        var summary = Summaries.Between(null, metrics.Snapshot(), 10, hasRequestTime: true);
+        Assert.Equal(10, summary.LinesPerSecond);
+        Assert.Equal(10, summary.ServerErrorPercent);
+        Assert.InRange(summary.P95Seconds, 0.5, 1);
+    }
+
+    private sealed class RecordingLogger : ILogger
+    {
+        public List<string> Warnings { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == LogLevel.Warning)
+            {
+                Warnings.Add(formatter(state, exception));
+            }
+        }
+    }
+}

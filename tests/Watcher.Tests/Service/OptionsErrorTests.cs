@@ -1,0 +1,73 @@
+using Sidecars.Testing;
+
+namespace Sidecars.Tests.Watcher.Service;
+
+/// <summary>A bad setting stops the built watcher with exit code 2 and one line naming it.</summary>
+public sealed class OptionsErrorTests : IDisposable
+{
+    private readonly TempFolder _folder = new("watcher-options");
+
+    public void Dispose() => _folder.Dispose();
+
+    public static TheoryData<string, string> Errors => new()
+    {
+        { "--Watcher:Path=/no/such/folder/access.log", "Watcher:Path folder /no/such/folder does not exist" },
+        { "--Watcher:StartAt=middle", "Watcher:StartAt must be \"beginning\" or \"end\" (got \"middle\")" },
+        { "--Watcher:StateDirectory=/no/such/state", "Watcher:StateDirectory /no/such/state does not exist" },
+        { "--Watcher:MaxLineBytes=10", "Watcher:MaxLineBytes must be between 256 and 16777216 (got 10)" },
+        { "--Watcher:PollInterval=00:00:00.001", "Watcher:PollInterval must be between 00:00:00.010 and 00:01:00 (got 00:00:00.0010000)" },
+        { "--Watcher:Routes:0:Name=Bad-Name --Watcher:Routes:0:Pattern=/x", "Watcher:Routes:0:Name must be lowercase letters, digits and _ (got \"Bad-Name\")" },
+        { "--Watcher:DurationBuckets:0=1", "" },
+        { "--Watcher:Routes:0:Name=a --Watcher:Routes:0:Pattern=/a --Watcher:Routes:1:Name=a --Watcher:Routes:1:Pattern=b", "Watcher:Routes:1:Name \"a\" is used twice; Watcher:Routes:1:Pattern must start with / (got \"b\")" },
+        { "--Watcher:MaxLabelSets=0", "Watcher:MaxLabelSets must be between 1 and 100000 (got 0)" },
+        { "--Watcher:FormatFile=/no/such/nginx.conf", "Watcher:FormatName must name the log_format to read from Watcher:FormatFile" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Errors))]
+    public async Task Bad_setting_exits_with_code_2_and_one_line_naming_it(string arg, string expected)
+    {
+        if (expected.Length == 0)
+        {
+            // Not an error by itself: paired below with a decreasing second bucket.
+            var (code, _, stderr) = await WatcherProcess.RunToEndAsync(
+                $"--Watcher:Path={_folder.File("access.log")}", arg, "--Watcher:DurationBuckets:1=0.5", "--Http:Port=1");
+            Assert.Equal(2, code);
+            Assert.Equal("watcher: configuration error: Watcher:DurationBuckets must be strictly increasing (got 1 0.5)", stderr.Trim());
+            return;
+        }
+        string[] args = arg.StartsWith("--Watcher:Path", StringComparison.Ordinal)
+            ? [arg, "--Http:Port=1"]
+            : [$"--Watcher:Path={_folder.File("access.log")}", .. arg.Split(' '), "--Http:Port=1"];
+        var (exitCode, _, error) = await WatcherProcess.RunToEndAsync(args);
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal($"watcher: configuration error: {expected}", error.Trim());
+    }
+
+    [Fact]
+    public async Task Invalid_format_names_the_position()
+    {
+        var (exitCode, _, error) = await WatcherProcess.RunToEndAsync(
+            $"--Watcher:Path={_folder.File("access.log")}", "--Watcher:Format=$remote_addr$status", "--Http:Port=1");
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("watcher: configuration error: Watcher:Format: ", error.Trim(), StringComparison.Ordinal);
+        Assert.Contains("position", error, StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Missing_log_format_name_in_the_nginx_config_is_one_clear_line()
+    {
+        File.WriteAllText(_folder.File("nginx.conf"), "http { log_format main '$remote_addr $status'; }");
+        var (exitCode, _, error) = await WatcherProcess.RunToEndAsync(
+            $"--Watcher:Path={_folder.File("access.log")}", $"--Watcher:FormatFile={_folder.File("nginx.conf")}",
+            "--Watcher:FormatName=nosuch", "--Http:Port=1");
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("watcher: configuration error: Watcher:FormatFile: ", error.Trim(), StringComparison.Ordinal);
+        Assert.Contains("nosuch", error, StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+}

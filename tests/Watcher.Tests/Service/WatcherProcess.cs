@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Sidecars.Tests.Watcher.Service;
+
+/// <summary>The built watcher (<c>watcher.dll</c>, copied next to the tests) run as a child process with <c>dotnet</c>.</summary>
+internal sealed class WatcherProcess : IAsyncDisposable
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+
+    private WatcherProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string Stdout { get { lock (_stdout) { return _stdout.ToString(); } } }
+
+    public string Stderr { get { lock (_stderr) { return _stderr.ToString(); } } }
+
+    public static string DllPath => Path.Combine(AppContext.BaseDirectory, "watcher.dll");
+
+    public static WatcherProcess Start(params string[] args) => Start(FreePort(), args);
+
+    public static WatcherProcess Start(int port, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(DllPath);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.ArgumentList.Add($"--Http:Port={port}");
+        var process = Process.Start(start)!;
+        var watcher = new WatcherProcess(process, port);
+        process.OutputDataReceived += (_, e) => { lock (watcher._stdout) { watcher._stdout.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (watcher._stderr) { watcher._stderr.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return watcher;
+    }
+
+    /// <summary>Runs the watcher to its end (for option errors and once mode).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToEndAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(DllPath);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    public async Task<string> ScrapeAsync() => await Http.GetStringAsync($"http://127.0.0.1:{Port}/metrics");
+
+    public async Task<bool> IsReadyAsync()
+    {
+        using var response = await Http.GetAsync($"http://127.0.0.1:{Port}/readyz");
+        return response.StatusCode == HttpStatusCode.OK;
+    }
+
+    /// <summary>The sum of <c>nginx_http_requests_total</c> on /metrics.</summary>
+    public async Task<double> RequestsAsync() =>
+        Sidecars.Testing.Exposition.Value(await ScrapeAsync(), "nginx_http_requests_total");
+
+    public async Task WaitReadyAsync() =>
+        await Sidecars.Testing.Eventually.Holds(IsReadyAsync, TimeSpan.FromSeconds(30), $"watcher ready on port {Port}; stderr: {Stderr}; stdout: {Stdout}");
+
+    /// <summary>SIGTERM, then waits for the exit.</summary>
+    public async Task<int> StopAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGKILL: no chance to save anything.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
