@@ -40,7 +40,8 @@ internal sealed record FormatSource(string Text, LogEscape Escape, int[]? Positi
 
         if (!confForm)
         {
-            return new FormatSource(format, LogEscape.Default, null);
+            // A line never holds its newline, so one pasted at the end of the format would never match.
+            return new FormatSource(format.TrimEnd('\r', '\n'), LogEscape.Default, null);
         }
 
         ConfParse conf = ParseConf(format, start);

@@ -38,6 +38,12 @@ public sealed class LogFormatCompileTests
     }
 
     [Fact]
+    public void A_newline_pasted_after_a_raw_format_is_dropped()
+    {
+        Assert.Equal("$status $body_bytes_sent", LogFormat.Compile("$status $body_bytes_sent\r\n").Text);
+    }
+
+    [Fact]
     public void Quoted_parts_from_nginx_conf_are_concatenated()
     {
         LogFormat format = LogFormat.Compile("'$remote_addr - $remote_user [$time_local] \"$request\" '\n    '$status $body_bytes_sent';");
