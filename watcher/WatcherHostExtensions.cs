@@ -36,7 +36,7 @@ internal static class WatcherHostExtensions
             return new AccessLogProcessor(
                 services.GetRequiredService<LogFormat>(),
                 services.GetRequiredService<WatcherMetrics>(),
-                options.SavesState ? new StateStore(options.StateDirectory!) : null,
+                options.SavesState ? new StateStore(options.StateDirectory!) { FlushToDisk = options.StateFsync } : null,
                 services.GetRequiredService<TimeProvider>(),
                 services.GetRequiredService<ILoggerFactory>().CreateLogger<AccessLogProcessor>());
         });

@@ -31,6 +31,12 @@ internal sealed class WatcherOptions
     /// <summary>Where the position and counters are saved (empty: not saved, a restart starts from zero).</summary>
     public string? StateDirectory { get; set; }
 
+    /// <summary>
+    /// fsync each save: survives a power loss, not just a killed process, but adds disk latency to
+    /// every publish (the access log nginx writes is not fsynced either).
+    /// </summary>
+    public bool StateFsync { get; set; }
+
     /// <summary>Longer lines are skipped and counted.</summary>
     public int MaxLineBytes { get; set; } = 65536;
 
