@@ -2,6 +2,7 @@ using Sidecars.Testing;
 
 namespace Sidecars.Tests.Watcher.Service;
 
+[Collection(WatcherProcess.Collection)]
 public sealed class OnceModeTests : IDisposable
 {
     private readonly TempFolder _folder = new("watcher-once");

@@ -3,6 +3,7 @@ using Sidecars.Testing;
 namespace Sidecars.Tests.Watcher.Service;
 
 /// <summary>A bad setting stops the built watcher with exit code 2 and one line naming it.</summary>
+[Collection(WatcherProcess.Collection)]
 public sealed class OptionsErrorTests : IDisposable
 {
     private readonly TempFolder _folder = new("watcher-options");

@@ -3,9 +3,11 @@ using Sidecars.Testing;
 namespace Sidecars.Tests.Watcher.Service;
 
 /// <summary>The built watcher on real files: counts appear on /metrics and survive restarts exactly.</summary>
+[Collection(WatcherProcess.Collection)]
 public sealed class WatcherEndToEndTests : IDisposable
 {
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(20);
+    // Generous: a child process starting on a busy 2-core machine; a passing run takes a second or two.
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
     private readonly TempFolder _folder = new("watcher-e2e");
     private readonly string _log;
     private readonly string _state;
@@ -37,7 +39,7 @@ public sealed class WatcherEndToEndTests : IDisposable
     }
 
     private static Task WaitForRequests(WatcherProcess watcher, int expected) =>
-        Eventually.Holds(async () => await watcher.RequestsAsync() == expected, Within, $"{expected} requests on /metrics; stderr: {watcher.Stderr}");
+        Eventually.Holds(async () => await watcher.RequestsAsync() == expected, Within, $"{expected} requests on /metrics; stderr: {watcher.Stderr}; stdout: {watcher.Stdout}");
 
     [Fact]
     public async Task Lines_appended_appear_on_metrics_and_the_log_file_may_appear_late()

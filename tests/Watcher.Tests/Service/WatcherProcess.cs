@@ -8,6 +8,9 @@ namespace Sidecars.Tests.Watcher.Service;
 /// <summary>The built watcher (<c>watcher.dll</c>, copied next to the tests) run as a child process with <c>dotnet</c>.</summary>
 internal sealed class WatcherProcess : IAsyncDisposable
 {
+    /// <summary>Tests that start watcher processes run one at a time (2 cores; each process starts a runtime).</summary>
+    public const string Collection = "watcher processes";
+
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly Process _process;
     private readonly StringBuilder _stdout = new();
@@ -87,7 +90,7 @@ internal sealed class WatcherProcess : IAsyncDisposable
         Sidecars.Testing.Exposition.Value(await ScrapeAsync(), "nginx_http_requests_total");
 
     public async Task WaitReadyAsync() =>
-        await Sidecars.Testing.Eventually.Holds(IsReadyAsync, TimeSpan.FromSeconds(30), $"watcher ready on port {Port}; stderr: {Stderr}; stdout: {Stdout}");
+        await Sidecars.Testing.Eventually.Holds(IsReadyAsync, TimeSpan.FromSeconds(60), $"watcher ready on port {Port}; stderr: {Stderr}; stdout: {Stdout}");
 
     /// <summary>SIGTERM, then waits for the exit.</summary>
     public async Task<int> StopAsync()
