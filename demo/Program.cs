@@ -10,25 +10,43 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     stop.Cancel();
 };
-if (duration != Timeout.InfiniteTimeSpan)
-{
-    stop.CancelAfter(duration);
-}
 
-Console.WriteLine("demo: building the images and starting pod mc1 (manifests/pods03.yaml)...");
+// Testcontainers' own log is for debugging the tests, not for people watching the demo.
+PodRunner.Logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+    System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+    {
+        context.Cancel = true;
+        stop.Cancel();
+    });
+
+Console.WriteLine("demo: building the images and starting pod mc1 (manifests/pods03.yaml) and pod webserver (manifests/pods02.yaml)...");
 await using var mc1 = await PodRunner.StartAsync("mc1", RepositoryLayout.PathOf("manifests", "pods03.yaml"));
+await using var webserver = await PodRunner.StartAsync("webserver",
+    RepositoryLayout.PathOf("manifests", "pods02.yaml"), RepositoryLayout.PathOf("manifests", "nginx-log-format.yaml"));
 var page = mc1.Address(80);
 var writerMetrics = new Uri(mc1.Address(9146), "/metrics");
+var site = webserver.Address(80);
+var watcherMetrics = new Uri(webserver.Address(9145), "/metrics");
 Console.WriteLine($"""
 
-    pod mc1 is running: nginx (1st) serves the page the writer (2nd) appends to, once a second.
-      the page:        curl {page}
-      writer metrics:  curl {writerMetrics}
-      writer health:   curl {new Uri(mc1.Address(9146), "/readyz")}
+    pod mc1: nginx (1st) serves the page the writer (2nd) appends to, once a second.
+      the page:          curl {page}
+      writer metrics:    curl {writerMetrics}
+    pod webserver: nginx (webserver) logs to a shared volume, the watcher (webwatcher) turns it into metrics.
+      the site:          curl {site}
+      watcher metrics:   curl -s {watcherMetrics} | grep ^nginx_http_requests_total
+      watcher readiness: curl {new Uri(webserver.Address(9145), "/readyz")}
+    The demo sends a few requests to the site every 5 s.
     {(duration == Timeout.InfiniteTimeSpan ? "Ctrl-C stops the demo." : $"The demo stops by itself after {duration}.")}
 
     """);
 
+// The duration counts from here, once the pods are up (building the images can take minutes).
+if (duration != Timeout.InfiniteTimeSpan)
+{
+    stop.CancelAfter(duration);
+}
 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
 try
 {
@@ -39,7 +57,19 @@ try
         var lines = body.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         double written = Exposition.Value(await http.GetStringAsync(writerMetrics, stop.Token), "writer_lines_written_total");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"demo: the page has {lines.Length} lines (writer_lines_written_total {written}), the last: {lines.LastOrDefault()}"));
+            $"demo: mc1's page has {lines.Length} lines (writer_lines_written_total {written}), the last: {lines.LastOrDefault()}"));
+
+        // A little traffic for the watcher: pages that exist and one that does not.
+        foreach (string path in new[] { "/", "/", "/index.html", "/missing" })
+        {
+            using var response = await http.GetAsync(new Uri(site, path), stop.Token);
+        }
+        await Task.Delay(TimeSpan.FromMilliseconds(300), stop.Token); // nginx logs after it answers
+        string exposition = await http.GetStringAsync(watcherMetrics, stop.Token);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"demo: webserver answered {Exposition.Value(exposition, "nginx_http_requests_total")} requests so far " +
+            $"({Exposition.Value(exposition, "nginx_http_requests_total", "status=\"200\"")} with 200, " +
+            $"{Exposition.Value(exposition, "nginx_http_requests_total", "status=\"404\"")} with 404), as the watcher counts them"));
     }
 }
 catch (OperationCanceledException)

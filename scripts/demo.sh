@@ -7,4 +7,5 @@ cd "$root"
 bash scripts/docker-engine.sh
 bash scripts/base-images.sh
 . scripts/env.sh
+remove_leftovers
 dotnet run --project demo/Sidecars.Demo.csproj -c Release -- "$@"

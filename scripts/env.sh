@@ -11,3 +11,12 @@ export DOCKER_API_VERSION
 # Ryuk (Testcontainers' reaper) is an image that may not be pullable: the fixtures clean up.
 export TESTCONTAINERS_RYUK_DISABLED=true
 export DOCKER_BUILDKIT=0
+
+# Containers and volumes left by a pod run that was killed before it could clean up.
+remove_leftovers() {
+  local ids
+  ids=$(docker ps -aq --filter label=org.sidecars.test)
+  [ -z "$ids" ] || docker rm -f $ids >/dev/null
+  ids=$(docker volume ls -q --filter label=org.sidecars.test)
+  [ -z "$ids" ] || docker volume rm $ids >/dev/null
+}

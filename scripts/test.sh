@@ -11,6 +11,7 @@ bash scripts/host-tools.sh
 bash scripts/docker-engine.sh
 bash scripts/base-images.sh
 . scripts/env.sh
+remove_leftovers
 echo "test: setup took $(( $(date +%s) - started )) s" >&2
 
 results="$root/.build/test-results"

@@ -27,6 +27,12 @@ public sealed class PodRunner : IAsyncDisposable
 
     private PodRunner(V1Pod pod) => Pod = pod;
 
+    /// <summary>The label on every container and volume a pod run makes (scripts remove leftovers of killed runs by it).</summary>
+    public const string Label = "org.sidecars.test";
+
+    /// <summary>Where Testcontainers logs (null: its default console logger; the demo silences it).</summary>
+    public static Microsoft.Extensions.Logging.ILogger? Logger { get; set; }
+
     /// <summary>The pod as read from the manifest.</summary>
     public V1Pod Pod { get; }
 
@@ -88,6 +94,7 @@ public sealed class PodRunner : IAsyncDisposable
 
         // The pause container: owner of the network namespace, publisher of every port.
         var pauseBuilder = new ContainerBuilder(TestImages.Nginx)
+            .WithLabel(Label, Pod.Metadata.Name)
             .WithName($"{Pod.Metadata.Name}-pause-{_suffix}")
             .WithHostname(Pod.Metadata.Name)
             .WithEntrypoint("sleep")
@@ -96,7 +103,7 @@ public sealed class PodRunner : IAsyncDisposable
         {
             pauseBuilder = pauseBuilder.WithPortBinding(port.ContainerPort, assignRandomHostPort: true);
         }
-        _pause = pauseBuilder.Build();
+        _pause = (Logger is null ? pauseBuilder : pauseBuilder.WithLogger(Logger)).Build();
         await _pause.StartAsync();
 
         // Volumes.
@@ -106,7 +113,8 @@ public sealed class PodRunner : IAsyncDisposable
             if (volume.EmptyDir is not null)
             {
                 string dockerName = $"{Pod.Metadata.Name}-{volume.Name}-{_suffix}";
-                var dockerVolume = new VolumeBuilder().WithName(dockerName).Build();
+                var volumeBuilder = new VolumeBuilder().WithName(dockerName).WithLabel(Label, Pod.Metadata.Name);
+                var dockerVolume = (Logger is null ? volumeBuilder : volumeBuilder.WithLogger(Logger)).Build();
                 await dockerVolume.CreateAsync();
                 _volumes.Add(dockerVolume);
                 await PrepareEmptyDirAsync(dockerName, podSecurity?.FsGroup);
@@ -152,6 +160,7 @@ public sealed class PodRunner : IAsyncDisposable
             long? user = security?.RunAsUser ?? podSecurity?.RunAsUser;
             long? group = security?.RunAsGroup ?? podSecurity?.RunAsGroup;
             var builder = new ContainerBuilder(image)
+                .WithLabel(Label, Pod.Metadata.Name)
                 .WithName($"{Pod.Metadata.Name}-{container.Name}-{_suffix}");
             if (container.Command is { Count: > 0 })
             {
@@ -201,7 +210,7 @@ public sealed class PodRunner : IAsyncDisposable
                     }
                 }
             });
-            var started = builder.Build();
+            var started = (Logger is null ? builder : builder.WithLogger(Logger)).Build();
             _containers[container.Name] = started;
             await started.StartAsync();
         }
@@ -211,7 +220,7 @@ public sealed class PodRunner : IAsyncDisposable
     private static async Task PrepareEmptyDirAsync(string dockerVolume, long? fsGroup)
     {
         string script = fsGroup is null ? "chmod 0777 /v" : $"chgrp {fsGroup} /v && chmod 2777 /v";
-        await Docker("run", "--rm", "--entrypoint", "sh", "-v", $"{dockerVolume}:/v", TestImages.Nginx, "-c", script);
+        await Docker("run", "--rm", "--label", Label, "--entrypoint", "sh", "-v", $"{dockerVolume}:/v", TestImages.Nginx, "-c", script);
     }
 
     /// <summary>Runs the docker CLI (for what Testcontainers does not expose: top, restart, kill) and returns stdout.</summary>

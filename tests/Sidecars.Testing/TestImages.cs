@@ -51,15 +51,15 @@ public static class TestImages
     private static async Task<string> BuildAsync(string service)
     {
         string tag = $"sidecars/{service}:test";
-        var image = new ImageFromDockerfileBuilder()
+        var builder = new ImageFromDockerfileBuilder()
             .WithDockerfileDirectory(RepositoryLayout.Root)
             .WithDockerfile($"Dockerfile.{service}")
             .WithName(tag)
             .WithBuildArgument("SDK_IMAGE", Sdk)
             .WithBuildArgument("RUNTIME_IMAGE", Runtime)
             .WithCleanUp(false)
-            .WithDeleteIfExists(false)
-            .Build();
+            .WithDeleteIfExists(false);
+        var image = (PodRunner.Logger is null ? builder : builder.WithLogger(PodRunner.Logger)).Build();
         await image.CreateAsync();
         return tag;
     }
