@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Sidecars.Hosting;
+
+namespace Sidecars.Tests.Hosting;
+
+public sealed class SidecarHostTests
+{
+    [Fact]
+    public void A_validation_failure_becomes_one_line_naming_every_problem()
+    {
+        var e = new OptionsValidationException("x", typeof(object), ["A:B must be positive (got 0)", "A:C is missing"]);
+        Assert.Equal("A:B must be positive (got 0); A:C is missing", SidecarHost.DescribeConfigurationError(e));
+    }
+
+    [Fact]
+    public void A_binder_conversion_error_is_a_configuration_error_and_other_failures_are_not()
+    {
+        var binder = new InvalidOperationException("Failed to convert configuration value 'abc' at 'Http:Port' to type 'System.Int32'.");
+        Assert.Equal(binder.Message, SidecarHost.DescribeConfigurationError(new AggregateException(binder)));
+        Assert.Null(SidecarHost.DescribeConfigurationError(new InvalidOperationException("something else")));
+        Assert.Null(SidecarHost.DescribeConfigurationError(new IOException("disk")));
+    }
+
+    [Theory]
+    [InlineData("--Http:Port=0", "Http:Port must be between 1 and 65535 (got 0)")]
+    [InlineData("--Log:Format=xml", "Log:Format must be \"text\" or \"json\" (got \"xml\")")]
+    [InlineData("--Log:Level=Loud", "Log:Level must be one of Verbose, Debug, Information, Warning, Error, Fatal (got \"Loud\")")]
+    public async Task A_bad_shared_setting_stops_the_host_with_exit_code_2_and_one_line(string arg, string problem)
+    {
+        var stderr = new StringWriter();
+        var original = Console.Error;
+        Console.SetError(stderr);
+        try
+        {
+            int code = await SidecarHost.RunAsync("probe", [arg], 9999, _ => { });
+            Assert.Equal(SidecarHost.ConfigurationErrorExitCode, code);
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+        Assert.Equal($"probe: configuration error: {problem}", stderr.ToString().Trim());
+    }
+
+    [Fact]
+    public async Task The_endpoint_serves_metrics_health_and_readiness()
+    {
+        int port = FreePort();
+        using var stop = new CancellationTokenSource();
+        HealthState? health = null;
+        var run = SidecarHost.RunAsync("probe", [$"--Http:Port={port}"], 9999, builder =>
+            builder.Services.AddHostedService(services =>
+            {
+                health = services.GetRequiredService<HealthState>();
+                return new StopOnSignal(services.GetRequiredService<IHostApplicationLifetime>(), stop.Token);
+            }));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await Sidecars.Testing.Eventually.Holds(async () => (await http.GetAsync("/metrics")).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(10), "the endpoint");
+
+        string metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("# TYPE probe_build_info gauge", metrics, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/healthz")).StatusCode);
+        health!.Beat();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/readyz")).StatusCode);
+        health.SetReady();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/other")).StatusCode);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await http.PostAsync("/metrics", null)).StatusCode);
+        Assert.Equal("", await Sidecars.Testing.Promtool.CheckMetricsAsync(metrics));
+
+        await stop.CancelAsync();
+        Assert.Equal(0, await run);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class StopOnSignal(IHostApplicationLifetime lifetime, CancellationToken stop) : BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, CancellationTokenSource.CreateLinkedTokenSource(stop, stoppingToken).Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            lifetime.StopApplication();
+        }
+    }
+}
