@@ -166,6 +166,7 @@ internal sealed partial class AccessLogTailer(TailerSettings settings, IAccessLo
             case ResumeAction.FromStart:
                 TailerLog.ResumeTruncated(logger, file!.Name, saved.Offset, file.KnownLength);
                 sink.OnRotation(RotationKind.Truncated);
+                DrainCopyOf(saved.Identity, saved.Offset);
                 break;
             case ResumeAction.FromOffset:
                 file!.ResumeAt(saved.Offset, saved.Identity);
@@ -281,8 +282,11 @@ internal sealed partial class AccessLogTailer(TailerSettings settings, IAccessLo
                 return;
             case FileChange.Truncated:
                 TailerLog.Truncated(logger, settings.Path, _current.ReadOffset);
+                FileIdentity before = _current.Identity;
+                long consumed = _current.ConsumedOffset;
                 _current.RestartFromZero(_scratch);
                 sink.OnRotation(RotationKind.Truncated);
+                DrainCopyOf(before, consumed);
                 _dirty = true;
                 return;
             case FileChange.Missing:
@@ -300,6 +304,41 @@ internal sealed partial class AccessLogTailer(TailerSettings settings, IAccessLo
                 _current = null;
                 OpenNewFileAtPath(atPath!.Value);
                 return;
+        }
+    }
+
+    /// <summary>
+    /// After a copytruncate, lines written between the last read and the truncation exist only in the copy
+    /// (<c>access.log.1</c>): find the sibling that starts with the same bytes and read it from where the
+    /// truncated file was consumed, so the copy-then-truncate race of logrotate loses nothing.
+    /// </summary>
+    private void DrainCopyOf(FileIdentity truncated, long consumed)
+    {
+        if (truncated.FingerprintLength == 0 || consumed == 0)
+        {
+            return;
+        }
+        foreach ((string path, FileStatus status) in Candidates())
+        {
+            if (status.Length <= consumed
+                || string.Equals(path, _fullPath, StringComparison.Ordinal)
+                || _draining.Exists(f => f.Identity.Device == status.Device && f.Identity.Inode == status.Inode))
+            {
+                continue;
+            }
+            TailedFile? copy = TailedFile.OpenIfSame(path, status, MaxLineBytes, _scratch);
+            if (copy is null)
+            {
+                continue;
+            }
+            if (copy.Identity.FingerprintLength >= truncated.FingerprintLength && copy.Matches(truncated, _scratch))
+            {
+                copy.ResumeAt(consumed, copy.Identity);
+                TailerLog.DrainingCopy(logger, path, consumed, status.Length - consumed);
+                StartDraining(copy);
+                return;
+            }
+            copy.Dispose();
         }
     }
 

@@ -42,4 +42,7 @@ internal static partial class TailerLog
 
     [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Reading {Path} failed; retrying at the next poll ({Suppressed} more since the last message)")]
     public static partial void ReadFailed(ILogger logger, Exception exception, string path, long suppressed);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Information, Message = "Reading the {Unread} bytes written before the truncation from the copy {Copy}, from offset {Offset}")]
+    public static partial void DrainingCopy(ILogger logger, string copy, long offset, long unread);
 }

@@ -37,7 +37,7 @@ internal sealed class TailerHarness : IAsyncDisposable
     /// <summary>Waits until at least <paramref name="count"/> lines arrived, lets the loop turn a few more times, then returns them all.</summary>
     public async Task<IReadOnlyList<string>> LinesAfter(int count)
     {
-        await Eventually.Holds(() => Sink.LineCount >= count, Within, $"{count} lines (have {Sink.LineCount})");
+        await Eventually.Holds(() => Running() && Sink.LineCount >= count, Within, $"{count} lines (have {Sink.LineCount}: {string.Join(", ", Sink.Lines.Take(20))}; rotations {string.Join(", ", Sink.Rotations)}; last checkpoint {Sink.Saved}; turns {Tailer.Turns}, last at {Tailer.LastTurnAt:HH:mm:ss.fff}, now {DateTimeOffset.UtcNow:HH:mm:ss.fff})");
         await Settle();
         return Sink.Lines;
     }
@@ -46,7 +46,17 @@ internal sealed class TailerHarness : IAsyncDisposable
     public async Task Settle()
     {
         long target = Tailer.Turns + 3;
-        await Eventually.Holds(() => Tailer.Turns >= target, Within, "three loop turns");
+        await Eventually.Holds(() => Running() && Tailer.Turns >= target, Within, "three loop turns");
+    }
+
+    /// <summary>True while the tailer runs; its exception if it failed.</summary>
+    private bool Running()
+    {
+        if (_run.IsFaulted)
+        {
+            _run.GetAwaiter().GetResult();
+        }
+        return true;
     }
 
     public async Task<TailCheckpoint?> StopAsync()

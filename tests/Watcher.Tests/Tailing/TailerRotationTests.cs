@@ -18,7 +18,9 @@ public sealed class TailerRotationTests : IDisposable
     {
         // Given a worker writing to the log, read up to date
         var oldWorker = new LogWriter(LogPath);
-        await using var tailer = TailerHarness.Start(LogPath, notifications: notifications);
+        // A quiet period long enough that a slow test machine still writes the late line before it ends
+        var settings = TailerHarness.Settings(LogPath, notifications: notifications) with { DrainQuietPeriod = TimeSpan.FromSeconds(2) };
+        await using var tailer = TailerHarness.Start(settings);
         oldWorker.Lines("a", 3);
         await tailer.LinesAfter(3);
 
@@ -44,11 +46,12 @@ public sealed class TailerRotationTests : IDisposable
     public async Task Rotated_file_that_keeps_getting_lines_is_drained_past_the_quiet_period()
     {
         var oldWorker = new LogWriter(LogPath);
-        await using var tailer = TailerHarness.Start(LogPath, notifications: false);
+        var settings = TailerHarness.Settings(LogPath, notifications: false) with { DrainQuietPeriod = TimeSpan.FromMilliseconds(600) };
+        await using var tailer = TailerHarness.Start(settings);
         oldWorker.Lines("a", 2);
         await tailer.LinesAfter(2);
 
-        // A slow worker keeps writing to the renamed file for over three quiet periods (300 ms), never pausing 300 ms
+        // A slow worker keeps writing to the renamed file for longer than the quiet period (600 ms), pausing 100 ms
         File.Move(LogPath, LogPath + ".1");
         using var newWorker = new LogWriter(LogPath);
         newWorker.Lines("n", 1);
@@ -83,6 +86,32 @@ public sealed class TailerRotationTests : IDisposable
 
         var lines = await tailer.LinesAfter(53);
         Assert.Equal([.. LogWriter.Expected("before", 50), .. LogWriter.Expected("after", 3)], lines);
+        Assert.Equal([RotationKind.Truncated], tailer.Sink.Rotations);
+    }
+
+    [Fact]
+    public async Task Copytruncate_before_the_tailer_read_the_last_lines_reads_them_from_the_copy()
+    {
+        // Given a tailer that only polls, rarely, and has read the first lines
+        using var worker = new LogWriter(LogPath);
+        var settings = TailerHarness.Settings(LogPath, notifications: false) with { PollInterval = TimeSpan.FromMilliseconds(400) };
+        await using var tailer = TailerHarness.Start(settings);
+        worker.Lines("before", 50);
+        await tailer.LinesAfter(50);
+
+        // When more lines are written, then copied and truncated away before the next poll
+        worker.Lines("unread", 5);
+        File.Copy(LogPath, LogPath + ".1");
+        using (var truncate = new FileStream(LogPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+        {
+            truncate.SetLength(0);
+        }
+        worker.Lines("after", 3);
+
+        // Then the unread lines come from the copy, nothing twice
+        var lines = await tailer.LinesAfter(58);
+        string[] expected = [.. LogWriter.Expected("before", 50), .. LogWriter.Expected("unread", 5), .. LogWriter.Expected("after", 3)];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), lines.Order(StringComparer.Ordinal));
         Assert.Equal([RotationKind.Truncated], tailer.Sink.Rotations);
     }
 
