@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The watcher against mtail (Google's log-to-metrics tool) on the same inputs, in one run:
+#   1. one-shot: a realistic 2,000,000-line `main` log, `watcher --once` vs `mtail --one_shot`
+#   2. live: lines appended one at a time, time until each shows on /metrics
+# Prints the figures and the targets (once mode >= 20x mtail, live p99 < 20 ms, once-mode peak
+# RSS < 64 MB) and writes them to .build/bench/figures.txt. Benchmarks print figures; a missed
+# target is reported, not failed.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bash scripts/host-tools.sh
+out=.build/bench
+mkdir -p "$out"
+lines=${BENCH_LINES:-2000000}
+
+echo "bench: publishing the watcher (Native AOT)" >&2
+dotnet publish watcher/Watcher.csproj -c Release -r linux-x64 -o "$out/watcher" -nologo -v quiet -clp:ErrorsOnly
+watcher="$out/watcher/watcher"
+
+log="$out/access-$lines.log"
+if [ ! -s "$log" ]; then
+  echo "bench: generating $lines lines in the main format" >&2
+  dotnet run -c Release --project bench/Watcher.Benchmarks -- generate "$lines" "$log" >/dev/null
+fi
+
+progs="$out/mtail-progs"
+mkdir -p "$progs"
+# Debian's example for the combined format; its last field is greedy, so the extra
+# "$http_x_forwarded_for" of nginx's main format is taken in too.
+zcat -f "$(dpkg -L mtail | grep '/apache_combined.mtail' | head -1)" >"$progs/apache_combined.mtail"
+
+echo "bench: one-shot, $lines lines" >&2
+read -r w_s w_mib w_code < <(python3 bench/measure.py "$out/watcher.prom" -- "$watcher" --once "$log")
+read -r m_s m_mib m_code < <(python3 bench/measure.py "$out/mtail.prom" -- \
+  mtail --one_shot --one_shot_format=prometheus --progs "$progs" --logs "$log" --logtostderr=false)
+w_count=$(awk '/^nginx_http_requests_total/ {s += $NF} END {printf "%d", s}' "$out/watcher.prom")
+m_count=$(awk '/^apache_http_requests_total/ {s += $NF} END {printf "%d", s}' "$out/mtail.prom")
+
+echo "bench: live latency (300 lines, about 20 ms apart)" >&2
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+live() { # name metric command...
+  local name=$1 metric=$2 port=$3; shift 3
+  : >"$out/live-$name.log"
+  "$@" >"$out/live-$name.out" 2>&1 &
+  local pid=$!
+  python3 bench/live_latency.py "$out/live-$name.log" "http://127.0.0.1:$port/metrics" "$metric" 300 20 || echo "- - -"
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+}
+wport=$(free_port)
+read -r wl50 wl99 wlmax < <(live watcher nginx_http_requests_total "$wport" \
+  "$watcher" --Watcher:Path="$out/live-watcher.log" --Http:Port="$wport")
+mkdir -p "$out/state"
+wsport=$(free_port)
+read -r ws50 ws99 wsmax < <(live watcher-state nginx_http_requests_total "$wsport" \
+  "$watcher" --Watcher:Path="$out/live-watcher-state.log" --Watcher:StateDirectory="$out/state" --Http:Port="$wsport")
+mport=$(free_port)
+read -r ml50 ml99 mlmax < <(live mtail apache_http_requests_total "$mport" \
+  mtail --progs "$progs" --logs "$out/live-mtail.log" --port "$mport" --address 127.0.0.1 --logtostderr)
+
+ratio=$(python3 -c "print(f'{$m_s / $w_s:.1f}')")
+rate=$(python3 -c "print(f'{$w_count / $w_s:,.0f}')")
+verdict() { if python3 -c "import sys; sys.exit(0 if $1 else 1)" 2>/dev/null; then echo PASS; else echo MISS; fi; }
+{
+  echo "one-shot, $lines lines of nginx's main format ($(du -h "$log" | cut -f1)):"
+  echo "  watcher --once: ${w_s} s, ${rate} lines/s, peak RSS ${w_mib} MiB, counted ${w_count} (exit ${w_code})"
+  echo "  mtail one-shot: ${m_s} s, peak RSS ${m_mib} MiB, counted ${m_count} (exit ${m_code})"
+  echo "  watcher is ${ratio}x mtail's speed                 target >= 20x: $(verdict "$ratio >= 20")"
+  echo "  watcher peak RSS ${w_mib} MiB                        target < 64 MB: $(verdict "$w_mib * 1.048576 < 64")"
+  echo "live, write to visible on /metrics, 300 lines (p50 / p99 / max ms):"
+  echo "  watcher:                        ${wl50} / ${wl99} / ${wlmax}     target p99 < 20 ms: $(verdict "$wl99 < 20")"
+  echo "  watcher with StateDirectory:    ${ws50} / ${ws99} / ${wsmax}"
+  echo "  mtail:                          ${ml50} / ${ml99} / ${mlmax}"
+} | tee "$out/figures.txt"
