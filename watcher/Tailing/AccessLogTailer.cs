@@ -26,6 +26,7 @@ internal sealed partial class AccessLogTailer(TailerSettings settings, IAccessLo
     private bool _waitingLogged;
     private bool _dirty;
     private long _bytesSinceCheckpoint;
+    private bool _readInTurn;
     private long _turns;
     private long _lastTurnTimestamp;
 
@@ -55,9 +56,24 @@ internal sealed partial class AccessLogTailer(TailerSettings settings, IAccessLo
             while (!cancellationToken.IsCancellationRequested)
             {
                 notifications.EnsureStarted();
+                _readInTurn = false;
                 Turn(cancellationToken);
                 try
                 {
+                    // A busy log is polled every BatchDelay with notifications paused: nginx writes each
+                    // line on its own, and one notification per line costs more than reading the lines.
+                    // Once a turn finds nothing new, notifications resume, and one more turn looks at
+                    // what was written while they were paused before the loop waits for the next one.
+                    if (_readInTurn && settings.BatchDelay > TimeSpan.Zero && ReferenceEquals(time, TimeProvider.System))
+                    {
+                        notifications.Pause();
+                        await Task.Delay(settings.BatchDelay, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+                    if (notifications.Resume())
+                    {
+                        continue;
+                    }
                     await WaitForChangeAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -447,6 +463,7 @@ internal sealed partial class AccessLogTailer(TailerSettings settings, IAccessLo
         if (total > 0)
         {
             file.LastDataTimestamp = time.GetTimestamp();
+            _readInTurn = true;
         }
         return total;
     }
@@ -568,6 +585,39 @@ internal sealed partial class AccessLogTailer(TailerSettings settings, IAccessLo
                     TailerLog.NotificationsUnavailable(owner.Logger, folder, e.Message, owner.Settings.PollInterval);
                 }
             }
+        }
+
+        private bool _paused;
+
+        /// <summary>Stops raising events (the loop polls a busy log itself).</summary>
+        public void Pause()
+        {
+            if (_watcher is not null && !_paused)
+            {
+                _watcher.EnableRaisingEvents = false;
+                _paused = true;
+            }
+        }
+
+        /// <summary>Raises events again; true when they had been paused (writes meanwhile raised none).</summary>
+        public bool Resume()
+        {
+            if (!_paused)
+            {
+                return false;
+            }
+            _paused = false;
+            try
+            {
+                _watcher!.EnableRaisingEvents = true;
+            }
+            catch (Exception e) when (e is ArgumentException or IOException or PlatformNotSupportedException or UnauthorizedAccessException)
+            {
+                // The folder went away or inotify is exhausted: poll, and set the watcher up again later.
+                _watcher!.Dispose();
+                _watcher = null;
+            }
+            return true;
         }
 
         public void Dispose() => _watcher?.Dispose();

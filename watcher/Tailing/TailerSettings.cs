@@ -23,6 +23,13 @@ internal sealed record TailerSettings(
     /// </summary>
     public TimeSpan DrainQuietPeriod { get; init; }
 
+    /// <summary>
+    /// After a read that found data, the loop pauses notifications and looks again after this long, so
+    /// that at high rates (nginx writes each line on its own, each write a notification) many lines are
+    /// read, parsed and checkpointed in one turn instead of one turn per line. An idle log is read at once.
+    /// </summary>
+    public TimeSpan BatchDelay { get; init; } = TimeSpan.FromMilliseconds(2);
+
     /// <summary>Within one long read, a checkpoint is also reported after this many bytes.</summary>
     public long CheckpointEveryBytes { get; init; } = 8L << 20;
 
