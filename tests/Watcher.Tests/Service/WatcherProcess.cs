@@ -32,7 +32,8 @@ internal sealed class WatcherProcess : IAsyncDisposable
 
     public static WatcherProcess Start(params string[] args) => Start(FreePort(), args);
 
-    public static WatcherProcess Start(int port, params string[] args)
+    // `dotnet watcher.dll ARGS` with both outputs captured.
+    private static ProcessStartInfo StartInfo(string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -45,6 +46,12 @@ internal sealed class WatcherProcess : IAsyncDisposable
         {
             start.ArgumentList.Add(arg);
         }
+        return start;
+    }
+
+    public static WatcherProcess Start(int port, params string[] args)
+    {
+        var start = StartInfo(args);
         start.ArgumentList.Add($"--Http:Port={port}");
         var process = Process.Start(start)!;
         var watcher = new WatcherProcess(process, port);
@@ -58,17 +65,7 @@ internal sealed class WatcherProcess : IAsyncDisposable
     /// <summary>Runs the watcher to its end (for option errors and once mode).</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToEndAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(DllPath);
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = StartInfo(args);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
