@@ -19,12 +19,26 @@ if ! command -v dockerd >/dev/null 2>&1; then
   apt-get install -y -qq docker.io >/dev/null
 fi
 
+# A dockerd (and its containerd) killed without a chance to clean up leaves pid files behind, and
+# a new dockerd refuses to start while they exist: remove those whose process is gone.
+for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+  if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null; then
+    rm -f "$pidfile"
+  fi
+done
+
 log=/var/log/sidecars-dockerd.log
 echo "docker-engine: starting dockerd (log: $log)" >&2
 nohup dockerd >"$log" 2>&1 &
+dockerd_pid=$!
 for _ in $(seq 1 60); do
   if docker info >/dev/null 2>&1; then
     exit 0
+  fi
+  if ! kill -0 "$dockerd_pid" 2>/dev/null; then
+    echo "docker-engine: dockerd exited at start:" >&2
+    tail -5 "$log" >&2
+    exit 1
   fi
   sleep 1
 done
