@@ -33,17 +33,24 @@ echo "bench: one-shot, $lines lines" >&2
 read -r w_s w_mib w_code < <(python3 bench/measure.py "$out/watcher.prom" -- "$watcher" --once "$log")
 read -r m_s m_mib m_code < <(python3 bench/measure.py "$out/mtail.prom" -- \
   mtail --one_shot --one_shot_format=prometheus --progs "$progs" --logs "$log" --logtostderr=false)
-w_count=$(awk '/^nginx_http_requests_total/ {s += $NF} END {printf "%d", s}' "$out/watcher.prom")
-m_count=$(awk '/^apache_http_requests_total/ {s += $NF} END {printf "%d", s}' "$out/mtail.prom")
+sum() { awk -v m="$1" 'index($0, m) == 1 && substr($0, length(m) + 1, 1) ~ /[ {]/ {s += $NF} END {printf "%d", s}' "$2"; }
+w_lines=$(sum watcher_lines_total "$out/watcher.prom")  # every complete line, parsed or not
+w_parsed=$(sum 'watcher_lines_total{result="parsed"}' "$out/watcher.prom")
+w_count=$(sum nginx_http_requests_total "$out/watcher.prom")
+m_count=$(sum apache_http_requests_total "$out/mtail.prom")
 
 echo "bench: live latency (300 lines, about 20 ms apart)" >&2
+# mtail reads its logs on a timer (--poll_interval, 250ms by default in Debian's 3.0.0).
+m_poll=$(mtail --help 2>&1 | awk '/-poll_interval duration/ {getline; if (match($0, /default [^)]*/)) print substr($0, RSTART + 8, RLENGTH - 8)}')
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 live() { # name metric command...
   local name=$1 metric=$2 port=$3; shift 3
   : >"$out/live-$name.log"
   "$@" >"$out/live-$name.out" 2>&1 &
   local pid=$!
-  python3 bench/live_latency.py "$out/live-$name.log" "http://127.0.0.1:$port/metrics" "$metric" 300 20 || echo "- - -"
+  LIVE_LATENCY_DUMP="$out/live-$name.latencies" python3 bench/live-latency/live_latency.py "$out/live-$name.log" "http://127.0.0.1:$port/metrics" "$metric" 300 20 \
+    2>"$out/live-$name.measure" || echo "- - -"
+  cat "$out/live-$name.measure" >&2
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
 }
 wport=$(free_port)
@@ -62,12 +69,13 @@ rate=$(python3 -c "print(f'{$w_count / $w_s:,.0f}')")
 verdict() { if python3 -c "import sys; sys.exit(0 if $1 else 1)" 2>/dev/null; then echo PASS; else echo MISS; fi; }
 {
   echo "one-shot, $lines lines of nginx's main format ($(du -h "$log" | cut -f1)):"
-  echo "  watcher --once: ${w_s} s, ${rate} lines/s, peak RSS ${w_mib} MiB, counted ${w_count} (exit ${w_code})"
-  echo "  mtail one-shot: ${m_s} s, peak RSS ${m_mib} MiB, counted ${m_count} (exit ${m_code})"
+  echo "  watcher --once: ${w_s} s, ${rate} lines/s, peak RSS ${w_mib} MiB, exit ${w_code}"
+  echo "  mtail one-shot: ${m_s} s, peak RSS ${m_mib} MiB, requests counted ${m_count}, exit ${m_code}"
+  echo "  watcher counted: lines ${w_lines} (parsed ${w_parsed}), requests ${w_count}   all ${lines}: $(verdict "$w_lines == $lines and $w_parsed == $lines and $w_count == $lines")"
   echo "  watcher is ${ratio}x mtail's speed                 target >= 20x: $(verdict "$ratio >= 20")"
   echo "  watcher peak RSS ${w_mib} MiB                        target < 64 MB: $(verdict "$w_mib * 1.048576 < 64")"
   echo "live, write to visible on /metrics, 300 lines (p50 / p99 / max ms):"
   echo "  watcher:                        ${wl50} / ${wl99} / ${wlmax}     target p99 < 20 ms: $(verdict "$wl99 < 20")"
   echo "  watcher with StateDirectory:    ${ws50} / ${ws99} / ${wsmax}"
-  echo "  mtail:                          ${ml50} / ${ml99} / ${mlmax}"
+  echo "  mtail (polls every ${m_poll:-?}):      ${ml50} / ${ml99} / ${mlmax}"
 } | tee "$out/figures.txt"
