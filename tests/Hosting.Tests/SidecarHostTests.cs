@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -49,7 +48,7 @@ public sealed class SidecarHostTests
     [Fact]
     public async Task The_endpoint_serves_metrics_health_and_readiness()
     {
-        int port = FreePort();
+        int port = Sidecars.Testing.Ports.Free();
         using var stop = new CancellationTokenSource();
         HealthState? health = null;
         var run = SidecarHost.RunAsync("probe", [$"--Http:Port={port}"], 9999, builder =>
@@ -76,13 +75,6 @@ public sealed class SidecarHostTests
 
         await stop.CancelAsync();
         Assert.Equal(0, await run);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private sealed class StopOnSignal(IHostApplicationLifetime lifetime, CancellationToken stop) : BackgroundService

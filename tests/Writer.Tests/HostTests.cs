@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sidecars.Hosting;
@@ -36,7 +34,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     public async Task Bad_setting_exits_with_code_2_and_one_line(string setting, string message)
     {
         var (exitCode, errors) = await RunCapturingStandardError(
-            $"--Writer:Path={_folder.File("index.html")}", setting, $"--Http:Port={HostTestPorts.Free()}");
+            $"--Writer:Path={_folder.File("index.html")}", setting, $"--Http:Port={Ports.Free()}");
 
         Assert.Equal(2, exitCode);
         Assert.Equal($"writer: configuration error: {message}\n", errors);
@@ -73,7 +71,7 @@ public sealed class EndToEndTests : IDisposable
     public async Task Writer_appends_a_line_each_second_serves_matching_metrics_and_stops_promptly()
     {
         // Given the real host on a free port, a real clock and a temporary folder
-        int port = HostTestPorts.Free();
+        int port = Ports.Free();
         string path = _folder.File("index.html");
         var stopper = new Stopper();
         var run = SidecarHost.RunAsync(
@@ -86,7 +84,7 @@ public sealed class EndToEndTests : IDisposable
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
 
         // When it runs for three ticks or so
-        await Until(() => File.Exists(path) && File.ReadAllLines(path).Length >= 4, TimeSpan.FromSeconds(8));
+        await Eventually.Holds(() => File.Exists(path) && File.ReadAllLines(path).Length >= 4, TimeSpan.FromSeconds(8), "four lines in the file");
 
         // Then lines are exactly one second apart, on second boundaries
         var times = File.ReadAllLines(path).Select(ParseDate).ToList();
@@ -112,7 +110,7 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal(0, Value(metrics, "writer_missed_ticks_total"));
         Assert.Equal("ready\n", await http.GetStringAsync("readyz"));
         Assert.Equal("ok\n", await http.GetStringAsync("healthz"));
-        Promtool.AssertClean(metrics);
+        Assert.Equal("", await Promtool.CheckMetricsAsync(metrics));
 
         // When it is stopped (what SIGTERM does), it exits 0 well within a second
         var stopwatch = Stopwatch.StartNew();
@@ -132,16 +130,6 @@ public sealed class EndToEndTests : IDisposable
             exposition.Split('\n').Single(l => l.StartsWith(series + " ", StringComparison.Ordinal))[(series.Length + 1)..],
             CultureInfo.InvariantCulture);
 
-    private static async Task Until(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not reached within {timeout}");
-            await Task.Delay(50);
-        }
-    }
-
     /// <summary>Hands the test the host's lifetime, to stop it as SIGTERM would.</summary>
     private sealed class Stopper : IHostedService
     {
@@ -152,45 +140,5 @@ public sealed class EndToEndTests : IDisposable
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public void Attach(IHostApplicationLifetime lifetime) => Lifetime = lifetime;
-    }
-}
-
-internal static class HostTestPorts
-{
-    public static int Free()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-}
-
-/// <summary><c>promtool check metrics</c> (Debian package <c>prometheus</c>) on an exposition.</summary>
-internal static class Promtool
-{
-    public static void AssertClean(string exposition)
-    {
-        var start = new ProcessStartInfo("promtool", "check metrics")
-        {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            Assert.Fail($"promtool is needed (apt-get install prometheus): {e.Message}");
-            return;
-        }
-        using (process)
-        {
-            process.StandardInput.Write(exposition);
-            process.StandardInput.Close();
-            string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            Assert.True(process.ExitCode == 0 && output.Trim().Length == 0, $"promtool check metrics: {output}");
-        }
     }
 }

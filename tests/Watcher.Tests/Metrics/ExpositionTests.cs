@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Sidecars.Watcher;
 using Sidecars.Watcher.Metrics;
@@ -145,25 +144,7 @@ public sealed class ExpositionTests
         string text = Exposition.ToText(metrics.Snapshot());
         Assert.True(text.Split('\n').Count(l => l.StartsWith("nginx_http_requests_total{", StringComparison.Ordinal)) > 100);
 
-        var (exitCode, output) = await RunPromtool(text);
-        Assert.True(exitCode == 0 && output.Trim().Length == 0, $"promtool exit {exitCode}: {output}");
-    }
-
-    internal static async Task<(int ExitCode, string Output)> RunPromtool(string exposition)
-    {
-        string promtool = File.Exists("/usr/bin/promtool") ? "/usr/bin/promtool" : "promtool";
-        var start = new ProcessStartInfo(promtool, ["check", "metrics"])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        await process.StandardInput.WriteAsync(exposition);
-        process.StandardInput.Close();
-        string output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, output);
+        Assert.Equal("", await Sidecars.Testing.Promtool.CheckMetricsAsync(text));
     }
 
     private static double Exposition_(string text, string name, params string[] labels) =>

@@ -33,8 +33,7 @@ public sealed class OnceModeTests : IDisposable
         Assert.DoesNotContain("line 13: ", stderr, StringComparison.Ordinal);
         Assert.Contains("unterminated last line: 17 bytes", stderr, StringComparison.Ordinal);
         Assert.Contains("lines/s:", stderr, StringComparison.Ordinal);
-        var (promtoolExit, promtoolOutput) = await Metrics.ExpositionTests.RunPromtool(stdout);
-        Assert.True(promtoolExit == 0 && promtoolOutput.Trim().Length == 0, promtoolOutput);
+        Assert.Equal("", await Promtool.CheckMetricsAsync(stdout));
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Sidecars.Tests.Watcher.Service;
@@ -30,7 +29,7 @@ internal sealed class WatcherProcess : IAsyncDisposable
 
     public static string DllPath => Path.Combine(AppContext.BaseDirectory, "watcher.dll");
 
-    public static WatcherProcess Start(params string[] args) => Start(FreePort(), args);
+    public static WatcherProcess Start(params string[] args) => Start(Sidecars.Testing.Ports.Free(), args);
 
     // `dotnet watcher.dll ARGS` with both outputs captured.
     private static ProcessStartInfo StartInfo(string[] args)
@@ -116,12 +115,5 @@ internal sealed class WatcherProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
