@@ -50,7 +50,8 @@ public static class TestImages
 
     private static async Task<string> BuildAsync(string service)
     {
-        string tag = $"sidecars/{service}:test";
+        // SIDECARS_TEST_TAG keeps two checkouts that test at once on one engine from sharing images.
+        string tag = $"sidecars/{service}:{FromEnvironment("SIDECARS_TEST_TAG", "test")}";
         var builder = new ImageFromDockerfileBuilder()
             .WithDockerfileDirectory(RepositoryLayout.Root)
             .WithDockerfile($"Dockerfile.{service}")
