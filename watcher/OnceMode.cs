@@ -62,7 +62,7 @@ internal static class OnceMode
             OnceResult result;
             try
             {
-                result = AccessLogTailer.ReadOnce(file, processor, options.MaxLineBytes, CancellationToken.None);
+                result = OnceReader.Read(file, processor, options.MaxLineBytes, CancellationToken.None);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -39,20 +39,9 @@ internal sealed class WatcherService(
         }
 
         var settings = new TailerSettings(o.Path, o.StartAtEnd, o.MaxLineBytes, o.PollInterval, o.UseNotifications);
-        var tailer = new AccessLogTailer(settings, processor, time, loggers.CreateLogger<AccessLogTailer>());
-        var tailing = tailer.RunAsync(resume, stoppingToken);
-
         // Alive while the tailer's loop turns (it turns at least once per poll interval).
-        long lastTurns = -1;
-        using var heartbeat = time.CreateTimer(_ =>
-        {
-            long turns = tailer.Turns;
-            if (turns != lastTurns && !tailing.IsCompleted)
-            {
-                lastTurns = turns;
-                health.Beat();
-            }
-        }, null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        var tailer = new AccessLogTailer(settings, processor, time, loggers.CreateLogger<AccessLogTailer>()) { OnTurn = health.Beat };
+        var tailing = tailer.RunAsync(resume, stoppingToken);
         health.Beat();
         health.SetReady();
 

@@ -34,11 +34,8 @@ internal static partial class TailerLog
     [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "{Name} was truncated or rewritten while the watcher was stopped (saved offset {Offset}, length now {Length}): reading it from its start")]
     public static partial void ResumeTruncated(ILogger logger, string name, long offset, long length);
 
-    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "File change notifications unavailable for {Folder} ({Reason}): polling every {PollInterval}")]
-    public static partial void NotificationsUnavailable(ILogger logger, string folder, string reason, TimeSpan pollInterval);
-
-    [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "File change notifications failed ({Reason}); polling catches up ({Suppressed} more since the last message)")]
-    public static partial void NotificationsFailed(ILogger logger, string reason, long suppressed);
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "File change notifications unavailable for {Folder} ({Reason}): the poll finds changes until they work")]
+    public static partial void NotificationsUnavailable(ILogger logger, string folder, string reason);
 
     [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Reading {Path} failed; retrying at the next poll ({Suppressed} more since the last message)")]
     public static partial void ReadFailed(ILogger logger, Exception exception, string path, long suppressed);

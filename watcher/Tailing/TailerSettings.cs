@@ -23,13 +23,6 @@ internal sealed record TailerSettings(
     /// </summary>
     public TimeSpan DrainQuietPeriod { get; init; }
 
-    /// <summary>
-    /// After a read that found data, the loop pauses notifications and looks again after this long, so
-    /// that at high rates (nginx writes each line on its own, each write a notification) many lines are
-    /// read, parsed and checkpointed in one turn instead of one turn per line. An idle log is read at once.
-    /// </summary>
-    public TimeSpan BatchDelay { get; init; } = TimeSpan.FromMilliseconds(2);
-
     /// <summary>Within one long read, a checkpoint is also reported after this many bytes.</summary>
     public long CheckpointEveryBytes { get; init; } = 8L << 20;
 
@@ -38,9 +31,3 @@ internal sealed record TailerSettings(
             ? DrainQuietPeriod
             : TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(5).Ticks, PollInterval.Ticks * 10));
 }
-
-/// <summary>
-/// What <see cref="AccessLogTailer.ReadOnce"/> read: <see cref="BytesRead"/> in all, of which the last
-/// <see cref="UnterminatedBytes"/> are a final line without <c>\n</c> that was not delivered.
-/// </summary>
-internal readonly record struct OnceResult(long BytesRead, long UnterminatedBytes);

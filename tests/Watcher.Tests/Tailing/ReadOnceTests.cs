@@ -1,5 +1,6 @@
 using System.Text;
 using Sidecars.Testing;
+using Sidecars.Watcher;
 using Sidecars.Watcher.Tailing;
 
 namespace Sidecars.Tests.Watcher.Tailing;
@@ -18,7 +19,7 @@ public sealed class ReadOnceTests : IDisposable
         File.WriteAllText(path, text, Encoding.ASCII);
         var sink = new RecordingSink();
 
-        OnceResult result = AccessLogTailer.ReadOnce(path, sink, maxLineBytes: 200, CancellationToken.None);
+        OnceResult result = OnceReader.Read(path, sink, maxLineBytes: 200, CancellationToken.None);
 
         Assert.Equal(50_000, sink.LineCount);
         Assert.Equal("line 49999", sink.Lines[^1]);
@@ -29,5 +30,5 @@ public sealed class ReadOnceTests : IDisposable
 
     [Fact]
     public void ReadOnce_of_a_missing_file_throws_FileNotFoundException() =>
-        Assert.Throws<FileNotFoundException>(() => AccessLogTailer.ReadOnce(_folder.File("none"), new RecordingSink(), 100, CancellationToken.None));
+        Assert.Throws<FileNotFoundException>(() => OnceReader.Read(_folder.File("none"), new RecordingSink(), 100, CancellationToken.None));
 }

@@ -1,0 +1,31 @@
+using Sidecars.Watcher.Tailing;
+
+namespace Sidecars.Watcher;
+
+/// <summary>
+/// What <see cref="OnceReader.Read"/> read: <see cref="BytesRead"/> in all, of which the last
+/// <see cref="UnterminatedBytes"/> are a final line without <c>\n</c> that was not delivered.
+/// </summary>
+internal readonly record struct OnceResult(long BytesRead, long UnterminatedBytes);
+
+/// <summary>Reads one file from its start to its end as fast as it can, for <c>--once</c>.</summary>
+internal static class OnceReader
+{
+    /// <summary>
+    /// Delivers every complete line of <paramref name="path"/> to <paramref name="sink"/>, then reports one
+    /// checkpoint. A final line without <c>\n</c> is not delivered; its length is returned.
+    /// </summary>
+    public static OnceResult Read(string path, IAccessLogSink sink, int maxLineBytes, CancellationToken ct)
+    {
+        Span<byte> scratch = stackalloc byte[FileFingerprint.MaxLength];
+        using var file = TailedFile.Open(path, maxLineBytes, scratch);
+        byte[] buffer = new byte[1 << 20];
+        while (file.ReadChunk(buffer, sink) > 0)
+        {
+            ct.ThrowIfCancellationRequested();
+        }
+        file.ExtendFingerprint(scratch);
+        sink.OnCheckpoint(new TailCheckpoint(file.Position, [], file.LagBytes, file.ReadOffset));
+        return new OnceResult(file.ReadOffset, file.Splitter.PendingBytes);
+    }
+}

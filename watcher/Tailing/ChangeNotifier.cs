@@ -1,0 +1,223 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+
+namespace Sidecars.Watcher.Tailing;
+
+/// <summary>What made <see cref="ChangeNotifier.Wait"/> return.</summary>
+[Flags]
+internal enum Changes
+{
+    None = 0,
+    /// <summary>A followed file was written to (or truncated).</summary>
+    Data = 1,
+    /// <summary>A followed name was created, renamed or deleted, or the watch itself went away.</summary>
+    Names = 2,
+    /// <summary><see cref="ChangeNotifier.Wake"/> was called (the poll timer, shutdown).</summary>
+    Woken = 4,
+    /// <summary>The kernel's event queue overflowed: anything may have changed.</summary>
+    Overflow = 8,
+}
+
+/// <summary>
+/// Blocks the tailer's thread until something it follows changes, or until <see cref="Wake"/> is called.
+/// One inotify instance on the log's folder (<c>IN_MODIFY | IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO |
+/// IN_DELETE</c>) and one eventfd for wake-ups live as long as the notifier; it has no thread of its
+/// own. Every wait drains all queued events, so a burst of writes costs one turn of the tailer, and
+/// events about other files in the folder (nginx's error.log, say) never wake it. Notifications are an
+/// optimisation: when inotify is unavailable (limits, a folder that does not exist yet) the waits
+/// end only at <see cref="Wake"/>, which the tailer's poll timer calls, and the watch is set up again
+/// at the next <see cref="EnsureWatching"/>.
+/// </summary>
+internal sealed class ChangeNotifier : IDisposable
+{
+    private const uint InModify = 0x2;
+    private const uint InMovedFrom = 0x40;
+    private const uint InMovedTo = 0x80;
+    private const uint InCreate = 0x100;
+    private const uint InDelete = 0x200;
+    private const uint InDeleteSelf = 0x400;
+    private const uint InMoveSelf = 0x800;
+    private const uint InQueueOverflow = 0x4000;
+    private const uint InIgnored = 0x8000;
+    private const uint InOnlyDirectory = 0x01000000;
+    private const uint Mask = InModify | InMovedFrom | InMovedTo | InCreate | InDelete | InDeleteSelf | InMoveSelf | InOnlyDirectory;
+    private const int EventHeaderBytes = 16; // int wd; uint32 mask, cookie, len; then len bytes of name
+
+    private readonly string _folder;
+    private readonly byte[] _namePrefix;
+    private readonly bool _useInotify;
+    private readonly ILogger _logger;
+    private readonly Lock _lock = new();
+    private readonly byte[] _events = new byte[64 * 1024];
+    private int _eventFd;
+    private int _inotifyFd = -1;
+    private int _watch = -1;
+    private bool _unavailableLogged;
+
+    /// <param name="folder">The folder to watch.</param>
+    /// <param name="namePrefix">Only events about names that start with this wake the waiter (the log and its rotated siblings).</param>
+    /// <param name="useInotify">False: waits end only at <see cref="Wake"/> (the tailer then polls).</param>
+    public ChangeNotifier(string folder, string namePrefix, bool useInotify, ILogger logger)
+    {
+        _folder = folder;
+        _namePrefix = System.Text.Encoding.UTF8.GetBytes(namePrefix);
+        _useInotify = useInotify;
+        _logger = logger;
+        _eventFd = LibC.EventFd(0, LibC.CloseOnExec | LibC.NonBlocking);
+        if (_eventFd < 0)
+        {
+            throw new IOException($"eventfd failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+        EnsureWatching();
+    }
+
+    /// <summary>Whether file-system events currently wake the waiter (false: only the poll does).</summary>
+    public bool IsWatching => _watch >= 0;
+
+    /// <summary>Sets the watch up if it is missing (the folder appeared, inotify limits eased); cheap when it exists.</summary>
+    public void EnsureWatching()
+    {
+        if (!_useInotify || _watch >= 0)
+        {
+            return;
+        }
+        if (_inotifyFd < 0)
+        {
+            _inotifyFd = LibC.InotifyInit(LibC.CloseOnExec | LibC.NonBlocking);
+            if (_inotifyFd < 0)
+            {
+                LogUnavailable($"inotify_init1 failed (errno {Marshal.GetLastPInvokeError()}; fs.inotify.max_user_instances reached?)");
+                return;
+            }
+        }
+        _watch = LibC.InotifyAddWatch(_inotifyFd, _folder, Mask);
+        if (_watch < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            LogUnavailable(errno == 2 ? "the folder does not exist yet" : $"inotify_add_watch failed (errno {errno})");
+            return;
+        }
+        _unavailableLogged = false;
+    }
+
+    /// <summary>Ends the current or the next <see cref="Wait"/>; safe from any thread, also after disposal.</summary>
+    public unsafe void Wake()
+    {
+        lock (_lock)
+        {
+            if (_eventFd < 0)
+            {
+                return;
+            }
+            ulong one = 1;
+            LibC.Write(_eventFd, (byte*)&one, sizeof(ulong));
+        }
+    }
+
+    /// <summary>
+    /// Blocks until a followed file changed or <see cref="Wake"/> was called (maybe before this call),
+    /// then returns what happened, with every queued event consumed. Only the tailer's thread calls it.
+    /// </summary>
+    public unsafe Changes Wait()
+    {
+        LibC.PollFd* fds = stackalloc LibC.PollFd[2];
+        while (true)
+        {
+            fds[0] = new LibC.PollFd { Fd = _eventFd, Events = LibC.PollIn };
+            fds[1] = new LibC.PollFd { Fd = _inotifyFd, Events = LibC.PollIn }; // a negative fd is ignored by poll
+            int ready = LibC.Poll(fds, 2, -1);
+            if (ready < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == LibC.EINTR)
+                {
+                    continue;
+                }
+                throw new IOException($"poll failed (errno {errno})");
+            }
+            var changes = Changes.None;
+            if ((fds[0].ReturnedEvents & LibC.PollIn) != 0)
+            {
+                ulong count;
+                LibC.Read(_eventFd, (byte*)&count, sizeof(ulong));
+                changes |= Changes.Woken;
+            }
+            if (fds[1].ReturnedEvents != 0)
+            {
+                changes |= DrainEvents();
+            }
+            if (changes != Changes.None)
+            {
+                return changes;
+            }
+        }
+    }
+
+    private unsafe Changes DrainEvents()
+    {
+        var changes = Changes.None;
+        fixed (byte* buffer = _events)
+        {
+            while (true)
+            {
+                nint read = LibC.Read(_inotifyFd, buffer, (nuint)_events.Length);
+                if (read <= 0)
+                {
+                    return changes; // EAGAIN: drained
+                }
+                bool drained = read <= _events.Length - 4096; // room was left: the queue is empty (a later event wakes poll again)
+                for (int at = 0; at + EventHeaderBytes <= read;)
+                {
+                    uint mask = *(uint*)(buffer + at + 4);
+                    int nameLength = (int)*(uint*)(buffer + at + 12);
+                    var name = new ReadOnlySpan<byte>(buffer + at + EventHeaderBytes, nameLength);
+                    at += EventHeaderBytes + nameLength;
+                    if ((mask & InQueueOverflow) != 0)
+                    {
+                        changes |= Changes.Overflow;
+                    }
+                    else if ((mask & (InIgnored | InDeleteSelf | InMoveSelf)) != 0)
+                    {
+                        // The folder itself went away: the watch is gone, set it up again later.
+                        _watch = -1;
+                        changes |= Changes.Names;
+                    }
+                    else if (name.StartsWith(_namePrefix))
+                    {
+                        changes |= (mask & InModify) != 0 ? Changes.Data : Changes.Names;
+                    }
+                }
+                if (drained)
+                {
+                    return changes;
+                }
+            }
+        }
+    }
+
+    private void LogUnavailable(string reason)
+    {
+        if (!_unavailableLogged)
+        {
+            _unavailableLogged = true;
+            TailerLog.NotificationsUnavailable(_logger, _folder, reason);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_inotifyFd >= 0)
+            {
+                LibC.Close(_inotifyFd);
+                _inotifyFd = -1;
+            }
+            if (_eventFd >= 0)
+            {
+                LibC.Close(_eventFd);
+                _eventFd = -1;
+            }
+        }
+    }
+}

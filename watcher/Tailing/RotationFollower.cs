@@ -1,0 +1,256 @@
+using Microsoft.Extensions.Logging;
+
+namespace Sidecars.Watcher.Tailing;
+
+/// <summary>
+/// Follows the log's path across rotations: which file is current, which rotated files are still open
+/// and being drained, and what a change at the path means (rename-and-reopen, copytruncate, delete and
+/// re-create, a file that appears). The decisions themselves are <see cref="RotationDetector"/>'s; this
+/// gathers the facts (stat, fingerprints) and acts on them. Reading is the caller's: it passes how to
+/// read a file to its end, so a file is always finished before the tailer moves on from it.
+/// </summary>
+internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink sink, TimeProvider time, ILogger logger) : IDisposable
+{
+    private readonly byte[] _scratch = new byte[FileFingerprint.MaxLength];
+    private readonly List<TailedFile> _draining = [];
+    // The file that left the path before a new one appeared there, and what to call the change then.
+    private TailedFile? _vanished;
+    private RotationKind? _pendingKind;
+    private bool _waitingLogged;
+
+    /// <summary>The log's path, made absolute.</summary>
+    public string FullPath { get; } = Path.GetFullPath(settings.Path);
+
+    /// <summary>The file at the path, or null while there is none.</summary>
+    public TailedFile? Current { get; private set; }
+
+    /// <summary>Rotated files still open because nginx may still append to them.</summary>
+    public IReadOnlyList<TailedFile> Draining => _draining;
+
+    /// <summary>Set when files were opened, closed or restarted: the next checkpoint must say so.</summary>
+    public bool Changed { get; set; }
+
+    /// <summary>Without a checkpoint: follows the file at the path, from its start or (with StartAtEnd) its last line end.</summary>
+    public void StartWithoutCheckpoint(byte[] buffer)
+    {
+        if (FileStatus.OfPath(FullPath) is null)
+        {
+            return;
+        }
+        var file = TailedFile.Open(FullPath, settings.MaxLineBytes, _scratch);
+        if (settings.StartAtEnd)
+        {
+            file.StartAtLastLineEnd(settings.MaxLineBytes, buffer);
+        }
+        Adopt(file, settings.StartAtEnd ? "start at end" : "start at beginning");
+    }
+
+    /// <summary>Makes a resumed file the current one.</summary>
+    public void ResumeCurrent(TailedFile file)
+    {
+        Current = file;
+        Changed = true;
+    }
+
+    /// <summary>Drains a resumed file that is no longer at the path; <paramref name="kind"/> names the change once a new file appears.</summary>
+    public void ResumeDraining(TailedFile file, RotationKind? kind)
+    {
+        StartDraining(file);
+        if (kind is not null)
+        {
+            _pendingKind = kind;
+        }
+    }
+
+    /// <summary>The saved current file is gone: the next file at the path is reported as <paramref name="kind"/>.</summary>
+    public void ExpectReplacement(RotationKind kind) => _pendingKind = kind;
+
+    /// <summary>Looks at what the path names now and reacts: new file, rotation, truncation, disappearance.</summary>
+    public void FollowPath(Func<TailedFile, long> readToEnd)
+    {
+        FileStatus? atPath = FileStatus.OfPath(FullPath);
+        if (Current is null)
+        {
+            if (atPath is null)
+            {
+                if (!_waitingLogged)
+                {
+                    _waitingLogged = true;
+                    TailerLog.WaitingForFile(logger, settings.Path, settings.PollInterval);
+                }
+                return;
+            }
+            OpenNewFileAtPath(atPath.Value);
+            return;
+        }
+
+        var current = Current;
+        FileStatus open = FileStatus.OfHandle(current.Handle);
+        current.KnownLength = open.Length;
+        bool fingerprintMatches = current.FingerprintMatches(_scratch);
+        FileChange change = RotationDetector.Decide(
+            atPath?.AsPathState() ?? PathState.Missing, current.Identity, open.Length, current.ReadOffset, fingerprintMatches);
+        switch (change)
+        {
+            case FileChange.Unchanged:
+                return;
+            case FileChange.Truncated:
+                TailerLog.Truncated(logger, settings.Path, current.ReadOffset);
+                FileIdentity before = current.Identity;
+                long consumed = current.ConsumedOffset;
+                current.RestartFromZero(_scratch);
+                sink.OnRotation(RotationKind.Truncated);
+                DrainCopyOf(before, consumed);
+                Changed = true;
+                return;
+            case FileChange.Missing:
+                readToEnd(current);
+                TailerLog.Disappeared(logger, settings.Path);
+                _vanished = current;
+                StartDraining(current);
+                Current = null;
+                _waitingLogged = true;
+                return;
+            case FileChange.Replaced:
+                readToEnd(current);
+                _vanished = current;
+                StartDraining(current);
+                Current = null;
+                OpenNewFileAtPath(atPath!.Value);
+                return;
+        }
+    }
+
+    /// <summary>Whether the current file's first bytes still hash to its fingerprint (one read of at most 1 KiB).</summary>
+    public bool CurrentStillStartsTheSame() => Current is { } current && current.FingerprintMatches(_scratch);
+
+    /// <summary>Extends the current file's fingerprint once it grew past what was hashed.</summary>
+    public void ExtendFingerprint() => Current?.ExtendFingerprint(_scratch);
+
+    /// <summary>
+    /// After a copytruncate, lines written between the last read and the truncation exist only in the copy
+    /// (<c>access.log.1</c>): find the sibling that starts with the same bytes and read it from where the
+    /// truncated file was consumed, so the copy-then-truncate race of logrotate loses nothing.
+    /// </summary>
+    public void DrainCopyOf(FileIdentity truncated, long consumed)
+    {
+        if (truncated.FingerprintLength == 0 || consumed == 0)
+        {
+            return;
+        }
+        foreach ((string path, FileStatus status) in RotatedSiblings.Of(FullPath))
+        {
+            if (status.Length <= consumed
+                || string.Equals(path, FullPath, StringComparison.Ordinal)
+                || _draining.Exists(f => f.Identity.Device == status.Device && f.Identity.Inode == status.Inode))
+            {
+                continue;
+            }
+            TailedFile? copy = TailedFile.OpenIfSame(path, status, settings.MaxLineBytes, _scratch);
+            if (copy is null)
+            {
+                continue;
+            }
+            if (copy.Identity.FingerprintLength >= truncated.FingerprintLength && copy.Matches(truncated, _scratch))
+            {
+                copy.ResumeAt(consumed, copy.Identity);
+                TailerLog.DrainingCopy(logger, path, consumed, status.Length - consumed);
+                StartDraining(copy);
+                return;
+            }
+            copy.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Closes rotated files that had no new data for the quiet period once the new file exists, after
+    /// one last read to their end (never on a timer alone: unread data is never dropped).
+    /// </summary>
+    public void RetireQuietFiles(Func<TailedFile, long> readToEnd)
+    {
+        if (Current is null || _draining.Count == 0)
+        {
+            return;
+        }
+        TimeSpan quiet = settings.EffectiveDrainQuietPeriod;
+        for (int i = _draining.Count - 1; i >= 0; i--)
+        {
+            TailedFile file = _draining[i];
+            if (time.GetElapsedTime(file.LastDataTimestamp) < quiet || readToEnd(file) > 0)
+            {
+                continue;
+            }
+            if (file.Splitter.PendingBytes > 0)
+            {
+                TailerLog.DrainDroppedPartialLine(logger, file.Name, file.Splitter.PendingBytes);
+            }
+            TailerLog.DrainFinished(logger, file.Name, file.ReadOffset, quiet);
+            _draining.RemoveAt(i);
+            file.Dispose();
+            Changed = true;
+        }
+    }
+
+    private void OpenNewFileAtPath(FileStatus atPath)
+    {
+        // A file still being drained may have come back to the path (renamed back): keep its offset.
+        TailedFile? back = _draining.Find(f => f.Identity.Device == atPath.Device && f.Identity.Inode == atPath.Inode);
+        if (back is not null)
+        {
+            _draining.Remove(back);
+            Current = back;
+            _vanished = null;
+            Changed = true;
+            return;
+        }
+
+        TailedFile file;
+        try
+        {
+            file = TailedFile.Open(FullPath, settings.MaxLineBytes, _scratch);
+        }
+        catch (FileNotFoundException)
+        {
+            return; // gone again between stat and open: the next turn looks again
+        }
+
+        RotationKind? kind = _pendingKind;
+        if (_vanished is not null)
+        {
+            kind = RotationDetector.KindOfReplacement(FileStatus.OfHandle(_vanished.Handle).LinkCount);
+        }
+        _vanished = null;
+        _pendingKind = null;
+        if (kind is { } k)
+        {
+            string label = k.Label();
+            TailerLog.Rotated(logger, settings.Path, label);
+            sink.OnRotation(k);
+        }
+        // A file that appears while the tailer runs is new: all of it is read, whatever StartAtEnd says.
+        Adopt(file, kind is null ? "appeared" : "new file after rotation");
+    }
+
+    private void Adopt(TailedFile file, string reason)
+    {
+        Current = file;
+        _waitingLogged = false;
+        Changed = true;
+        TailerLog.Following(logger, settings.Path, file.ReadOffset, reason);
+    }
+
+    private void StartDraining(TailedFile file)
+    {
+        file.LastDataTimestamp = time.GetTimestamp();
+        _draining.Add(file);
+        Changed = true;
+    }
+
+    public void Dispose()
+    {
+        Current?.Dispose();
+        Current = null;
+        _draining.ForEach(f => f.Dispose());
+        _draining.Clear();
+    }
+}
