@@ -9,9 +9,11 @@ namespace Sidecars.Watcher;
 
 /// <summary>
 /// Turns the lines the tailer delivers into metrics. Each line updates the staged values; at each
-/// checkpoint the staged values and the position are saved together (by a saver task, so reading
-/// goes on meanwhile), and only then published. Without a state folder they are published at once.
-/// Saves coalesce: while one is being written, newer checkpoints replace the pending one.
+/// checkpoint the tailer's thread copies them, with the position, to a pending copy. Without a state
+/// folder that copy is published at once. With one, the pending copy is saved and only then published:
+/// every <see cref="SaveInterval"/> while something is unsaved, before each scrape (so a scrape sees what
+/// was read until just before it), and at shutdown. Saves are cheap (<see cref="StateStore"/>), but a
+/// busy log checkpoints thousands of times a second and none of those needs its own save.
 /// </summary>
 internal sealed class AccessLogProcessor : IAccessLogSink, IAsyncDisposable
 {
@@ -24,18 +26,17 @@ internal sealed class AccessLogProcessor : IAccessLogSink, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly LogThrottle _throttle;
 
-    // Handed from the tailer's thread to the saver under _pendingLock.
+    // Handed from the tailer's thread to the saver under _pendingLock; _saving only under _saveLock.
     private readonly Lock _pendingLock = new();
+    private readonly Lock _saveLock = new();
     private MetricValues _pending;
     private MetricValues _saving;
     private TailCheckpoint? _pendingCheckpoint;
     private bool _hasPending;
-    private readonly SemaphoreSlim _signal = new(0);
-    private Task? _saver;
-    private volatile bool _stopping;
+    private ITimer? _saveTimer;
     private long _saves;
     private long _saveFailures;
-    private long _lastSaveTimestamp;
+    private long _lastFailureTimestamp;
     private long _linesAtLastCheckpoint;
     private bool _restored;
 
@@ -54,8 +55,11 @@ internal sealed class AccessLogProcessor : IAccessLogSink, IAsyncDisposable
         _saving = new MetricValues(_layout);
     }
 
-    /// <summary>A save is skipped while the previous one is younger than this (saves coalesce meanwhile).</summary>
-    public TimeSpan MinSaveInterval { get; init; } = TimeSpan.FromMilliseconds(5);
+    /// <summary>How often unsaved values are saved (and then published) without a scrape asking for them.</summary>
+    public TimeSpan SaveInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>After a failed save, scrapes do not try again for this long (the save timer does).</summary>
+    public TimeSpan ScrapeSaveBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>When set (once mode), the first few malformed lines are kept here, described.</summary>
     public List<string>? MalformedExamples { get; init; }
@@ -108,12 +112,13 @@ internal sealed class AccessLogProcessor : IAccessLogSink, IAsyncDisposable
         return checkpoint;
     }
 
-    /// <summary>Starts the saver (when there is a state folder).</summary>
+    /// <summary>Starts saving (when there is a state folder): on a timer, and before each scrape.</summary>
     public void Start()
     {
-        if (_store is not null && _saver is null)
+        if (_store is not null && _saveTimer is null)
         {
-            _saver = Task.Run(SaveLoopAsync);
+            _saveTimer = _time.CreateTimer(static p => ((AccessLogProcessor)p!).SavePending(), this, SaveInterval, SaveInterval);
+            _metrics.BeforeScrape = () => SavePending(fromScrape: true);
         }
     }
 
@@ -234,67 +239,54 @@ internal sealed class AccessLogProcessor : IAccessLogSink, IAsyncDisposable
         {
             v.CopyTo(_pending);
             _pendingCheckpoint = checkpoint;
-            if (!_hasPending)
-            {
-                _hasPending = true;
-                _signal.Release();
-            }
+            _hasPending = true;
         }
     }
 
-    private async Task SaveLoopAsync()
+    /// <summary>
+    /// Saves the newest checkpointed values if they are not saved yet, then publishes them. False when
+    /// the save failed (the values stay pending and unpublished). Safe from any thread.
+    /// </summary>
+    public bool SavePending(bool fromScrape = false)
     {
-        while (true)
+        if (_store is null)
         {
-            if (!_stopping)
+            return true;
+        }
+        lock (_saveLock)
+        {
+            if (fromScrape && _lastFailureTimestamp != 0 && _time.GetElapsedTime(_lastFailureTimestamp) < ScrapeSaveBackoff)
             {
-                await _signal.WaitAsync().ConfigureAwait(false);
-            }
-            if (!_stopping)
-            {
-                var since = _time.GetElapsedTime(Interlocked.Read(ref _lastSaveTimestamp));
-                if (since < MinSaveInterval)
-                {
-                    await Task.Delay(MinSaveInterval - since, _time).ConfigureAwait(false);
-                }
+                return false; // saves are failing: scrapes show the last saved values, the timer retries
             }
             TailCheckpoint? checkpoint;
             lock (_pendingLock)
             {
                 if (!_hasPending)
                 {
-                    if (_stopping)
-                    {
-                        return;
-                    }
-                    continue;
+                    return true;
                 }
                 (_pending, _saving) = (_saving, _pending);
                 checkpoint = _pendingCheckpoint;
                 _hasPending = false;
             }
-            if (!SaveAndPublish(_saving, checkpoint))
+            if (SaveAndPublish(_saving, checkpoint))
             {
-                lock (_pendingLock)
+                _lastFailureTimestamp = 0;
+                return true;
+            }
+            _lastFailureTimestamp = _time.GetTimestamp();
+            lock (_pendingLock)
+            {
+                if (!_hasPending)
                 {
-                    if (!_hasPending)
-                    {
-                        // Retry these values unless newer ones arrived meanwhile.
-                        (_pending, _saving) = (_saving, _pending);
-                        _pendingCheckpoint = checkpoint;
-                        _hasPending = true;
-                        _signal.Release();
-                    }
-                }
-                if (!_stopping)
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), _time).ConfigureAwait(false);
-                }
-                else
-                {
-                    return;
+                    // Retry these values unless newer ones arrived meanwhile.
+                    (_pending, _saving) = (_saving, _pending);
+                    _pendingCheckpoint = checkpoint;
+                    _hasPending = true;
                 }
             }
+            return false;
         }
     }
 
@@ -317,28 +309,21 @@ internal sealed class AccessLogProcessor : IAccessLogSink, IAsyncDisposable
             return false;
         }
         _saves++;
-        Interlocked.Exchange(ref _lastSaveTimestamp, _time.GetTimestamp());
         LastSavedCheckpoint = checkpoint;
         _metrics.Publish(values);
         return true;
     }
 
-    /// <summary>Saves what is pending and stops the saver; call after the tailer stopped.</summary>
+    /// <summary>Stops the save timer and saves what is pending; call after the tailer stopped.</summary>
     public async Task StopAsync()
     {
-        if (_saver is null)
+        if (_saveTimer is not null)
         {
-            return;
+            await _saveTimer.DisposeAsync().ConfigureAwait(false);
+            _saveTimer = null;
         }
-        _stopping = true;
-        _signal.Release();
-        await _saver.ConfigureAwait(false);
-        _saver = null;
+        SavePending();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync().ConfigureAwait(false);
-        _signal.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 }

@@ -34,39 +34,37 @@ public sealed class ProcessorTests : IDisposable
     [Fact]
     public async Task Published_values_are_never_ahead_of_the_saved_ones()
     {
-        // Given a processor that saves to a state folder, and a scraper polling meanwhile
+        // Given a processor that saves to a state folder, and a scraper rendering /metrics meanwhile
         using var store = new StateStore(_folder.Path);
         var (processor, metrics) = TestLines.Processor(store: store);
         processor.Start();
         using var stop = new CancellationTokenSource();
         long violations = 0, scrapes = 0;
-        var scraper = Task.Run(() =>
+        var scraper = Task.Factory.StartNew(() =>
         {
             while (!stop.IsCancellationRequested)
             {
+                metrics.WriteTo(Stream.Null); // saves what is pending, then renders the published values
                 long published = metrics.Snapshot().TotalRequests;
-                // Read the file after the snapshot: the file can only be newer, never older.
-                string path = Path.Combine(_folder.Path, StateStore.FileName);
-                var saved = File.Exists(path)
-                    ? System.Text.Json.JsonSerializer.Deserialize(File.ReadAllBytes(path), WatcherStateJsonContext.Default.WatcherStateFile)
-                    : null;
-                long savedRequests = saved?.Counters.LabelSets.Sum(s => s.Requests) ?? 0;
-                if (published > savedRequests)
+                // Read the files after the snapshot: they can only be newer, never older.
+                long saved = StateStore.Peek(_folder.Path)?.Counters.LabelSets.Sum(s => s.Requests) ?? 0;
+                if (published > saved)
                 {
                     Interlocked.Increment(ref violations);
                 }
-                scrapes++;
+                Interlocked.Increment(ref scrapes);
             }
-        });
+        }, TaskCreationOptions.LongRunning);
 
-        // When lines arrive in many batches
+        // When lines arrive in many batches, while the scraper really scrapes
         for (int batch = 1; batch <= 200; batch++)
         {
             processor.Feed(TestLines.MainLine(), TestLines.MainLine(status: 404));
             processor.OnCheckpoint(At(batch * 2));
             if (batch % 20 == 0)
             {
-                await Task.Delay(3);
+                long target = Interlocked.Read(ref scrapes) + 3;
+                await Eventually.Holds(() => Interlocked.Read(ref scrapes) >= target, TimeSpan.FromSeconds(10), "three scrapes");
             }
         }
         await processor.StopAsync();
@@ -75,12 +73,42 @@ public sealed class ProcessorTests : IDisposable
 
         // Then every scrape showed saved values only, and the last save holds everything
         Assert.Equal(0, violations);
-        Assert.True(scrapes > 0);
         Assert.Equal(400, metrics.Snapshot().TotalRequests);
         var final = store.Load(out _)!;
         Assert.Equal(400, final.Counters.LabelSets.Sum(s => s.Requests));
         Assert.Equal(400, final.Checkpoint!.Current!.Offset);
         Assert.True(metrics.Snapshot().StateSaves >= 1);
+    }
+
+    [Fact]
+    public void With_a_state_folder_a_scrape_saves_and_publishes_what_was_checkpointed_and_a_quiet_timer_saves_nothing()
+    {
+        // Given a processor with a state folder on a fake clock
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        using var store = new StateStore(_folder.Path);
+        var metrics = new WatcherMetrics(WatcherHostExtensions.CreateLayout(new WatcherOptions(), LogFormat.Main));
+        var processor = new AccessLogProcessor(LogFormat.Main, metrics, store, time, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        processor.Start();
+
+        // When lines are checkpointed, nothing is published before a save
+        processor.Feed(TestLines.MainLine(), TestLines.MainLine());
+        processor.OnCheckpoint(At(2));
+        Assert.Equal(0, metrics.Snapshot().TotalRequests);
+
+        // Then a scrape saves and publishes them at once
+        metrics.WriteTo(Stream.Null);
+        Assert.Equal(2, metrics.Snapshot().TotalRequests);
+        Assert.Equal(1, metrics.Snapshot().StateSaves);
+
+        // And the save timer publishes later checkpoints without a scrape, but saves nothing when nothing changed
+        processor.Feed(TestLines.MainLine());
+        processor.OnCheckpoint(At(3));
+        time.Advance(processor.SaveInterval);
+        Assert.Equal(3, metrics.Snapshot().TotalRequests);
+        Assert.Equal(2, metrics.Snapshot().StateSaves);
+        time.Advance(processor.SaveInterval * 5);
+        metrics.WriteTo(Stream.Null);
+        Assert.Equal(2, metrics.Snapshot().StateSaves);
     }
 
     [Fact]

@@ -23,8 +23,15 @@ internal sealed class HistogramValues
     public double[] Sums { get; }
     public int Series => Sums.Length;
 
+    /// <summary>One past the highest series observed so far: copies stop there.</summary>
+    public int UsedSeries { get; private set; }
+
     public void Observe(int series, double value)
     {
+        if (series >= UsedSeries)
+        {
+            UsedSeries = series + 1;
+        }
         double[] bounds = Bounds;
         int i = 0;
         while (i < bounds.Length && value > bounds[i])
@@ -89,10 +96,21 @@ internal sealed class HistogramValues
         return totals;
     }
 
+    /// <summary>Copies the series in use (the rest are zero in both, since series are only ever added).</summary>
     public void CopyTo(HistogramValues other)
     {
-        Buckets.AsSpan().CopyTo(other.Buckets);
-        Sums.AsSpan().CopyTo(other.Sums);
+        Buckets.AsSpan(0, UsedSeries * Width).CopyTo(other.Buckets);
+        Sums.AsSpan(0, UsedSeries).CopyTo(other.Sums);
+        other.UsedSeries = UsedSeries;
+    }
+
+    /// <summary>Marks <paramref name="series"/> as used after its values were set directly (restoring saved state).</summary>
+    public void MarkUsed(int series)
+    {
+        if (series >= UsedSeries)
+        {
+            UsedSeries = series + 1;
+        }
     }
 }
 

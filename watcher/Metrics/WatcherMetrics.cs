@@ -22,6 +22,12 @@ internal sealed class WatcherMetrics : IMetricsSource
 
     public MetricsLayout Layout { get; }
 
+    /// <summary>
+    /// Called before each scrape renders (set by the processor when it saves state): saves and publishes
+    /// what was read until now, so a scrape is as fresh as it can be without ever showing unsaved values.
+    /// </summary>
+    public Action? BeforeScrape { get; set; }
+
     /// <summary>Values counted but maybe not saved yet; only the processor's thread touches them.</summary>
     public MetricValues Staged { get; }
 
@@ -54,6 +60,7 @@ internal sealed class WatcherMetrics : IMetricsSource
 
     public void WriteTo(Stream output)
     {
+        BeforeScrape?.Invoke();
         var snapshot = Snapshot();
         var text = new StringBuilder(16 * 1024);
         Exposition.Write(text, snapshot);

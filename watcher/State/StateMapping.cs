@@ -142,6 +142,7 @@ internal static class StateMapping
                     histogram.Buckets[index * histogram.Width + i] += series.Buckets[i];
                 }
                 histogram.Sums[index] += series.Sum;
+                histogram.MarkUsed(index);
             }
         }
         foreach (var (name, count) in c.CacheStatus)

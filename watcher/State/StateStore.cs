@@ -1,99 +1,387 @@
 using System.Buffers;
+using System.Buffers.Text;
+using System.IO.Hashing;
 using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
+using Sidecars.Watcher.Tailing;
 
 namespace Sidecars.Watcher.State;
 
 /// <summary>
-/// Saves <see cref="WatcherStateFile"/> atomically: written to a temporary file in the same folder,
-/// flushed to disk, then renamed over <c>watcher-state.json</c>, so a reader (or a restart after
-/// SIGKILL) sees either the previous or the new file, never half of one. Buffers are reused.
+/// Saves <see cref="WatcherStateFile"/> into two slot files, <c>watcher-state.a.json</c> and
+/// <c>watcher-state.b.json</c>, written alternately in place (one <c>pwritev</c>, no temporary file, no
+/// rename). Each slot holds one JSON object, <c>{"Sequence":N,"Checksum":"...","State":{...}}</c>, padded
+/// with spaces over a longer previous content; the checksum (XxHash64 of the <c>State</c> bytes) exposes a
+/// slot torn by a crash mid-write. Only the older slot is ever overwritten, so the newer one is intact
+/// whatever happens: at start the valid slot with the highest sequence wins. The handles stay open; buffers
+/// are reused. A <c>watcher-state.json</c> of the previous single-file format is read when no slot is valid
+/// and deleted after the first save.
 /// </summary>
 internal sealed class StateStore : IDisposable
 {
-    public const string FileName = "watcher-state.json";
+    /// <summary>The single file of the previous format (a bare <see cref="WatcherStateFile"/>), read once to migrate.</summary>
+    public const string LegacyFileName = "watcher-state.json";
 
-    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+    public static readonly string[] SlotFileNames = ["watcher-state.a.json", "watcher-state.b.json"];
+
+    private static ReadOnlySpan<byte> SequenceProperty => "Sequence"u8;
+    private static ReadOnlySpan<byte> ChecksumProperty => "Checksum"u8;
+    private static ReadOnlySpan<byte> StateProperty => "State"u8;
+
+    private readonly ArrayBufferWriter<byte> _body = new(64 * 1024);
     private readonly Utf8JsonWriter _writer;
-    private readonly string _tempPath;
+    private readonly byte[] _prefix = new byte[128];
+    private readonly byte[] _padding = new byte[4096];
+    private readonly ReadOnlyMemory<byte>[] _pieces = new ReadOnlyMemory<byte>[2];
+    private readonly SafeFileHandle?[] _slots = new SafeFileHandle?[2];
+    private readonly long[] _slotLength = new long[2];
+    private long _sequence;
+    private int _next;
+    private bool _legacyPresent;
 
     public StateStore(string directory)
     {
         Directory = directory;
-        Path = System.IO.Path.Combine(directory, FileName);
-        _tempPath = Path + ".tmp";
-        _writer = new Utf8JsonWriter(_buffer);
+        SlotPaths = [.. SlotFileNames.Select(n => System.IO.Path.Combine(directory, n))];
+        LegacyPath = System.IO.Path.Combine(directory, LegacyFileName);
+        _writer = new Utf8JsonWriter(_body);
+        _padding.AsSpan().Fill((byte)' ');
     }
 
     public string Directory { get; }
 
+    /// <summary>The two slot files.</summary>
+    public IReadOnlyList<string> SlotPaths { get; }
+
+    /// <summary>The single state file of the previous format.</summary>
+    public string LegacyPath { get; }
+
+    /// <summary>For messages: the state folder and its files.</summary>
+    public string Path => System.IO.Path.Combine(Directory, "watcher-state.{a,b}.json");
+
     /// <summary>fsync every save (<c>Watcher:StateFsync</c>).</summary>
     public bool FlushToDisk { get; init; }
-
-    public string Path { get; }
-
-    public void Dispose() => _writer.Dispose();
 
     /// <summary>Not thread-safe: one saver at a time.</summary>
     public void Save(WatcherStateFile state)
     {
-        _buffer.ResetWrittenCount();
-        _writer.Reset(_buffer);
+        _body.ResetWrittenCount();
+        _writer.Reset(_body);
         JsonSerializer.Serialize(_writer, state, WatcherStateJsonContext.Default.WatcherStateFile);
         _writer.Flush();
-        using (var file = new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+        ReadOnlySpan<byte> body = _body.WrittenSpan;
+        long sequence = _sequence + 1;
+        int prefixLength = WritePrefix(sequence, XxHash64.HashToUInt64(body));
+        // The object's closing brace and a newline go into the body's buffer, after the state.
+        "}\n"u8.CopyTo(_body.GetSpan(2));
+        _body.Advance(2);
+
+        int slot = _next;
+        SafeFileHandle handle = OpenSlot(slot);
+        long length = prefixLength + _body.WrittenCount;
+        _pieces[0] = _prefix.AsMemory(0, prefixLength);
+        _pieces[1] = _body.WrittenMemory;
+        RandomAccess.Write(handle, _pieces, 0);
+        // Blank out the end of a longer previous save, so the file reads as one clean object.
+        for (long at = length; at < _slotLength[slot]; at += _padding.Length)
         {
-            file.Write(_buffer.WrittenSpan);
-            // The kernel has the bytes after Write: enough to survive SIGKILL, OOM kill and container
-            // restarts. fsync (survives power loss too) costs ~100 ms at p99 on this kind of disk.
-            file.Flush(flushToDisk: FlushToDisk);
+            RandomAccess.Write(handle, _padding.AsSpan(0, (int)Math.Min(_padding.Length, _slotLength[slot] - at)), at);
         }
-        File.Move(_tempPath, Path, overwrite: true);
+        _slotLength[slot] = Math.Max(length, _slotLength[slot]);
+        if (FlushToDisk)
+        {
+            // The kernel has the bytes after the write: enough to survive SIGKILL, OOM kills and container
+            // restarts. fdatasync (survives power loss too) costs ~100 ms at p99 on this kind of disk.
+            SyncToDisk(handle);
+        }
+        _sequence = sequence;
+        _next = 1 - slot;
+        if (_legacyPresent)
+        {
+            File.Delete(LegacyPath);
+            _legacyPresent = false;
+        }
     }
 
     /// <summary>
-    /// The saved state; null when there is none. An unreadable file is moved aside to
-    /// <c>.corrupt</c> and <paramref name="problem"/> says why.
+    /// The newest saved state; null when there is none. When files exist but none holds a valid state,
+    /// they are moved aside (<c>.corrupt</c>) and <paramref name="problem"/> says why.
     /// </summary>
     public WatcherStateFile? Load(out string? problem)
     {
         problem = null;
-        if (!File.Exists(Path))
+        var problems = new List<string>();
+        if (ReadNewest(problems) is { } state)
         {
-            return null;
+            return state;
         }
+        if (problems.Count == 0)
+        {
+            return null; // nothing saved yet
+        }
+        problem = string.Join("; ", problems);
+        string? moveProblem = MoveAside();
+        if (moveProblem is not null)
+        {
+            problem += $" (and it could not be moved aside: {moveProblem})";
+        }
+        return null;
+    }
+
+    /// <summary>The newest valid state in <paramref name="directory"/>, changing nothing there (for tests and tools).</summary>
+    public static WatcherStateFile? Peek(string directory)
+    {
+        using var store = new StateStore(directory);
+        return store.ReadNewest([]);
+    }
+
+    private WatcherStateFile? ReadNewest(List<string> problems)
+    {
+        WatcherStateFile? best = null;
+        for (int slot = 0; slot < 2; slot++)
+        {
+            if (!File.Exists(SlotPaths[slot]))
+            {
+                continue;
+            }
+            try
+            {
+                byte[] bytes = File.ReadAllBytes(SlotPaths[slot]);
+                _slotLength[slot] = bytes.Length;
+                if (bytes.Length == 0)
+                {
+                    continue; // created, then stopped before its first write
+                }
+                if (ReadSlot(bytes, out long sequence, out string? slotProblem) is { } state)
+                {
+                    if (best is null || sequence > _sequence)
+                    {
+                        best = state;
+                        _sequence = sequence;
+                        _next = 1 - slot;
+                    }
+                }
+                else
+                {
+                    problems.Add($"{SlotFileNames[slot]}: {slotProblem}");
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                problems.Add($"{SlotFileNames[slot]} cannot be read: {e.Message}");
+            }
+        }
+        _legacyPresent = File.Exists(LegacyPath);
+        if (best is not null)
+        {
+            // A torn slot (a crash while writing it) is normal: it is the next one written.
+            problems.Clear();
+            return best;
+        }
+        if (_legacyPresent)
+        {
+            if (ReadLegacy(out string? legacyProblem) is { } legacy)
+            {
+                return legacy;
+            }
+            problems.Add($"{LegacyFileName}: {legacyProblem}");
+        }
+        return null;
+    }
+
+    /// <summary>Moves every state file aside to <c>NAME.corrupt</c>; returns what failed, or null.</summary>
+    public string? MoveAside()
+    {
+        string? failure = null;
+        CloseSlots();
+        foreach (string path in SlotPaths.Append(LegacyPath))
+        {
+            try
+            {
+                if (File.Exists(path))
+                {
+                    File.Move(path, path + ".corrupt", overwrite: true);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                failure = e.Message;
+            }
+        }
+        _legacyPresent = false;
+        Array.Clear(_slotLength);
+        return failure;
+    }
+
+    public void Dispose()
+    {
+        CloseSlots();
+        _writer.Dispose();
+    }
+
+    private static WatcherStateFile? ReadSlot(ReadOnlySpan<byte> bytes, out long sequence, out string? problem)
+    {
+        sequence = -1;
+        ulong? checksum = null;
+        int stateStart = -1, stateEnd = -1;
         try
         {
-            byte[] bytes = File.ReadAllBytes(Path);
-            var state = JsonSerializer.Deserialize(bytes, WatcherStateJsonContext.Default.WatcherStateFile);
-            if (state is null)
+            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { AllowTrailingCommas = false });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                problem = "the file holds null";
+                problem = "not a JSON object";
+                return null;
             }
-            else if (state.Version != WatcherStateFile.CurrentVersion)
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                problem = $"unknown version {state.Version} (expected {WatcherStateFile.CurrentVersion})";
-            }
-            else
-            {
-                return state;
+                if (reader.ValueTextEquals(SequenceProperty))
+                {
+                    reader.Read();
+                    sequence = reader.GetInt64();
+                }
+                else if (reader.ValueTextEquals(ChecksumProperty))
+                {
+                    reader.Read();
+                    checksum = ulong.TryParse(reader.GetString(), System.Globalization.NumberStyles.HexNumber, null, out ulong c) ? c : null;
+                }
+                else if (reader.ValueTextEquals(StateProperty))
+                {
+                    reader.Read();
+                    stateStart = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    stateEnd = (int)reader.BytesConsumed;
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
             }
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
-            problem = $"invalid JSON: {e.Message}";
+            problem = "torn or not JSON (a crash while it was written?)";
+            return null;
+        }
+        if (sequence < 0 || checksum is null || stateStart < 0)
+        {
+            problem = "Sequence, Checksum or State missing";
+            return null;
+        }
+        ReadOnlySpan<byte> state = bytes[stateStart..stateEnd];
+        if (XxHash64.HashToUInt64(state) != checksum)
+        {
+            problem = "checksum mismatch (a crash while it was written?)";
+            return null;
+        }
+        return Deserialize(state, out problem);
+    }
+
+    private WatcherStateFile? ReadLegacy(out string? problem)
+    {
+        try
+        {
+            return Deserialize(File.ReadAllBytes(LegacyPath), out problem);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             problem = $"cannot be read: {e.Message}";
+            return null;
         }
+    }
+
+    private static WatcherStateFile? Deserialize(ReadOnlySpan<byte> json, out string? problem)
+    {
         try
         {
-            File.Move(Path, Path + ".corrupt", overwrite: true);
+            var state = JsonSerializer.Deserialize(json, WatcherStateJsonContext.Default.WatcherStateFile);
+            problem = state is null ? "the file holds null"
+                : state.Version != WatcherStateFile.CurrentVersion ? $"unknown version {state.Version} (expected {WatcherStateFile.CurrentVersion})"
+                : null;
+            return problem is null ? state : null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (JsonException e)
         {
-            problem += $" (and it could not be moved aside: {e.Message})";
+            problem = $"invalid JSON: {e.Message}";
+            return null;
         }
-        return null;
+    }
+
+    private int WritePrefix(long sequence, ulong checksum)
+    {
+        Span<byte> p = _prefix;
+        int n = 0;
+        void Put(ReadOnlySpan<byte> text, Span<byte> to, ref int at)
+        {
+            text.CopyTo(to[at..]);
+            at += text.Length;
+        }
+        Put("{\"Sequence\":"u8, p, ref n);
+        Utf8Formatter.TryFormat(sequence, p[n..], out int written);
+        n += written;
+        Put(",\"Checksum\":\""u8, p, ref n);
+        Utf8Formatter.TryFormat(checksum, p[n..], out written, new StandardFormat('x', 16));
+        n += written;
+        Put("\",\"State\":"u8, p, ref n);
+        return n;
+    }
+
+    private SafeFileHandle OpenSlot(int slot)
+    {
+        SafeFileHandle? handle = _slots[slot];
+        if (handle is not null && !IsStillAtPath(handle, SlotPaths[slot]))
+        {
+            // Deleted or replaced under us: writing on would save into a file nobody reads.
+            handle.Dispose();
+            handle = null;
+            _slotLength[slot] = 0;
+        }
+        if (handle is null)
+        {
+            handle = File.OpenHandle(SlotPaths[slot], FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            _slotLength[slot] = RandomAccess.GetLength(handle);
+            _slots[slot] = handle;
+        }
+        return handle;
+    }
+
+    private static bool IsStillAtPath(SafeFileHandle handle, string path)
+    {
+        FileStatus? atPath = FileStatus.OfPath(path);
+        if (atPath is null)
+        {
+            return false;
+        }
+        FileStatus open = FileStatus.OfHandle(handle);
+        return atPath.Value.Device == open.Device && atPath.Value.Inode == open.Inode;
+    }
+
+    private static void SyncToDisk(SafeFileHandle handle)
+    {
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            if (LibC.FDataSync((int)handle.DangerousGetHandle()) != 0)
+            {
+                throw new IOException($"fdatasync failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    private void CloseSlots()
+    {
+        for (int slot = 0; slot < 2; slot++)
+        {
+            _slots[slot]?.Dispose();
+            _slots[slot] = null;
+        }
     }
 }

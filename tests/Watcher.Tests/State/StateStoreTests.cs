@@ -53,27 +53,39 @@ public sealed class StateStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Save_replaces_the_file_by_rename_so_a_reader_never_sees_half_a_file()
+    public async Task A_reader_always_finds_a_complete_state_while_saves_go_on_in_place()
     {
+        // Given a reader polling the folder on its own thread while saves go on
         var (processor, metrics) = TestLines.Processor();
         using var store = new StateStore(_folder.Path);
         using var stop = new CancellationTokenSource();
-        int reads = 0;
-        var reader = Task.Run(() =>
+        int reads = 0, missing = 0;
+        long lastSeen = 0, backwards = 0;
+        var reader = Task.Factory.StartNew(() =>
         {
             while (!stop.IsCancellationRequested)
             {
-                if (File.Exists(store.Path))
+                // Only one slot is written at a time: the other always holds a complete, checksummed state.
+                var state = StateStore.Peek(_folder.Path);
+                if (state is null)
                 {
-                    // Every complete read must parse: temp file + rename never exposes a partial write.
-                    var state = System.Text.Json.JsonSerializer.Deserialize(File.ReadAllBytes(store.Path), WatcherStateJsonContext.Default.WatcherStateFile);
-                    Assert.NotNull(state);
-                    Interlocked.Increment(ref reads);
+                    if (lastSeen > 0)
+                    {
+                        missing++; // nothing to read after something was saved
+                    }
+                    continue;
                 }
+                long requests = state.Counters.LabelSets.Sum(s => s.Requests);
+                if (requests < lastSeen)
+                {
+                    backwards++;
+                }
+                lastSeen = requests;
+                Interlocked.Increment(ref reads);
             }
-        });
-        // Save until the reader has really read the file many times while saves went on (a thread-pool
-        // thread may start late on a loaded machine), at least 300 times, at most for 20 s.
+        }, TaskCreationOptions.LongRunning);
+
+        // When the store saves growing values many times (at least 300, and until the reader really read)
         int saves = 0;
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while ((saves < 300 || Volatile.Read(ref reads) < 50) && DateTime.UtcNow < deadline)
@@ -84,33 +96,149 @@ public sealed class StateStoreTests : IDisposable
         }
         stop.Cancel();
         await reader;
-        Assert.True(reads >= 50, $"the reader read the file {reads} times during {saves} saves");
-        Assert.False(File.Exists(store.Path + ".tmp"));
+
+        // Then every read after the first save found a complete state, never an older one than before,
+        // and the folder holds the two slots only: no temporary files, no renames
+        Assert.True(reads >= 50, $"the reader read {reads} times during {saves} saves");
+        Assert.Equal(0, backwards);
+        Assert.Equal(0, missing);
         Assert.Equal(saves, store.Load(out _)!.Counters.LabelSets.Sum(s => s.Requests));
+        Assert.Equal(StateStore.SlotFileNames.Order(), Directory.GetFiles(_folder.Path).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void Saves_alternate_between_the_two_slots_in_place()
+    {
+        var (processor, metrics) = TestLines.Processor();
+        using var store = new StateStore(_folder.Path);
+        store.Save(StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
+        store.Save(StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
+        ulong[] inodes = [.. store.SlotPaths.Select(p => Sidecars.Watcher.Tailing.FileStatus.OfPath(p)!.Value.Inode)];
+
+        processor.Feed(TestLines.MainLine());
+        store.Save(StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
+        store.Save(StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
+
+        Assert.Equal(inodes, store.SlotPaths.Select(p => Sidecars.Watcher.Tailing.FileStatus.OfPath(p)!.Value.Inode));
+        Assert.Equal([3L, 4L], store.SlotPaths.Select(p => SequenceOf(File.ReadAllText(p))).Order());
+    }
+
+    [Fact]
+    public void A_slot_torn_by_a_crash_mid_write_is_ignored_and_the_other_slot_used()
+    {
+        // Given two saves, the second (newer) with one more request
+        var (processor, metrics) = TestLines.Processor();
+        using (var store = new StateStore(_folder.Path))
+        {
+            processor.Feed(TestLines.MainLine());
+            store.Save(StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
+            processor.Feed(TestLines.MainLine());
+            store.Save(StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
+        }
+        // When the newer slot is torn in its middle, as a crash during its write leaves it
+        string newer = Path.Combine(_folder.Path, StateStore.SlotFileNames[1]);
+        byte[] bytes = File.ReadAllBytes(newer);
+        bytes[bytes.Length / 2] ^= 0x01;
+        File.WriteAllBytes(newer, bytes);
+
+        // Then the older slot is loaded, nothing is reported or moved, and the next save overwrites the torn slot
+        using var again = new StateStore(_folder.Path);
+        var state = again.Load(out string? problem);
+        Assert.Null(problem);
+        Assert.Equal(1, state!.Counters.LabelSets.Sum(s => s.Requests));
+        again.Save(StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
+        Assert.Equal(2, SequenceOf(File.ReadAllText(newer)));
+        Assert.Equal(2, StateStore.Peek(_folder.Path)!.Counters.LabelSets.Sum(s => s.Requests));
+    }
+
+    [Fact]
+    public void A_shorter_save_after_a_longer_one_leaves_exactly_one_JSON_object_in_the_slot()
+    {
+        var (processor, metrics) = TestLines.Processor();
+        using var store = new StateStore(_folder.Path);
+        for (int status = 200; status < 260; status++)
+        {
+            processor.Feed(TestLines.MainLine(status: status));
+        }
+        var longer = StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch);
+        store.Save(longer);
+        store.Save(longer);
+        var (_, empty) = TestLines.Processor();
+        store.Save(StateMapping.ToState(empty.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
+
+        string slot = File.ReadAllText(store.SlotPaths[0]);
+        using var document = System.Text.Json.JsonDocument.Parse(slot); // throws on anything after the object but blanks
+        Assert.Empty(document.RootElement.GetProperty("State").GetProperty("Counters").GetProperty("LabelSets").EnumerateArray());
+    }
+
+    [Fact]
+    public void A_state_file_of_the_previous_format_is_restored_and_removed_after_the_first_save()
+    {
+        // Given the single watcher-state.json an older watcher saved
+        var (processor, metrics) = TestLines.Processor();
+        processor.Feed(TestLines.MainLine(), TestLines.MainLine());
+        using var store = new StateStore(_folder.Path);
+        File.WriteAllBytes(store.LegacyPath, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
+            StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch), WatcherStateJsonContext.Default.WatcherStateFile));
+
+        // When it is loaded, then saved in the new format
+        var state = store.Load(out string? problem);
+        Assert.Null(problem);
+        Assert.Equal(2, state!.Counters.LabelSets.Sum(s => s.Requests));
+        Assert.Equal(SampleCheckpoint.Current!.Value.Offset, state.Checkpoint!.Current!.Offset);
+        store.Save(state);
+
+        // Then only the slots remain
+        Assert.False(File.Exists(store.LegacyPath));
+        Assert.Equal(2, StateStore.Peek(_folder.Path)!.Counters.LabelSets.Sum(s => s.Requests));
+    }
+
+    private static long SequenceOf(string slot)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(slot);
+        return document.RootElement.GetProperty("Sequence").GetInt64();
     }
 
     [Theory]
     [InlineData("{\"Version\":1,\"Counters\":{\"LabelSets\":[{\"Meth")]
     [InlineData("not json")]
     [InlineData("{\"Version\":99}")]
-    public void Corrupt_state_file_is_moved_aside_and_reported(string content)
+    public void Corrupt_state_file_of_the_previous_format_is_moved_aside_and_reported(string content)
     {
         using var store = new StateStore(_folder.Path);
-        File.WriteAllText(store.Path, content);
+        File.WriteAllText(store.LegacyPath, content);
 
         var state = store.Load(out string? problem);
 
         Assert.Null(state);
         Assert.NotNull(problem);
-        Assert.False(File.Exists(store.Path));
-        Assert.Equal(content, File.ReadAllText(store.Path + ".corrupt"));
+        Assert.False(File.Exists(store.LegacyPath));
+        Assert.Equal(content, File.ReadAllText(store.LegacyPath + ".corrupt"));
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("{\"Sequence\":1,\"Checksum\":\"0000000000000000\",\"State\":{\"Version\":1}}")]
+    [InlineData("{\"Sequence\":1}")]
+    public void Slots_that_hold_no_valid_state_are_moved_aside_and_reported(string content)
+    {
+        using var store = new StateStore(_folder.Path);
+        File.WriteAllText(store.SlotPaths[0], content);
+        File.WriteAllText(store.SlotPaths[1], content);
+
+        var state = store.Load(out string? problem);
+
+        Assert.Null(state);
+        Assert.NotNull(problem);
+        Assert.All(store.SlotPaths, p => Assert.False(File.Exists(p)));
+        Assert.All(store.SlotPaths, p => Assert.Equal(content, File.ReadAllText(p + ".corrupt")));
     }
 
     [Fact]
     public void Processor_counts_a_corrupt_state_file_and_starts_from_zero()
     {
         using var store = new StateStore(_folder.Path);
-        File.WriteAllText(store.Path, "{{{");
+        File.WriteAllText(store.LegacyPath, "{{{");
         var (processor, metrics) = TestLines.Processor(store: store);
 
         Assert.Null(processor.Restore());
