@@ -1,7 +1,8 @@
 using BenchmarkDotNet.Running;
 using Sidecars.Watcher.Benchmarks;
 
-// `generate N FILE` writes N realistic main-format lines; anything else runs BenchmarkDotNet (all benchmarks by default).
+// `generate N FILE` writes N realistic main-format lines; `save-cost FOLDER [N]` times state saves;
+// anything else runs BenchmarkDotNet (all benchmarks by default).
 if (args is ["generate", var countText, var path])
 {
     if (!long.TryParse(countText, out long count) || count < 0)
@@ -19,6 +20,11 @@ if (args is ["generate", ..])
 {
     Console.Error.WriteLine("usage: generate N FILE");
     return 2;
+}
+
+if (args is ["save-cost", var folder, ..])
+{
+    return SaveCost.Run(folder, args.Length > 2 && int.TryParse(args[2], out int saves) ? saves : 2000);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(ParseBenchmarks).Assembly).Run(args.Length == 0 ? ["--filter", "*"] : args);

@@ -90,10 +90,13 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             {
                 ReadToEndOf(files.Draining[i]);
             }
-            // A write to the current file: read on, after making sure its first bytes are still the ones
-            // read (a copytruncate followed at once by new lines). Nothing new, or anything else: look at
-            // the path and the open file, then read.
-            if (!(dataOnly && files.Current is { } current && files.CurrentStillStartsTheSame() && ReadToEndOf(current) > 0))
+            // A write to the current file: read on. Nothing new, or anything else: look at the path and the
+            // open file, then read. A copytruncate shows as a write too, and a read at the old offset then finds
+            // nothing, unless nginx already wrote more than that offset again: so while the offset is small
+            // enough for that to happen between the truncation and this read, the first bytes are checked too.
+            if (!(dataOnly && files.Current is { } current
+                && (current.ReadOffset >= settings.HeadCheckBelowOffset || files.CurrentStillStartsTheSame())
+                && ReadToEndOf(current) > 0))
             {
                 files.FollowPath(ReadToEndOf);
                 if (files.Current is { } now)

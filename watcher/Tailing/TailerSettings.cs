@@ -23,6 +23,13 @@ internal sealed record TailerSettings(
     /// </summary>
     public TimeSpan DrainQuietPeriod { get; init; }
 
+    /// <summary>
+    /// Below this read offset, a turn woken by a write also checks the file's first bytes: nginx could write
+    /// that much again between a copytruncate and the read that follows its notification. Above it (nginx
+    /// would need megabytes a second at once) the next full look, at least every poll interval, checks them.
+    /// </summary>
+    public long HeadCheckBelowOffset { get; init; } = 256 * 1024;
+
     /// <summary>Within one long read, a checkpoint is also reported after this many bytes.</summary>
     public long CheckpointEveryBytes { get; init; } = 8L << 20;
 

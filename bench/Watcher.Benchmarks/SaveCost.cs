@@ -1,0 +1,121 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Sidecars.Watcher.Metrics;
+using Sidecars.Watcher.Parsing;
+using Sidecars.Watcher.State;
+using Sidecars.Watcher.Tailing;
+
+namespace Sidecars.Watcher.Benchmarks;
+
+/// <summary>
+/// <c>save-cost</c>: CPU time of one state save, the watcher's <see cref="StateStore"/> (two slots written in
+/// place) against the previous way (the whole file to a temporary file, then renamed over the state file),
+/// with the same values, in one process, on the same folder. Prints µs of CPU per save (the thread's own CPU
+/// clock, so waiting for the disk is not counted) for a small state (1 label set, the usual pod) and a full one
+/// (500 label sets, the default cap).
+/// </summary>
+internal static partial class SaveCost
+{
+    public static int Run(string folder, int saves)
+    {
+        Directory.CreateDirectory(folder);
+        Console.WriteLine($"save-cost: {saves} saves each, µs of CPU per save (thread CPU clock)");
+        Console.WriteLine("  label sets  state bytes  temp file + rename  two slots in place  ratio");
+        foreach (int labelSets in new[] { 1, 500 })
+        {
+            var state = StateOf(labelSets);
+            string oldFolder = Path.Combine(folder, $"rename-{labelSets}");
+            string newFolder = Path.Combine(folder, $"slots-{labelSets}");
+            Directory.CreateDirectory(oldFolder);
+            Directory.CreateDirectory(newFolder);
+            using var slots = new StateStore(newFolder);
+            using var rename = new RenameStore(oldFolder);
+            // Warm up both (JIT, page cache), then measure them interleaved so machine noise hits both alike.
+            for (int i = 0; i < 50; i++)
+            {
+                rename.Save(state);
+                slots.Save(state);
+            }
+            double renameNs = 0, slotNs = 0;
+            for (int i = 0; i < saves; i++)
+            {
+                long t0 = ThreadCpuNs();
+                rename.Save(state);
+                long t1 = ThreadCpuNs();
+                slots.Save(state);
+                long t2 = ThreadCpuNs();
+                renameNs += t1 - t0;
+                slotNs += t2 - t1;
+            }
+            long bytes = new FileInfo(rename.Path).Length;
+            Console.WriteLine($"  {labelSets,10}  {bytes,11}  {renameNs / saves / 1000,18:F1}  {slotNs / saves / 1000,18:F1}  {renameNs / slotNs,5:F1}x");
+        }
+        return 0;
+    }
+
+    private static WatcherStateFile StateOf(int labelSets)
+    {
+        var layout = new MetricsLayout(RouteTable.FromOptions([]), WatcherOptions.DefaultDurationBuckets,
+            WatcherOptions.DefaultSizeBuckets, 500, FormatFeatures.All);
+        var values = new MetricValues(layout);
+        var random = new Random(7);
+        for (int i = 0; i < labelSets; i++)
+        {
+            int id = layout.GetOrAdd(i % HttpMethods.Count, 100 + i / HttpMethods.Count, 0, out _);
+            values.LabelSetCount = Math.Max(values.LabelSetCount, id + 1);
+            values.Requests[id] = random.NextInt64(1, 1L << 40);
+            values.BodyBytes[id] = random.NextInt64(1, 1L << 50);
+            values.BytesSent[id] = random.NextInt64(1, 1L << 50);
+            values.RequestBytes[id] = random.NextInt64(1, 1L << 50);
+            values.RequestDuration.Observe(i % HttpMethods.Count, random.NextDouble());
+            values.ResponseSize.Observe(i % HttpMethods.Count, random.Next(100_000));
+        }
+        var checkpoint = new TailCheckpoint(new TailPosition(new FileIdentity(2049, 1234567, 0xABCDEF, 1024), 987654321), [], 0, 0);
+        return StateMapping.ToState(values, checkpoint, DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>How the watcher saved until the slot store: the whole file to a temporary file, then renamed.</summary>
+    private sealed class RenameStore(string folder) : IDisposable
+    {
+        private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+        private readonly Utf8JsonWriter _writer = new(new ArrayBufferWriter<byte>());
+
+        public string Path { get; } = System.IO.Path.Combine(folder, "watcher-state.json");
+
+        public void Save(WatcherStateFile state)
+        {
+            _buffer.ResetWrittenCount();
+            _writer.Reset(_buffer);
+            JsonSerializer.Serialize(_writer, state, WatcherStateJsonContext.Default.WatcherStateFile);
+            _writer.Flush();
+            string temp = Path + ".tmp";
+            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+            {
+                file.Write(_buffer.WrittenSpan);
+                file.Flush(flushToDisk: false);
+            }
+            File.Move(temp, Path, overwrite: true);
+        }
+
+        public void Dispose() => _writer.Dispose();
+    }
+
+    private static long ThreadCpuNs()
+    {
+        ClockGetTime(3 /* CLOCK_THREAD_CPUTIME_ID */, out var spec);
+        return spec.Seconds * 1_000_000_000 + spec.Nanoseconds;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, out TimeSpec spec);
+}

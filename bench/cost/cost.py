@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""What the watcher costs beside a real nginx at the rates pods really see.
+
+   cost.py WATCHER_BINARY OUT_DIR MTAIL_PROGS_DIR [SECONDS]
+
+Starts Debian's nginx (one worker, the official image's `main` format, a small static page) on
+127.0.0.1, the Native AOT watcher following its access log with `Watcher:StateDirectory`, and
+mtail (Debian's `apache_combined.mtail`) following the same log. Then, for each phase:
+
+  idle                nothing for SECONDS (default 10)
+  100/s, 1000/s, 5000/s   paced by `hey -q` (at most 1,000 req/s per keep-alive connection)
+  full                `wrk -t2 -c16`, unpaced
+
+it reads each process's CPU time before the load starts and after both exporters show every line
+(the sum of `/proc/PID/task/*/schedstat`, in ns: the tick-based utime/stime of /proc/PID/stat are too
+coarse at 100 req/s), and prints per phase: the achieved rate, nginx's worker CPU, the watcher's CPU
+as a share of it and in µs per line, the watcher's thread count at the start and the end, its peak
+RSS, whether its count is exact, and mtail's CPU share and count beside it.
+
+Figures are printed, not judged: the caller compares them with the targets.
+"""
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+watcher_bin, out, progs = (os.path.abspath(a) for a in sys.argv[1:4])
+seconds = int(sys.argv[4]) if len(sys.argv) > 4 else 10
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+MAIN = ('\'$remote_addr - $remote_user [$time_local] "$request" \'\n'
+        '      \'$status $body_bytes_sent "$http_referer" \'\n'
+        '      \'"$http_user_agent" "$http_x_forwarded_for"\'')
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_ns(pid):
+    """CPU time of every live thread of pid, in ns."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total
+
+
+def threads(pid):
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+def peak_rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def scrape_sum(url, metric):
+    try:
+        with opener.open(url, timeout=5) as response:
+            text = response.read().decode("utf-8", "replace")
+    except OSError:
+        return -1
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(metric) and line[len(metric):len(metric) + 1] in (" ", "{"):
+            total += float(line.rsplit(" ", 1)[1])
+    return int(total)
+
+
+def log_lines(path):
+    with open(path, "rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+
+
+def wait_for(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+os.makedirs(out, exist_ok=True)
+for name in ("html", "tmp", "state"):
+    os.makedirs(os.path.join(out, name), exist_ok=True)
+for stale in os.listdir(os.path.join(out, "state")):
+    os.remove(os.path.join(out, "state", stale))
+log = os.path.join(out, "access.log")
+open(log, "wb").close()
+with open(os.path.join(out, "html", "index.html"), "w") as f:
+    f.write("<html><body>hello from the cost benchmark</body></html>\n" * 8)
+
+nginx_port, watcher_port, mtail_port = free_port(), free_port(), free_port()
+tmp = os.path.join(out, "tmp")
+conf = os.path.join(out, "nginx.conf")
+with open(conf, "w") as f:
+    f.write(f"""daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid {out}/nginx.pid;
+error_log {out}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  log_format main {MAIN};
+  access_log {log} main;
+  client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy; fastcgi_temp_path {tmp}/fastcgi;
+  uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
+  server {{
+    listen 127.0.0.1:{nginx_port};
+    root {out}/html;
+    location / {{ }}
+  }}
+}}
+""")
+
+procs = []
+
+
+def start(command, **kwargs):
+    p = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=open(kwargs.pop("log"), "wb"), **kwargs)
+    procs.append(p)
+    return p
+
+
+def stop_all():
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+try:
+    nginx = start(["nginx", "-c", conf], log=os.path.join(out, "nginx.out"))
+    url = f"http://127.0.0.1:{nginx_port}/"
+    if not wait_for(lambda: subprocess.call(["curl", "-s", "-o", "/dev/null", url]) == 0, 10):
+        sys.exit("cost: nginx did not start; see " + out)
+    workers = [int(x) for x in subprocess.check_output(["pgrep", "-P", str(nginx.pid)]).split()]
+    worker = workers[0]
+
+    watcher = start([watcher_bin, f"--Watcher:Path={log}", f"--Watcher:StateDirectory={out}/state",
+                     f"--Http:Port={watcher_port}", "--Watcher:SummaryInterval=00:00:00"],
+                    log=os.path.join(out, "watcher.out"))
+    mtail = start(["mtail", "--progs", progs, "--logs", log, "--port", str(mtail_port), "--address", "127.0.0.1",
+                   "--logtostderr"], log=os.path.join(out, "mtail.out"))
+    w_url = f"http://127.0.0.1:{watcher_port}/metrics"
+    m_url = f"http://127.0.0.1:{mtail_port}/metrics"
+    if not wait_for(lambda: scrape_sum(w_url, "watcher_lines_total") >= 0 and scrape_sum(m_url, "mtail_") >= 0, 20):
+        sys.exit("cost: the watcher or mtail did not answer; see " + out)
+    # One warm-up request, counted by both, so mtail has created its counter.
+    subprocess.call(["curl", "-s", "-o", "/dev/null", url])
+    wait_for(lambda: scrape_sum(w_url, "nginx_http_requests_total") == 1, 10)
+    time.sleep(2)
+    # mtail may start at the end of the file and miss the warm-up line: count it from here on.
+    m_offset = log_lines(log) - scrape_sum(m_url, "apache_http_requests_total")
+
+    phases = [("idle", None), ("100/s", (1, 100)), ("1000/s", (2, 500)), ("5000/s", (5, 1000)), ("full (wrk)", "wrk")]
+    header = ("phase", "req/s", "nginx CPU", "watcher CPU", "share", "µs/line", "threads", "peak RSS", "exact",
+              "mtail CPU", "mtail share", "mtail exact")
+    rows = []
+    for name, load in phases:
+        before_lines = log_lines(log)
+        w0, n0, m0 = cpu_ns(watcher.pid), cpu_ns(worker), cpu_ns(mtail.pid)
+        t_start = threads(watcher.pid)
+        started = time.monotonic()
+        if load is None:
+            time.sleep(seconds)
+        elif load == "wrk":
+            subprocess.call(["wrk", "-t2", "-c16", f"-d{seconds}s", url], stdout=subprocess.DEVNULL)
+        else:
+            c, q = load
+            subprocess.call(["hey", "-z", f"{seconds}s", "-c", str(c), "-q", str(q), url], stdout=subprocess.DEVNULL)
+        elapsed = time.monotonic() - started
+        lines = log_lines(log)
+        w_ok = wait_for(lambda: scrape_sum(w_url, "nginx_http_requests_total") == lines, 30)
+        m_ok = wait_for(lambda: scrape_sum(m_url, "apache_http_requests_total") == lines - m_offset, 30)
+        w1, n1, m1 = cpu_ns(watcher.pid), cpu_ns(worker), cpu_ns(mtail.pid)
+        new = lines - before_lines
+        wc, nc, mc = (w1 - w0) / 1e9, (n1 - n0) / 1e9, (m1 - m0) / 1e9
+        rows.append((
+            name,
+            f"{new / elapsed:,.0f}",
+            f"{nc:.3f} s",
+            f"{wc:.3f} s" + (f" ({100 * wc / elapsed:.2f} % of a core)" if load is None else ""),
+            f"{100 * wc / nc:.1f} %" if new else "-",
+            f"{1e6 * wc / new:.1f}" if new else "-",
+            f"{t_start} -> {threads(watcher.pid)}",
+            f"{peak_rss_mib(watcher.pid):.1f} MiB",
+            ("yes" if w_ok else f"NO ({scrape_sum(w_url, 'nginx_http_requests_total')} of {lines})"),
+            f"{mc:.3f} s",
+            f"{100 * mc / nc:.1f} %" if new else "-",
+            ("yes" if m_ok else f"NO ({scrape_sum(m_url, 'apache_http_requests_total')} of {lines - m_offset})"),
+        ))
+        print(f"cost: {name} done", file=sys.stderr)
+
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, *rows]:
+        print("  " + "  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip())
+finally:
+    stop_all()
