@@ -55,7 +55,7 @@ internal sealed class FakeIndexFile : IIndexFile
     /// <summary>Waits (polling, with a deadline) until the writer has tried <paramref name="attempts"/> appends.</summary>
     public void WaitForAttempts(int attempts)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(5);
+        var deadline = DateTime.UtcNow + WriterUnderTest.Patience;
         while (true)
         {
             lock (_lock)
@@ -105,16 +105,21 @@ internal sealed class ListLogger<T> : ILogger<T>
 
 /// <summary>
 /// A fake clock that knows when the code under test is waiting on it: advancing before the writer has
-/// created its timer would move time under a wait that then starts one interval too late.
+/// created its timer would move time under a wait that then starts one interval too late. An advance is a
+/// late wake-up: timers due on the way fire once the clock has reached its new time, as for a process that
+/// was descheduled (a plain <see cref="FakeTimeProvider"/> fires them at their due time, and the code they
+/// wake would race the rest of the advance).
 /// </summary>
 internal sealed class WaitAwareTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
 {
+    private readonly List<(TimerCallback Callback, object? State)> _dueDuringAdvance = [];
     private int _timersCreated;
     private int _timersSeen;
+    private bool _advancing;
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        var timer = base.CreateTimer(callback, state, dueTime, period);
+        var timer = base.CreateTimer(s => Fire(callback, s), state, dueTime, period);
         Interlocked.Increment(ref _timersCreated);
         return timer;
     }
@@ -122,13 +127,39 @@ internal sealed class WaitAwareTimeProvider(DateTimeOffset start) : FakeTimeProv
     /// <summary>Waits until the code under test has started a new wait, then moves the clock.</summary>
     public void AdvanceWhenWaiting(TimeSpan by)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(5);
+        var deadline = DateTime.UtcNow + WriterUnderTest.Patience;
         while (Volatile.Read(ref _timersCreated) <= _timersSeen)
         {
             Assert.True(DateTime.UtcNow < deadline, "the writer never started waiting");
             Thread.Sleep(1);
         }
         _timersSeen = Volatile.Read(ref _timersCreated);
-        Advance(by);
+        // Timers fire on this thread inside Advance; hold them until the clock is at its new time.
+        _advancing = true;
+        try
+        {
+            Advance(by);
+        }
+        finally
+        {
+            _advancing = false;
+        }
+        foreach (var (callback, state) in _dueDuringAdvance)
+        {
+            callback(state);
+        }
+        _dueDuringAdvance.Clear();
+    }
+
+    private void Fire(TimerCallback callback, object? state)
+    {
+        if (_advancing)
+        {
+            _dueDuringAdvance.Add((callback, state));
+        }
+        else
+        {
+            callback(state);
+        }
     }
 }
