@@ -105,7 +105,8 @@ internal sealed partial class WriterService(
             string reason = WriteFailure.Classify(e);
             metrics.Failed(reason);
             _writing = false;
-            health.SetNotReady($"cannot write {indexFile.Path}: {reason}: {e.Message}");
+            // The probe answers anyone who asks: a fixed reason only. The path and the OS error go to the log.
+            health.SetNotReady($"write failing: {reason}");
             if (_throttle.ShouldLog(reason, out long suppressed))
             {
                 Log.WriteFailed(logger, indexFile.Path, reason, e.Message, suppressed);
