@@ -36,7 +36,7 @@ internal sealed class IndexFileAppender(string path, int maxLines) : IIndexFile
 
     public IndexFileWrite Append(ReadOnlySpan<byte> line)
     {
-        using (var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0))
+        using (var stream = OpenForAppend())
         {
             long length = stream.Length;
             if (maxLines == 0)
@@ -62,6 +62,18 @@ internal sealed class IndexFileAppender(string path, int maxLines) : IIndexFile
         // Full: replace the file by its newest lines plus this one, in one rename.
         ReplaceWithNewest(line);
         return new IndexFileWrite(_knownLength, Trimmed: true);
+    }
+
+    private FileStream OpenForAppend()
+    {
+        try
+        {
+            return new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        }
+        catch (UnauthorizedAccessException) when (Directory.Exists(_path))
+        {
+            throw WriteFailure.PathIsDirectory(_path);
+        }
     }
 
     // One write call for the whole line. If the disk fills part-way, the part is cut off again so the

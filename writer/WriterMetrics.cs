@@ -66,14 +66,16 @@ internal static class WriteFailure
     public const string ReadOnly = "read_only";
     public const string PermissionDenied = "permission_denied";
     public const string NotFound = "not_found";
+    public const string IsDirectory = "is_directory";
     public const string Io = "io";
 
-    public static readonly string[] Reasons = [DiskFull, ReadOnly, PermissionDenied, NotFound, Io];
+    public static readonly string[] Reasons = [DiskFull, ReadOnly, PermissionDenied, NotFound, IsDirectory, Io];
 
     // errno values (Linux). On Unix .NET puts the errno of an unmapped error into IOException.HResult.
     private const int Enoent = 2;
     private const int Eperm = 1;
     private const int Eacces = 13;
+    private const int Eisdir = 21;
     private const int Enospc = 28;
     private const int Erofs = 30;
     private const int Edquot = 122;
@@ -92,8 +94,15 @@ internal static class WriteFailure
             Erofs or ErrorWriteProtect => ReadOnly,
             Eacces or Eperm => PermissionDenied,
             Enoent => NotFound,
+            Eisdir => IsDirectory,
             _ => Io,
         },
         _ => Io,
     };
+
+    /// <summary>
+    /// The fault for a folder where the file should be. .NET reports opening a folder for writing as access denied
+    /// (EISDIR turned into EACCES, as on Windows), which would send an operator looking for a permission problem.
+    /// </summary>
+    public static IOException PathIsDirectory(string path) => new($"{path} is a folder, not a file", Eisdir);
 }

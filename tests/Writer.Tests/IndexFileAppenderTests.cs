@@ -126,6 +126,25 @@ public sealed class IndexFileAppenderTests : IDisposable
     }
 
     [Fact]
+    public void Folder_in_place_of_the_file_fails_as_is_directory_and_writing_resumes_once_it_is_gone()
+    {
+        string path = _folder.File("index.html");
+        var appender = new IndexFileAppender(path, maxLines: 0);
+        appender.Append(Line(1));
+
+        File.Delete(path);
+        Directory.CreateDirectory(path);
+        var failure = Record.Exception(() => appender.Append(Line(2)));
+
+        Assert.NotNull(failure);
+        Assert.Equal(WriteFailure.IsDirectory, WriteFailure.Classify(failure));
+        Assert.Contains("is a folder", failure.Message, StringComparison.Ordinal);
+        Directory.Delete(path);
+        appender.Append(Line(3));
+        Assert.Equal(["line 00003"], LinesOf(path));
+    }
+
+    [Fact]
     public async Task Concurrent_reader_never_sees_an_empty_or_partial_file_while_it_is_trimmed()
     {
         string path = _folder.File("index.html");

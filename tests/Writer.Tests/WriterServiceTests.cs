@@ -68,6 +68,7 @@ public sealed class WriterServiceTests : IAsyncLifetime
         { new UnauthorizedAccessException("Access to the path '/html/index.html' is denied."), WriteFailure.PermissionDenied },
         { new IOException("Permission denied", 13), WriteFailure.PermissionDenied },
         { new DirectoryNotFoundException("Could not find a part of the path '/html/index.html'."), WriteFailure.NotFound },
+        { new IOException("/html/index.html is a folder, not a file", 21), WriteFailure.IsDirectory },
         { new IOException("Input/output error", 5), WriteFailure.Io },
     };
 
