@@ -11,6 +11,7 @@ internal sealed class WriterMetrics
     private readonly Gauge _lastWrite;
     private readonly Gauge _fileSize;
     private readonly Counter _trims;
+    private readonly Counter _bytesWritten;
     private readonly Dictionary<string, Counter.Child> _failuresByReason;
 
     public WriterMetrics(IMetricFactory factory)
@@ -24,7 +25,9 @@ internal sealed class WriterMetrics
         _lastWrite = factory.CreateGauge(
             "writer_last_write_timestamp_seconds", "Tick time (Unix seconds) of the last line written.");
         _fileSize = factory.CreateGauge("writer_file_size_bytes", "Size of the index file after the last write.");
-        _trims = factory.CreateCounter("writer_trims_total", "Times the index file was cut to its newest Writer:MaxLines lines.");
+        _trims = factory.CreateCounter("writer_trims_total", "Times the index file was cut back to its newest Writer:MaxLines lines.");
+        _bytesWritten = factory.CreateCounter(
+            "writer_bytes_written_total", "Bytes written to disk: every line, plus the whole file again at each trim.");
         // Every reason is exported from the start, at 0, so rate() and alerts see a series before the first failure.
         _failuresByReason = WriteFailure.Reasons.ToDictionary(r => r, r => _failures.WithLabels(r), StringComparer.Ordinal);
     }
@@ -43,11 +46,14 @@ internal sealed class WriterMetrics
 
     public double FailuresFor(string reason) => _failuresByReason[reason].Value;
 
+    public double BytesWritten => _bytesWritten.Value;
+
     public void Written(DateTimeOffset tick, IndexFileWrite write)
     {
         _linesWritten.Inc();
         _lastWrite.Set(tick.ToUnixTimeMilliseconds() / 1000.0);
         _fileSize.Set(write.SizeBytes);
+        _bytesWritten.Inc(write.BytesWritten);
         if (write.Trimmed)
         {
             _trims.Inc();

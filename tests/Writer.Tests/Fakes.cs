@@ -48,7 +48,7 @@ internal sealed class FakeIndexFile : IIndexFile
                 throw _failure!;
             }
             _lines.Add(Encoding.UTF8.GetString(line));
-            return new IndexFileWrite(_lines.Sum(l => l.Length), Trimmed: false);
+            return new IndexFileWrite(_lines.Sum(l => l.Length), Trimmed: false, BytesWritten: line.Length);
         }
     }
 

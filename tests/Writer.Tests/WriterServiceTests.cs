@@ -30,6 +30,7 @@ public sealed class WriterServiceTests : IAsyncLifetime
             ["Wed Jan  8 08:59:14 UTC 2020\n", "Wed Jan  8 08:59:15 UTC 2020\n", "Wed Jan  8 08:59:16 UTC 2020\n"],
             _writer.File.Lines);
         Assert.Equal(Start.AddSeconds(2).ToUnixTimeSeconds(), _writer.Metrics.LastWriteTimestampSeconds);
+        Assert.Equal(3 * 29, _writer.Metrics.BytesWritten);
         Assert.Null(_writer.Health.NotReadyReason);
         Assert.True(_writer.Health.IsLive);
         Assert.Equal(TimeSpan.FromSeconds(10), _writer.Health.StaleAfter);
