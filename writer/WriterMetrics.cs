@@ -12,6 +12,8 @@ internal sealed class WriterMetrics
     private readonly Gauge _fileSize;
     private readonly Counter _trims;
     private readonly Counter _bytesWritten;
+    private readonly Counter.Child _clockStepsBackward;
+    private readonly Counter.Child _clockStepsForward;
     private readonly Dictionary<string, Counter.Child> _failuresByReason;
 
     public WriterMetrics(IMetricFactory factory)
@@ -28,6 +30,12 @@ internal sealed class WriterMetrics
         _trims = factory.CreateCounter("writer_trims_total", "Times the index file was cut back to its newest Writer:MaxLines lines.");
         _bytesWritten = factory.CreateCounter(
             "writer_bytes_written_total", "Bytes written to disk: every line, plus the whole file again at each trim.");
+        var clockSteps = factory.CreateCounter(
+            "writer_clock_steps_total",
+            "Steps of the wall clock larger than the interval (and at least 1 s), by direction; after a backward step the ticks start again at the new time.",
+            new CounterConfiguration { LabelNames = ["direction"] });
+        _clockStepsBackward = clockSteps.WithLabels("backward");
+        _clockStepsForward = clockSteps.WithLabels("forward");
         // Every reason is exported from the start, at 0, so rate() and alerts see a series before the first failure.
         _failuresByReason = WriteFailure.Reasons.ToDictionary(r => r, r => _failures.WithLabels(r), StringComparer.Ordinal);
     }
@@ -48,6 +56,10 @@ internal sealed class WriterMetrics
 
     public double BytesWritten => _bytesWritten.Value;
 
+    public double ClockStepsBackward => _clockStepsBackward.Value;
+
+    public double ClockStepsForward => _clockStepsForward.Value;
+
     public void Written(DateTimeOffset tick, IndexFileWrite write)
     {
         _linesWritten.Inc();
@@ -63,6 +75,18 @@ internal sealed class WriterMetrics
     public void Failed(string reason) => _failuresByReason[reason].Inc();
 
     public void Missed(long ticks) => _missedTicks.Inc(ticks);
+
+    public void ClockStepped(ClockStepDirection direction)
+    {
+        if (direction == ClockStepDirection.Backward)
+        {
+            _clockStepsBackward.Inc();
+        }
+        else if (direction == ClockStepDirection.Forward)
+        {
+            _clockStepsForward.Inc();
+        }
+    }
 }
 
 /// <summary>Names a write failure by its cause, for the <c>reason</c> label and the log.</summary>

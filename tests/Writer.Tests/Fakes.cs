@@ -108,14 +108,21 @@ internal sealed class ListLogger<T> : ILogger<T>
 /// created its timer would move time under a wait that then starts one interval too late. An advance is a
 /// late wake-up: timers due on the way fire once the clock has reached its new time, as for a process that
 /// was descheduled (a plain <see cref="FakeTimeProvider"/> fires them at their due time, and the code they
-/// wake would race the rest of the advance).
+/// wake would race the rest of the advance). Its wall clock can also step (as NTP or <c>date -s</c> step it)
+/// while the monotonic clock and the timers go on unchanged.
 /// </summary>
 internal sealed class WaitAwareTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
 {
     private readonly List<(TimerCallback Callback, object? State)> _dueDuringAdvance = [];
     private int _timersCreated;
     private int _timersSeen;
+    private long _wallOffsetTicks;
     private bool _advancing;
+
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow().AddTicks(Interlocked.Read(ref _wallOffsetTicks));
+
+    // The monotonic clock: the fake time without the wall clock's steps (the frequency is ticks per second).
+    public override long GetTimestamp() => base.GetUtcNow().UtcTicks;
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
@@ -123,6 +130,9 @@ internal sealed class WaitAwareTimeProvider(DateTimeOffset start) : FakeTimeProv
         Interlocked.Increment(ref _timersCreated);
         return timer;
     }
+
+    /// <summary>Steps the wall clock only (<see cref="TimeProvider.GetUtcNow"/>); timestamps and timers do not move.</summary>
+    public void StepWallClock(TimeSpan by) => Interlocked.Add(ref _wallOffsetTicks, by.Ticks);
 
     /// <summary>Waits until the code under test has started a new wait, then moves the clock.</summary>
     public void AdvanceWhenWaiting(TimeSpan by)

@@ -106,6 +106,7 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal(new FileInfo(path).Length, Value(metrics, "writer_file_size_bytes"), 0.0);
         Assert.Equal(new FileInfo(path).Length, Value(metrics, "writer_bytes_written_total"), 0.0);
         Assert.Equal(0, Value(metrics, "writer_write_failures_total{reason=\"disk_full\"}"));
+        Assert.Equal(0, Value(metrics, "writer_clock_steps_total{direction=\"backward\"}"));
         Assert.Equal("", await Promtool.CheckMetricsAsync(metrics));
         // And the lines are today's times on whole seconds, in order; a gap longer than a second (the machine
         // paused the writer) is counted as missed ticks, never filled with late lines
