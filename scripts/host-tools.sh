@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Makes sure the command-line tools the tests and benchmarks call are on PATH:
-#   promtool (Prometheus' linter), yamllint, wrk, mtail, logrotate, nginx, hyperfine.
+#   promtool (Prometheus' linter), yamllint, wrk, mtail, logrotate, nginx, hyperfine, and faketime
+#   (libfaketime, which the writer's clock-step test preloads into the published binary).
 # Present tools are left alone. Missing ones are installed from Debian's packages where this
 # script may (root with apt-get: build and CI machines); elsewhere it names what to install.
 set -euo pipefail
 
 declare -A package_of=(
   [promtool]=prometheus [yamllint]=yamllint [wrk]=wrk [mtail]=mtail
-  [logrotate]=logrotate [nginx]=nginx-light [hyperfine]=hyperfine
+  [logrotate]=logrotate [nginx]=nginx-light [hyperfine]=hyperfine [faketime]=faketime
 )
 missing=()
 for tool in "${!package_of[@]}"; do
