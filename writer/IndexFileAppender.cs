@@ -2,8 +2,8 @@ using System.Buffers;
 
 namespace Sidecars.Writer;
 
-/// <summary>What one write did to the file.</summary>
-internal readonly record struct IndexFileWrite(long SizeBytes, bool Trimmed);
+/// <summary>What one write did to the file: its size after, whether it was trimmed, and the bytes put on disk.</summary>
+internal readonly record struct IndexFileWrite(long SizeBytes, bool Trimmed, long BytesWritten);
 
 /// <summary>The file the lines go to. A seam so faults (full disk, read-only volume) can be tested without them.</summary>
 internal interface IIndexFile
@@ -17,8 +17,10 @@ internal interface IIndexFile
 /// <summary>
 /// Appends lines to the index file so a reader (nginx) never sees half a line, an empty file or a torn one:
 /// each line is ONE write call on a file opened in append mode for that tick (so a deleted or replaced file is
-/// simply created again); when <c>MaxLines</c> is set and the file is full, the newest lines are written to a
-/// temporary file in the same folder which is then renamed over the target, an atomic replace.
+/// simply created again). With <c>MaxLines</c> set, the file may grow to <see cref="MostLines"/> (a tenth more);
+/// the append that would pass that writes the newest <c>MaxLines</c> lines to a temporary file in the same folder
+/// and renames it over the target, an atomic replace. Trimming in batches keeps the cost per line constant: the
+/// whole file is rewritten once per <c>MaxLines / 10 + 1</c> lines, not on every line.
 /// </summary>
 internal sealed class IndexFileAppender(string path, int maxLines) : IIndexFile
 {
@@ -26,6 +28,7 @@ internal sealed class IndexFileAppender(string path, int maxLines) : IIndexFile
     private readonly string _temporaryPath = System.IO.Path.Combine(
         System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? "/",
         $".{System.IO.Path.GetFileName(path)}.writer-tmp");
+    private readonly long _mostLines = MostLines(maxLines);
 
     // What the file looked like after our last write; a different length means someone else changed it
     // (deleted, replaced, truncated, appended), and only then are its lines counted again.
@@ -34,16 +37,22 @@ internal sealed class IndexFileAppender(string path, int maxLines) : IIndexFile
 
     public string Path => _path;
 
+    /// <summary>
+    /// The most lines the file holds (and a reader sees) with <paramref name="maxLines"/> set: <c>MaxLines</c> plus a
+    /// tenth (rounded down), so below 10 every append past <c>MaxLines</c> trims.
+    /// </summary>
+    public static long MostLines(int maxLines) => maxLines + (long)maxLines / 10;
+
     public IndexFileWrite Append(ReadOnlySpan<byte> line)
     {
-        using (var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0))
+        using (var stream = OpenForAppend())
         {
             long length = stream.Length;
             if (maxLines == 0)
             {
                 WriteWhole(stream, length, line);
                 _knownLength = length + line.Length;
-                return new IndexFileWrite(_knownLength, Trimmed: false);
+                return new IndexFileWrite(_knownLength, Trimmed: false, BytesWritten: line.Length);
             }
             if (length != _knownLength)
             {
@@ -51,17 +60,29 @@ internal sealed class IndexFileAppender(string path, int maxLines) : IIndexFile
                 _knownLength = length;
             }
             long lines = _knownLines + line.Count((byte)'\n');
-            if (lines <= maxLines)
+            if (lines <= _mostLines)
             {
                 WriteWhole(stream, length, line);
                 _knownLines = lines;
                 _knownLength = length + line.Length;
-                return new IndexFileWrite(_knownLength, Trimmed: false);
+                return new IndexFileWrite(_knownLength, Trimmed: false, BytesWritten: line.Length);
             }
         }
         // Full: replace the file by its newest lines plus this one, in one rename.
         ReplaceWithNewest(line);
-        return new IndexFileWrite(_knownLength, Trimmed: true);
+        return new IndexFileWrite(_knownLength, Trimmed: true, BytesWritten: _knownLength);
+    }
+
+    private FileStream OpenForAppend()
+    {
+        try
+        {
+            return new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        }
+        catch (UnauthorizedAccessException) when (Directory.Exists(_path))
+        {
+            throw WriteFailure.PathIsDirectory(_path);
+        }
     }
 
     // One write call for the whole line. If the disk fills part-way, the part is cut off again so the
@@ -96,19 +117,11 @@ internal sealed class IndexFileAppender(string path, int maxLines) : IIndexFile
         var newest = line[lineStart..];
         try
         {
+            // Two writes are fine here: nobody reads the temporary file before the rename.
             using (var temporary = new FileStream(_temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
             {
-                byte[] buffer = ArrayPool<byte>.Shared.Rent(kept.Length + newest.Length);
-                try
-                {
-                    kept.CopyTo(buffer);
-                    newest.CopyTo(buffer.AsSpan(kept.Length));
-                    temporary.Write(buffer, 0, kept.Length + newest.Length);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
+                temporary.Write(kept);
+                temporary.Write(newest);
             }
             File.Move(_temporaryPath, _path, overwrite: true);
         }

@@ -44,11 +44,24 @@ internal sealed class TickSchedule
     }
 
     /// <summary>
+    /// What counts as the last tick written when the clock has stepped back to <paramref name="now"/>: the ticks
+    /// start again from the new time as if nothing had been written, and a boundary reached on time (within half
+    /// an interval) is written at once, like any tick whose timer fired a little late.
+    /// </summary>
+    public DateTimeOffset RestartAt(DateTimeOffset now)
+    {
+        var floor = Floor(now);
+        return (now - floor).Ticks <= _toleranceTicks ? floor.AddTicks(-_intervalTicks) : floor;
+    }
+
+    /// <summary>
     /// The tick to write next given the clock now and the last tick written (or <see cref="BeforeFirst"/>).
     /// Due may be at or before <paramref name="now"/> (write it now) or after it (wait, then ask again:
-    /// a timer that fires early, or a clock that stepped back, gets the same tick again, never a
+    /// a timer that fires early, or a clock that stepped back a little, gets the same tick again, never a
     /// second line for a tick already written). Missed counts the boundaries after
-    /// <paramref name="last"/> that are skipped because they were reached too late.
+    /// <paramref name="last"/> that are skipped because they were reached too late. A clock that stepped
+    /// back further than the interval would wait all that way here: the caller starts again from
+    /// <see cref="RestartAt"/> the new time instead.
     /// </summary>
     public PlannedTick Plan(DateTimeOffset now, DateTimeOffset last)
     {

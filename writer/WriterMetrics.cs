@@ -11,6 +11,9 @@ internal sealed class WriterMetrics
     private readonly Gauge _lastWrite;
     private readonly Gauge _fileSize;
     private readonly Counter _trims;
+    private readonly Counter _bytesWritten;
+    private readonly Counter.Child _clockStepsBackward;
+    private readonly Counter.Child _clockStepsForward;
     private readonly Dictionary<string, Counter.Child> _failuresByReason;
 
     public WriterMetrics(IMetricFactory factory)
@@ -24,7 +27,15 @@ internal sealed class WriterMetrics
         _lastWrite = factory.CreateGauge(
             "writer_last_write_timestamp_seconds", "Tick time (Unix seconds) of the last line written.");
         _fileSize = factory.CreateGauge("writer_file_size_bytes", "Size of the index file after the last write.");
-        _trims = factory.CreateCounter("writer_trims_total", "Times the index file was cut to its newest Writer:MaxLines lines.");
+        _trims = factory.CreateCounter("writer_trims_total", "Times the index file was cut back to its newest Writer:MaxLines lines.");
+        _bytesWritten = factory.CreateCounter(
+            "writer_bytes_written_total", "Bytes written to disk: every line, plus the whole file again at each trim.");
+        var clockSteps = factory.CreateCounter(
+            "writer_clock_steps_total",
+            "Steps of the wall clock larger than the interval (and at least 1 s), by direction; after a backward step the ticks start again at the new time.",
+            new CounterConfiguration { LabelNames = ["direction"] });
+        _clockStepsBackward = clockSteps.WithLabels("backward");
+        _clockStepsForward = clockSteps.WithLabels("forward");
         // Every reason is exported from the start, at 0, so rate() and alerts see a series before the first failure.
         _failuresByReason = WriteFailure.Reasons.ToDictionary(r => r, r => _failures.WithLabels(r), StringComparer.Ordinal);
     }
@@ -43,11 +54,18 @@ internal sealed class WriterMetrics
 
     public double FailuresFor(string reason) => _failuresByReason[reason].Value;
 
+    public double BytesWritten => _bytesWritten.Value;
+
+    public double ClockStepsBackward => _clockStepsBackward.Value;
+
+    public double ClockStepsForward => _clockStepsForward.Value;
+
     public void Written(DateTimeOffset tick, IndexFileWrite write)
     {
         _linesWritten.Inc();
         _lastWrite.Set(tick.ToUnixTimeMilliseconds() / 1000.0);
         _fileSize.Set(write.SizeBytes);
+        _bytesWritten.Inc(write.BytesWritten);
         if (write.Trimmed)
         {
             _trims.Inc();
@@ -57,6 +75,18 @@ internal sealed class WriterMetrics
     public void Failed(string reason) => _failuresByReason[reason].Inc();
 
     public void Missed(long ticks) => _missedTicks.Inc(ticks);
+
+    public void ClockStepped(ClockStepDirection direction)
+    {
+        if (direction == ClockStepDirection.Backward)
+        {
+            _clockStepsBackward.Inc();
+        }
+        else if (direction == ClockStepDirection.Forward)
+        {
+            _clockStepsForward.Inc();
+        }
+    }
 }
 
 /// <summary>Names a write failure by its cause, for the <c>reason</c> label and the log.</summary>
@@ -66,14 +96,16 @@ internal static class WriteFailure
     public const string ReadOnly = "read_only";
     public const string PermissionDenied = "permission_denied";
     public const string NotFound = "not_found";
+    public const string IsDirectory = "is_directory";
     public const string Io = "io";
 
-    public static readonly string[] Reasons = [DiskFull, ReadOnly, PermissionDenied, NotFound, Io];
+    public static readonly string[] Reasons = [DiskFull, ReadOnly, PermissionDenied, NotFound, IsDirectory, Io];
 
     // errno values (Linux). On Unix .NET puts the errno of an unmapped error into IOException.HResult.
     private const int Enoent = 2;
     private const int Eperm = 1;
     private const int Eacces = 13;
+    private const int Eisdir = 21;
     private const int Enospc = 28;
     private const int Erofs = 30;
     private const int Edquot = 122;
@@ -92,8 +124,15 @@ internal static class WriteFailure
             Erofs or ErrorWriteProtect => ReadOnly,
             Eacces or Eperm => PermissionDenied,
             Enoent => NotFound,
+            Eisdir => IsDirectory,
             _ => Io,
         },
         _ => Io,
     };
+
+    /// <summary>
+    /// The fault for a folder where the file should be. .NET reports opening a folder for writing as access denied
+    /// (EISDIR turned into EACCES, as on Windows), which would send an operator looking for a permission problem.
+    /// </summary>
+    public static IOException PathIsDirectory(string path) => new($"{path} is a folder, not a file", Eisdir);
 }

@@ -21,6 +21,10 @@ internal sealed partial class WriterService(
 {
     private static readonly TimeSpan LogPeriod = TimeSpan.FromSeconds(30);
 
+    // A smaller difference between the wall and the monotonic clock is NTP slewing, or two readings of a thread
+    // preempted between them, not a step; and waiting for a tick costs at most two intervals of silence anyway.
+    private static readonly TimeSpan SmallestClockStep = TimeSpan.FromSeconds(1);
+
     private readonly WriterOptions _options = options.Value;
     private readonly LogThrottle _throttle = new(time, LogPeriod);
     private bool _writing;
@@ -32,8 +36,9 @@ internal sealed partial class WriterService(
         var zone = WriterTimeZone.Resolve(_options.TimeZone);
         bool zoneIsUtc = zone == TimeZoneInfo.Utc;
         var schedule = new TickSchedule(_options.Interval);
+        var clockSteps = new ClockStepDetector(_options.Interval > SmallestClockStep ? _options.Interval : SmallestClockStep);
         var staleAfter = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(10).Ticks, _options.Interval.Ticks * 3));
-        // Waits are cut into slices so the loop beats often enough for liveness even if the clock steps back.
+        // Waits are cut into slices so the loop beats often enough for liveness and sees a clock step soon.
         var longestWait = staleAfter / 3;
         char[] text = new char[format.MaxLength + 1];
         byte[] bytes = new byte[Encoding.UTF8.GetMaxByteCount(text.Length)];
@@ -43,17 +48,43 @@ internal sealed partial class WriterService(
         string interval = _options.Interval.ToString("c");
         Log.Started(logger, indexFile.Path, interval, _options.Format, _options.TimeZone, _options.MaxLines);
 
-        var last = schedule.BeforeFirst(time.GetUtcNow());
+        long origin = time.GetTimestamp();
+        var start = time.GetUtcNow();
+        clockSteps.Observe(start, TimeSpan.Zero);
+        var last = schedule.BeforeFirst(start);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var tick = await WaitForTickAsync(schedule, last, longestWait, stoppingToken).ConfigureAwait(false);
+                var now = time.GetUtcNow();
+                var step = clockSteps.Observe(now, time.GetElapsedTime(origin));
+                if (step.Direction != ClockStepDirection.None)
+                {
+                    ClockStepped(step, now);
+                    if (step.Direction == ClockStepDirection.Backward)
+                    {
+                        // The schedule never writes a tick at or before the last one, so it would wait until the
+                        // clock is back there (an hour for -1 h). The lesson's `date` prints the new time at once:
+                        // start again from the new time.
+                        last = schedule.RestartAt(now);
+                    }
+                }
+                var tick = schedule.Plan(now, last);
+                var wait = tick.Due - now;
+                if (wait > TimeSpan.Zero)
+                {
+                    // An early wake-up comes back here and gets the same tick again.
+                    await Task.Delay(wait < longestWait ? wait : longestWait, time, stoppingToken).ConfigureAwait(false);
+                    health.Beat();
+                    continue;
+                }
                 if (tick.Missed > 0)
                 {
                     metrics.Missed(tick.Missed);
                     Log.TicksMissed(logger, tick.Missed, tick.Due);
                 }
+                // The line carries the tick's boundary, not the moment the timer fired: lines stay exactly one
+                // interval apart however late the timer.
                 int length = format.Format(TimeZoneInfo.ConvertTime(tick.Due, zone), zoneIsUtc, text);
                 text[length++] = '\n';
                 int byteCount = Encoding.UTF8.GetBytes(text.AsSpan(0, length), bytes);
@@ -69,21 +100,21 @@ internal sealed partial class WriterService(
         Log.Stopped(logger, written, failures, missed);
     }
 
-    /// <summary>Waits with the injected clock until the next tick is due; an early wake-up waits again.</summary>
-    private async Task<PlannedTick> WaitForTickAsync(
-        TickSchedule schedule, DateTimeOffset last, TimeSpan longestWait, CancellationToken stoppingToken)
+    private void ClockStepped(ClockStep step, DateTimeOffset now)
     {
-        while (true)
+        metrics.ClockStepped(step.Direction);
+        string kind = step.Direction == ClockStepDirection.Backward ? "clock_backward" : "clock_forward";
+        if (_throttle.ShouldLog(kind, out long suppressed))
         {
-            var now = time.GetUtcNow();
-            var tick = schedule.Plan(now, last);
-            var wait = tick.Due - now;
-            if (wait <= TimeSpan.Zero)
+            var size = TimeSpan.FromMilliseconds(Math.Round(step.Size.Duration().TotalMilliseconds));
+            if (step.Direction == ClockStepDirection.Backward)
             {
-                return tick;
+                Log.ClockSteppedBack(logger, size, now, suppressed);
             }
-            await Task.Delay(wait < longestWait ? wait : longestWait, time, stoppingToken).ConfigureAwait(false);
-            health.Beat();
+            else
+            {
+                Log.ClockSteppedForward(logger, size, now, suppressed);
+            }
         }
     }
 
@@ -105,7 +136,8 @@ internal sealed partial class WriterService(
             string reason = WriteFailure.Classify(e);
             metrics.Failed(reason);
             _writing = false;
-            health.SetNotReady($"cannot write {indexFile.Path}: {reason}: {e.Message}");
+            // The probe answers anyone who asks: a fixed reason only. The path and the OS error go to the log.
+            health.SetNotReady($"write failing: {reason}");
             if (_throttle.ShouldLog(reason, out long suppressed))
             {
                 Log.WriteFailed(logger, indexFile.Path, reason, e.Message, suppressed);
@@ -126,8 +158,17 @@ internal sealed partial class WriterService(
             Message = "Cannot write {Path} ({Reason}): {Error}; retrying at the next tick ({Suppressed} more like it not logged in the last 30 s)")]
         public static partial void WriteFailed(ILogger logger, string path, string reason, string error, long suppressed);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Missed {Missed} tick(s) before {Tick:O}: the writer was paused or too slow")]
+        [LoggerMessage(Level = LogLevel.Warning,
+            Message = "Missed {Missed} tick(s) before {Tick:O}: the writer was paused or too slow, or the clock stepped forward")]
         public static partial void TicksMissed(ILogger logger, long missed, DateTimeOffset tick);
+
+        [LoggerMessage(Level = LogLevel.Warning,
+            Message = "The wall clock stepped back by {Step:c} (now {Now:O}); writing goes on at the new time ({Suppressed} more steps back not logged in the last 30 s)")]
+        public static partial void ClockSteppedBack(ILogger logger, TimeSpan step, DateTimeOffset now, long suppressed);
+
+        [LoggerMessage(Level = LogLevel.Warning,
+            Message = "The wall clock stepped forward by {Step:c} (now {Now:O}); boundaries it skipped count as missed ticks ({Suppressed} more steps forward not logged in the last 30 s)")]
+        public static partial void ClockSteppedForward(ILogger logger, TimeSpan step, DateTimeOffset now, long suppressed);
 
         [LoggerMessage(Level = LogLevel.Information,
             Message = "Writer stopped: lines_written={LinesWritten} failures={Failures} missed_ticks={MissedTicks}")]

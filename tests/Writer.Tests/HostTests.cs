@@ -67,8 +67,11 @@ public sealed class EndToEndTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
+    // A smoke test on the real clock: the exact timing (one line per second, on the boundary, no missed ticks) is
+    // proved on the fake clock in WriterServiceTests and WriterClockTests. Here a loaded machine may pause the
+    // process for seconds, so only what holds regardless is asserted.
     [Fact]
-    public async Task Writer_appends_a_line_each_second_serves_matching_metrics_and_stops_promptly()
+    public async Task Real_host_writes_dated_lines_on_second_boundaries_serves_matching_metrics_and_stops_promptly()
     {
         // Given the real host on a free port, a real clock and a temporary folder
         int port = Ports.Free();
@@ -81,44 +84,49 @@ public sealed class EndToEndTests : IDisposable
                 stopper.Attach(services.GetRequiredService<IHostApplicationLifetime>());
                 return stopper;
             }));
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
 
-        // When it runs for three ticks or so
-        await Eventually.Holds(() => File.Exists(path) && File.ReadAllLines(path).Length >= 4, TimeSpan.FromSeconds(8), "four lines in the file");
+        // When it has written three lines
+        await Eventually.Holds(() => File.Exists(path) && File.ReadAllLines(path).Length >= 3, TimeSpan.FromSeconds(60), "three lines in the file");
 
-        // Then lines are exactly one second apart, on second boundaries
-        var times = File.ReadAllLines(path).Select(ParseDate).ToList();
-        Assert.All(times.Zip(times.Skip(1)), p => Assert.Equal(TimeSpan.FromSeconds(1), p.Second - p.First));
-        Assert.True(DateTimeOffset.UtcNow - times[^1] < TimeSpan.FromSeconds(2));
-
-        // And /metrics agrees with the file (read between two equal scrapes, so no tick slipped in)
+        // Then /metrics agrees with the file (read between two equal scrapes, so no tick slipped in)
         string metrics = "";
-        int lines = -1;
-        for (int attempt = 0; attempt < 10; attempt++)
+        string[] lines = [];
+        for (int attempt = 0; attempt < 20; attempt++)
         {
             string before = await http.GetStringAsync("metrics");
-            lines = File.ReadAllLines(path).Length;
+            lines = File.ReadAllLines(path);
             metrics = await http.GetStringAsync("metrics");
             if (Value(before, "writer_lines_written_total") == Value(metrics, "writer_lines_written_total"))
             {
                 break;
             }
         }
-        Assert.Equal(lines, Value(metrics, "writer_lines_written_total"));
+        Assert.Equal(lines.Length, Value(metrics, "writer_lines_written_total"));
         Assert.Equal(new FileInfo(path).Length, Value(metrics, "writer_file_size_bytes"), 0.0);
+        Assert.Equal(new FileInfo(path).Length, Value(metrics, "writer_bytes_written_total"), 0.0);
         Assert.Equal(0, Value(metrics, "writer_write_failures_total{reason=\"disk_full\"}"));
-        Assert.Equal(0, Value(metrics, "writer_missed_ticks_total"));
+        Assert.Equal(0, Value(metrics, "writer_clock_steps_total{direction=\"backward\"}"));
+        Assert.Equal("", await Promtool.CheckMetricsAsync(metrics));
+        // And the lines are today's times on whole seconds, in order; a gap longer than a second (the machine
+        // paused the writer) is counted as missed ticks, never filled with late lines
+        var times = lines.Select(ParseDate).ToList();
+        Assert.All(times, t => Assert.Equal(0, t.Ticks % TimeSpan.TicksPerSecond));
+        Assert.All(times.Zip(times.Skip(1)), p => Assert.True(p.Second > p.First, $"{p.Second:O} after {p.First:O}"));
+        long gaps = times.Zip(times.Skip(1)).Sum(p => (long)(p.Second - p.First).TotalSeconds - 1);
+        Assert.True(gaps <= Value(metrics, "writer_missed_ticks_total"), $"{gaps} seconds without a line, missed ticks: {Value(metrics, "writer_missed_ticks_total")}");
+        Assert.InRange(DateTimeOffset.UtcNow - times[^1], TimeSpan.FromSeconds(-1), TimeSpan.FromSeconds(60));
         Assert.Equal("ready\n", await http.GetStringAsync("readyz"));
         Assert.Equal("ok\n", await http.GetStringAsync("healthz"));
-        Assert.Equal("", await Promtool.CheckMetricsAsync(metrics));
 
-        // When it is stopped (what SIGTERM does), it exits 0 well within a second
+        // When it is stopped (what SIGTERM does), it exits 0 before the host's 5 s shutdown timeout would cut a
+        // hung loop short (the stop itself is proved on the fake clock)
         var stopwatch = Stopwatch.StartNew();
         stopper.Lifetime!.StopApplication();
-        var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(5)));
+        var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(30)));
         Assert.True(finished == run, "the host did not stop");
         Assert.Equal(0, await run);
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"stop took {stopwatch.Elapsed}");
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(4), $"stop took {stopwatch.Elapsed}");
     }
 
     private static DateTimeOffset ParseDate(string line) =>

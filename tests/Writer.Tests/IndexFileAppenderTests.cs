@@ -126,6 +126,70 @@ public sealed class IndexFileAppenderTests : IDisposable
     }
 
     [Fact]
+    public void Trimming_waits_for_a_tenth_more_lines_then_cuts_back_to_max_lines()
+    {
+        string path = _folder.File("index.html");
+        var appender = new IndexFileAppender(path, maxLines: 10);
+
+        var writes = Enumerable.Range(1, 12).Select(n => appender.Append(Line(n))).ToList();
+
+        // 11 lines are allowed (10 plus a tenth); the 12th append cuts the file back to the newest 10.
+        Assert.Equal(11 * 11, writes[10].SizeBytes);
+        Assert.False(writes[10].Trimmed);
+        Assert.True(writes[11].Trimmed);
+        Assert.Equal(Enumerable.Range(3, 10).Select(n => $"line {n:00000}"), LinesOf(path));
+        Assert.Equal(11, IndexFileAppender.MostLines(10));
+        Assert.Equal(95_040, IndexFileAppender.MostLines(86_400));
+        Assert.Equal(9, IndexFileAppender.MostLines(9));
+    }
+
+    [Fact]
+    public void Once_full_the_file_is_rewritten_once_per_tenth_of_max_lines_so_bytes_per_line_stay_constant()
+    {
+        // Given 1,000 lines kept and 20,000 appends of 11 bytes
+        string path = _folder.File("index.html");
+        var appender = new IndexFileAppender(path, maxLines: 1000);
+        var writes = new List<IndexFileWrite>();
+        for (int n = 1; n <= 20_000; n++)
+        {
+            writes.Add(appender.Append(Line(n)));
+        }
+
+        // Then the first trim comes with the 1,101st line and one more every 101 lines (not on every line)
+        Assert.Equal(188, writes.Count(w => w.Trimmed));
+        Assert.True(writes[1100].Trimmed);
+        Assert.False(writes[1200].Trimmed);
+        Assert.True(writes[1201].Trimmed);
+        // And each trim leaves exactly 1,000 lines, and the file never holds more than 1,100
+        Assert.All(writes.Where(w => w.Trimmed), w => Assert.Equal(1000 * 11, w.SizeBytes));
+        Assert.Equal(1100 * 11, writes.Max(w => w.SizeBytes));
+        // And what reaches the disk once full is about 11 lines per line appended (a trim rewrites 1,000 lines
+        // once per 101 appends), not the whole file on every line (1,000 lines per line)
+        Assert.Equal((20_000 - 188) * 11 + 188 * 1000 * 11, writes.Sum(w => w.BytesWritten));
+        Assert.True(writes.Skip(1100).Average(w => w.BytesWritten) < 12 * 11, "more than 12 lines' worth written per line");
+        Assert.Equal(new FileInfo(path).Length, writes[^1].SizeBytes);
+    }
+
+    [Fact]
+    public void Folder_in_place_of_the_file_fails_as_is_directory_and_writing_resumes_once_it_is_gone()
+    {
+        string path = _folder.File("index.html");
+        var appender = new IndexFileAppender(path, maxLines: 0);
+        appender.Append(Line(1));
+
+        File.Delete(path);
+        Directory.CreateDirectory(path);
+        var failure = Record.Exception(() => appender.Append(Line(2)));
+
+        Assert.NotNull(failure);
+        Assert.Equal(WriteFailure.IsDirectory, WriteFailure.Classify(failure));
+        Assert.Contains("is a folder", failure.Message, StringComparison.Ordinal);
+        Directory.Delete(path);
+        appender.Append(Line(3));
+        Assert.Equal(["line 00003"], LinesOf(path));
+    }
+
+    [Fact]
     public async Task Concurrent_reader_never_sees_an_empty_or_partial_file_while_it_is_trimmed()
     {
         string path = _folder.File("index.html");
@@ -143,7 +207,7 @@ public sealed class IndexFileAppenderTests : IDisposable
                 Interlocked.Increment(ref reads);
                 string? problem = text.Length == 0 ? "empty"
                     : !text.EndsWith('\n') ? "ends in half a line"
-                    : text.Split('\n')[..^1] is var lines && lines.Length > 20 ? $"{lines.Length} lines"
+                    : text.Split('\n')[..^1] is var lines && lines.Length > 22 ? $"{lines.Length} lines"
                     : lines.Any(l => l.Length != 10 || !l.StartsWith("line ", StringComparison.Ordinal)) ? "a torn line"
                     : !Consecutive(lines) ? "lines out of order" : null;
                 if (problem is not null)
@@ -167,7 +231,9 @@ public sealed class IndexFileAppenderTests : IDisposable
 
         Assert.Empty(problems);
         Assert.True(reads >= 200, $"the reader read only {reads} times");
-        Assert.Equal(Enumerable.Range(n - 19, 20).Select(n => $"line {n:00000}"), LinesOf(path));
+        var last = LinesOf(path);
+        Assert.InRange(last.Length, 20, 22);
+        Assert.Equal(Enumerable.Range(n - last.Length + 1, last.Length).Select(n => $"line {n:00000}"), last);
     }
 
     [Theory]

@@ -112,6 +112,30 @@ public sealed class TickScheduleTests
     }
 
     [Fact]
+    public void After_a_step_back_a_boundary_reached_on_time_is_written_at_once_without_missed_ticks()
+    {
+        var schedule = new TickSchedule(TimeSpan.FromSeconds(1));
+        var now = Morning.AddHours(-1).AddMilliseconds(200);
+
+        var tick = schedule.Plan(now, schedule.RestartAt(now));
+
+        Assert.Equal(Morning.AddHours(-1), tick.Due);
+        Assert.Equal(0, tick.Missed);
+    }
+
+    [Fact]
+    public void After_a_step_back_late_in_a_second_the_next_boundary_is_waited_for_without_missed_ticks()
+    {
+        var schedule = new TickSchedule(TimeSpan.FromSeconds(1));
+        var now = Morning.AddHours(-1).AddMilliseconds(700);
+
+        var tick = schedule.Plan(now, schedule.RestartAt(now));
+
+        Assert.Equal(Morning.AddHours(-1).AddSeconds(1), tick.Due);
+        Assert.Equal(0, tick.Missed);
+    }
+
+    [Fact]
     public void Twenty_four_hours_of_late_and_early_timers_give_one_line_per_second_without_drift()
     {
         var start = new DateTimeOffset(2020, 1, 8, 8, 59, 13, 437, TimeSpan.Zero);
