@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Makes sure the command-line tools the tests and benchmarks call are on PATH:
-#   promtool (Prometheus' linter), yamllint, wrk, mtail, logrotate, nginx, hyperfine.
+#   promtool (Prometheus' linter and rule tests), yamllint, wrk, mtail, logrotate, nginx, hyperfine,
+#   chromium (headless: a PNG of Prometheus' graph page in the dashboard test).
 # Present tools are left alone. Missing ones are installed from Debian's packages where this
 # script may (root with apt-get: build and CI machines); elsewhere it names what to install.
 set -euo pipefail
 
 declare -A package_of=(
   [promtool]=prometheus [yamllint]=yamllint [wrk]=wrk [mtail]=mtail
-  [logrotate]=logrotate [nginx]=nginx-light [hyperfine]=hyperfine
+  [logrotate]=logrotate [nginx]=nginx-light [hyperfine]=hyperfine [chromium]=chromium
 )
 missing=()
 for tool in "${!package_of[@]}"; do
