@@ -2,17 +2,6 @@ using k8s.Models;
 
 namespace Sidecars.Tests.Manifests;
 
-/// <summary>The levels of Kubernetes' Pod Security Standards, from least to most strict.</summary>
-internal enum PodSecurityLevel
-{
-    Privileged,
-    Baseline,
-    Restricted,
-}
-
-/// <summary>One rule of the standards checked for one container (or the pod as a whole: Container "(pod)").</summary>
-internal sealed record PodSecurityCheck(string Container, string Rule, PodSecurityLevel Level, bool Holds);
-
 /// <summary>
 /// The Pod Security Standards (baseline and restricted, as of Kubernetes 1.29 to 1.33) checked on a pod spec the
 /// way the API server's admission checks them: pod-level rules once, container rules for every container,

@@ -3,12 +3,6 @@ using System.Text.RegularExpressions;
 
 namespace Sidecars.Testing;
 
-/// <summary>One query of a dashboard panel.</summary>
-public sealed record DashboardQuery(string Panel, string RefId, string Expr, string Legend);
-
-/// <summary>A template variable of a dashboard.</summary>
-public sealed record DashboardVariable(string Name, string Type, string? Query, bool Multi, bool IncludeAll, string? AllValue);
-
 /// <summary>
 /// A Grafana dashboard JSON read the way Grafana reads it: panels (also those inside rows), their PromQL
 /// queries, and the template variables the queries use; plus what a test needs to run those queries
