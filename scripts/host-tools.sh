@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure the command-line tools the tests and benchmarks call are on PATH:
-#   promtool (Prometheus' linter), yamllint, wrk, hey (a paced load generator), mtail, logrotate,
-#   nginx, hyperfine, and faketime (libfaketime, which the writer's clock-step test preloads into
-#   the published binary).
+#   promtool (Prometheus' linter and rule tests), yamllint, wrk, hey (a paced load generator), mtail,
+#   logrotate, nginx, hyperfine, faketime (libfaketime, which the writer's clock-step test preloads
+#   into the published binary) and chromium (headless: a PNG of Prometheus' graph page in the
+#   dashboard test).
 # Present tools are left alone. Missing ones are installed from Debian's packages where this
 # script may (root with apt-get: build and CI machines); elsewhere it names what to install.
 set -euo pipefail
@@ -10,6 +11,7 @@ set -euo pipefail
 declare -A package_of=(
   [promtool]=prometheus [yamllint]=yamllint [wrk]=wrk [mtail]=mtail
   [logrotate]=logrotate [nginx]=nginx-light [hyperfine]=hyperfine [hey]=hey [faketime]=faketime
+  [chromium]=chromium
 )
 missing=()
 for tool in "${!package_of[@]}"; do

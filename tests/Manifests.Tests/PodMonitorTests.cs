@@ -50,6 +50,23 @@ public sealed class PodMonitorTests
     }
 
     [Fact]
+    public async Task Leaves_the_deployments_pods_to_their_own_pod_monitor()
+    {
+        // monitoring/podmonitor-webserver.yaml scrapes them; two monitors would scrape every pod twice.
+        var template = await WebserverManifests.PodAsync(WebserverManifests.Base);
+        Assert.Equal("webserver", template.Metadata.Labels["app.kubernetes.io/name"]);
+        Assert.False(Selects(template));
+    }
+
+    [Fact]
+    public void Job_label_is_each_pods_name_label()
+    {
+        // The alerts in monitoring/ select job="webserver" for the watcher.
+        Assert.Equal("app.kubernetes.io/name", monitor.Map("spec").Str("jobLabel"));
+        Assert.Equal("webserver", ManifestFiles.Pod(ManifestFiles.Pods02).Metadata.Labels["app.kubernetes.io/name"]);
+    }
+
+    [Fact]
     public void Scrapes_the_metrics_port_both_pods_name_every_15_seconds()
     {
         var endpoint = Assert.Single(monitor.Map("spec").Seq("podMetricsEndpoints").Maps());

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Sidecars.Testing;
 
 namespace Sidecars.Tests.Manifests;
 
@@ -21,6 +22,24 @@ public sealed class StrictParsingTests
     {
         var covered = ExpectedKinds.Keys.Concat([ManifestFiles.Kustomization, ManifestFiles.PodMonitor]).Order(StringComparer.Ordinal);
         Assert.Equal(covered, ManifestFiles.AllYamlFiles());
+    }
+
+    [Fact]
+    public void Every_yaml_file_of_the_deployment_is_a_kustomization_or_used_by_one()
+    {
+        // What no kustomization lists is never rendered, so never parsed strictly by WebserverOverlayTests.
+        string root = Path.Combine(RepositoryLayout.Manifests, "webserver");
+        var files = Directory.EnumerateFiles(root, "*.yaml", SearchOption.AllDirectories).ToList();
+        var kustomizations = files.Where(f => Path.GetFileName(f) == ManifestFiles.Kustomization).ToList();
+        var used = kustomizations.SelectMany(k =>
+        {
+            var node = ManifestFiles.LoadGenericFromString(File.ReadAllText(k));
+            var resources = (node.Find("resources") as YamlDotNet.RepresentationModel.YamlSequenceNode)?.Strings() ?? [];
+            var patches = (node.Find("patches") as YamlDotNet.RepresentationModel.YamlSequenceNode)?.Maps().Select(p => p.StrOrNull("path")).OfType<string>() ?? [];
+            return resources.Concat(patches).Select(f => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(k)!, f)));
+        }).ToHashSet();
+        Assert.Equal(3, kustomizations.Count);
+        Assert.All(files.Except(kustomizations), f => Assert.Contains(f, used));
     }
 
     [Theory]

@@ -15,7 +15,10 @@ namespace Sidecars.Testing;
 /// local one), command, args, env, volume mounts, security context and limits. emptyDir volumes are
 /// Docker volumes created without copying the image's files (NoCopy) and world-writable like a
 /// kubelet's (plus the pod's fsGroup); configMap volumes are the ConfigMap's data in a temporary
-/// folder, bind-mounted read-only (whole or by subPath).
+/// folder, bind-mounted read-only (whole or by subPath). Init containers run first, in order, as the
+/// kubelet runs them: a sidecar (<c>restartPolicy: Always</c>) must pass its startup probe before the next
+/// container starts and is stopped after the regular containers. runAsNonRoot is checked like the kubelet
+/// does; probes are run on request (<see cref="ProbeAsync"/>), not periodically.
 /// </summary>
 public sealed class PodRunner : IAsyncDisposable
 {
@@ -23,6 +26,7 @@ public sealed class PodRunner : IAsyncDisposable
     private readonly Dictionary<string, IContainer> _containers = new(StringComparer.Ordinal);
     private readonly TempFolder _configMaps = new("pod-configmaps");
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
+    private readonly List<PodEvent> _events = [];
     private IContainer? _pause;
 
     private PodRunner(V1Pod pod) => Pod = pod;
@@ -45,11 +49,39 @@ public sealed class PodRunner : IAsyncDisposable
             objects.AddRange(KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(file), strict: true));
         }
         var pod = objects.OfType<V1Pod>().Single(p => p.Metadata.Name == podName);
-        var configMaps = objects.OfType<V1ConfigMap>().ToDictionary(c => c.Metadata.Name);
+        return await StartAsync(pod, objects.OfType<V1ConfigMap>());
+    }
+
+    /// <summary>
+    /// Starts one pod of the Deployment <paramref name="deploymentName"/> among <paramref name="objects"/> (e.g. a
+    /// kustomization rendered by <see cref="Kustomize"/>): its pod template, with the ConfigMaps it mounts.
+    /// </summary>
+    public static Task<PodRunner> StartDeploymentPodAsync(string deploymentName, IEnumerable<object> objects)
+    {
+        var list = objects.ToList();
+        var deployment = list.OfType<V1Deployment>().Single(d => d.Metadata.Name == deploymentName);
+        var template = deployment.Spec.Template;
+        // Named like a ReplicaSet's pod: the Deployment's name and a random suffix.
+        var pod = new V1Pod
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = $"{deploymentName}-{Guid.NewGuid().ToString("N")[..5]}",
+                Labels = template.Metadata?.Labels,
+                Annotations = template.Metadata?.Annotations,
+            },
+            Spec = template.Spec,
+        };
+        return StartAsync(pod, list.OfType<V1ConfigMap>());
+    }
+
+    /// <summary>Starts <paramref name="pod"/>, whose configMap volumes name some of <paramref name="configMaps"/>.</summary>
+    public static async Task<PodRunner> StartAsync(V1Pod pod, IEnumerable<V1ConfigMap> configMaps)
+    {
         var runner = new PodRunner(pod);
         try
         {
-            await runner.StartAsync(configMaps);
+            await runner.StartAsync(configMaps.ToDictionary(c => c.Metadata.Name));
         }
         catch
         {
@@ -84,8 +116,22 @@ public sealed class PodRunner : IAsyncDisposable
     /// <summary>The Docker container that runs the manifest's container <paramref name="name"/>.</summary>
     public IContainer Container(string name) => _containers[name];
 
-    /// <summary>The manifest's container spec.</summary>
-    public V1Container Spec(string name) => Pod.Spec.Containers.Single(c => c.Name == name);
+    /// <summary>The manifest's container spec (a container or an init container).</summary>
+    public V1Container Spec(string name) => AllContainers.Single(c => c.Name == name);
+
+    private IEnumerable<V1Container> AllContainers => (Pod.Spec.InitContainers ?? []).Concat(Pod.Spec.Containers);
+
+    /// <summary>What the runner did, in order: containers started, startup probes passed, init containers done, containers stopped.</summary>
+    public IReadOnlyList<PodEvent> Events
+    {
+        get
+        {
+            lock (_events)
+            {
+                return [.. _events];
+            }
+        }
+    }
 
     private async Task StartAsync(Dictionary<string, V1ConfigMap> configMaps)
     {
@@ -98,8 +144,19 @@ public sealed class PodRunner : IAsyncDisposable
             .WithName($"{Pod.Metadata.Name}-pause-{_suffix}")
             .WithHostname(Pod.Metadata.Name)
             .WithEntrypoint("sleep")
-            .WithCommand("2147483647");
-        foreach (var port in spec.Containers.SelectMany(c => c.Ports ?? []))
+            .WithCommand("2147483647")
+            // Docker lets any user bind ports below 1024 in a container; a kubelet's pod does not (only
+            // with this sysctl set in the pod spec), so only a container with NET_BIND_SERVICE may.
+            .WithCreateParameterModifier(p =>
+            {
+                p.HostConfig ??= new HostConfig();
+                p.HostConfig.Sysctls = new Dictionary<string, string> { ["net.ipv4.ip_unprivileged_port_start"] = "1024" };
+                foreach (var sysctl in podSecurity?.Sysctls ?? [])
+                {
+                    p.HostConfig.Sysctls[sysctl.Name] = sysctl.Value;
+                }
+            });
+        foreach (var port in AllContainers.SelectMany(c => c.Ports ?? []))
         {
             pauseBuilder = pauseBuilder.WithPortBinding(port.ContainerPort, assignRandomHostPort: true);
         }
@@ -153,67 +210,200 @@ public sealed class PodRunner : IAsyncDisposable
             }
         }
 
+        // Init containers in order, as the kubelet runs them: a plain one must exit 0 before the next
+        // starts; a sidecar (restartPolicy: Always) keeps running, and the next starts once it counts as
+        // started: at once without a startup probe, else when that probe passes.
+        foreach (var init in spec.InitContainers ?? [])
+        {
+            var container = await StartContainerAsync(init, mountSources, podSecurity);
+            if (IsSidecar(init))
+            {
+                if (init.StartupProbe is { } startup)
+                {
+                    await WaitForProbeAsync(init, startup, "startup probe");
+                    Record(init.Name, "startup probe passed");
+                }
+                continue;
+            }
+            using var within = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            long exitCode = await container.GetExitCodeAsync(within.Token);
+            if (exitCode != 0)
+            {
+                throw new InvalidOperationException($"init container {init.Name} exited {exitCode}");
+            }
+            Record(init.Name, "exited 0");
+        }
+
         foreach (var container in spec.Containers)
         {
-            string image = await TestImages.ForManifestImage(container.Image);
-            var security = container.SecurityContext;
-            long? user = security?.RunAsUser ?? podSecurity?.RunAsUser;
-            long? group = security?.RunAsGroup ?? podSecurity?.RunAsGroup;
-            var builder = new ContainerBuilder(image)
-                .WithLabel(Label, Pod.Metadata.Name)
-                .WithName($"{Pod.Metadata.Name}-{container.Name}-{_suffix}");
-            if (container.Command is { Count: > 0 })
-            {
-                builder = builder.WithEntrypoint([.. container.Command]);
-            }
-            if (container.Args is { Count: > 0 })
-            {
-                builder = builder.WithCommand([.. container.Args]);
-            }
-            foreach (var env in container.Env ?? [])
-            {
-                builder = builder.WithEnvironment(env.Name, env.Value ?? "");
-            }
-            string pauseId = _pause.Id;
-            var mounts = (container.VolumeMounts ?? []).Select(m => mountSources[m.Name](m)).ToList();
-            builder = builder.WithCreateParameterModifier(p =>
-            {
-                p.HostConfig ??= new HostConfig();
-                p.HostConfig.NetworkMode = $"container:{pauseId}";
-                p.HostConfig.Mounts = [.. p.HostConfig.Mounts ?? [], .. mounts];
-                if (user is not null)
-                {
-                    p.User = group is null ? $"{user}" : $"{user}:{group}";
-                }
-                if (podSecurity?.FsGroup is { } fsGroup)
-                {
-                    p.HostConfig.GroupAdd = [fsGroup.ToString(System.Globalization.CultureInfo.InvariantCulture)];
-                }
-                p.HostConfig.ReadonlyRootfs = security?.ReadOnlyRootFilesystem ?? false;
-                if (security?.AllowPrivilegeEscalation == false)
-                {
-                    p.HostConfig.SecurityOpt = ["no-new-privileges"];
-                }
-                if (security?.Capabilities?.Drop is { Count: > 0 } drop)
-                {
-                    p.HostConfig.CapDrop = [.. drop];
-                }
-                if (container.Resources?.Limits is { } limits)
-                {
-                    if (limits.TryGetValue("memory", out var memory))
-                    {
-                        p.HostConfig.Memory = (long)memory.ToDecimal();
-                    }
-                    if (limits.TryGetValue("cpu", out var cpu))
-                    {
-                        p.HostConfig.NanoCPUs = (long)(cpu.ToDecimal() * 1_000_000_000m);
-                    }
-                }
-            });
-            var started = (Logger is null ? builder : builder.WithLogger(Logger)).Build();
-            _containers[container.Name] = started;
-            await started.StartAsync();
+            await StartContainerAsync(container, mountSources, podSecurity);
         }
+    }
+
+    private static bool IsSidecar(V1Container init) => init.RestartPolicy == "Always";
+
+    private async Task<IContainer> StartContainerAsync(
+        V1Container container, Dictionary<string, Func<V1VolumeMount, Mount>> mountSources, V1PodSecurityContext? podSecurity)
+    {
+        string image = await TestImages.ForManifestImage(container.Image);
+        var security = container.SecurityContext;
+        long? user = security?.RunAsUser ?? podSecurity?.RunAsUser;
+        long? group = security?.RunAsGroup ?? podSecurity?.RunAsGroup;
+        if ((security?.RunAsNonRoot ?? podSecurity?.RunAsNonRoot) == true)
+        {
+            await AssertNonRootAsync(container.Name, image, user);
+        }
+        var builder = new ContainerBuilder(image)
+            .WithLabel(Label, Pod.Metadata.Name)
+            .WithName($"{Pod.Metadata.Name}-{container.Name}-{_suffix}");
+        if (container.Command is { Count: > 0 })
+        {
+            builder = builder.WithEntrypoint([.. container.Command]);
+        }
+        if (container.Args is { Count: > 0 })
+        {
+            builder = builder.WithCommand([.. container.Args]);
+        }
+        foreach (var env in container.Env ?? [])
+        {
+            builder = builder.WithEnvironment(env.Name, env.Value ?? "");
+        }
+        string pauseId = _pause!.Id;
+        var mounts = (container.VolumeMounts ?? []).Select(m => mountSources[m.Name](m)).ToList();
+        builder = builder.WithCreateParameterModifier(p =>
+        {
+            p.HostConfig ??= new HostConfig();
+            p.HostConfig.NetworkMode = $"container:{pauseId}";
+            p.HostConfig.Mounts = [.. p.HostConfig.Mounts ?? [], .. mounts];
+            if (user is not null)
+            {
+                p.User = group is null ? $"{user}" : $"{user}:{group}";
+            }
+            if (podSecurity?.FsGroup is { } fsGroup)
+            {
+                p.HostConfig.GroupAdd = [fsGroup.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+            }
+            p.HostConfig.ReadonlyRootfs = security?.ReadOnlyRootFilesystem ?? false;
+            if (security?.AllowPrivilegeEscalation == false)
+            {
+                p.HostConfig.SecurityOpt = ["no-new-privileges"];
+            }
+            if (security?.Capabilities?.Drop is { Count: > 0 } drop)
+            {
+                p.HostConfig.CapDrop = [.. drop];
+            }
+            if (security?.Capabilities?.Add is { Count: > 0 } add)
+            {
+                p.HostConfig.CapAdd = [.. add];
+            }
+            if (container.Resources?.Limits is { } limits)
+            {
+                if (limits.TryGetValue("memory", out var memory))
+                {
+                    p.HostConfig.Memory = (long)memory.ToDecimal();
+                }
+                if (limits.TryGetValue("cpu", out var cpu))
+                {
+                    p.HostConfig.NanoCPUs = (long)(cpu.ToDecimal() * 1_000_000_000m);
+                }
+            }
+        });
+        var started = (Logger is null ? builder : builder.WithLogger(Logger)).Build();
+        _containers[container.Name] = started;
+        await started.StartAsync();
+        Record(container.Name, "started");
+        return started;
+    }
+
+    // The kubelet refuses to start a container with runAsNonRoot whose user is root (or unknown as a number).
+    private static async Task AssertNonRootAsync(string name, string image, long? user)
+    {
+        string effective = user?.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            ?? (await Docker("image", "inspect", "--format", "{{.Config.User}}", image)).Trim().Split(':')[0];
+        if (!long.TryParse(effective, out long uid) || uid == 0)
+        {
+            throw new InvalidOperationException(
+                $"container {name} has runAsNonRoot but would run as user '{effective}': the kubelet would not start it");
+        }
+    }
+
+    /// <summary>Runs <paramref name="probe"/> of container <paramref name="name"/> once (httpGet or tcpSocket, through the pod's published ports).</summary>
+    public async Task<bool> ProbeAsync(string name, V1Probe probe)
+    {
+        var container = Spec(name);
+        if (probe.HttpGet is { } http)
+        {
+            var address = new Uri(Address(ResolvePort(container, http.Port)), http.Path ?? "/");
+            try
+            {
+                using var response = await s_probeClient.GetAsync(address);
+                return (int)response.StatusCode is >= 200 and < 400;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }
+        if (probe.TcpSocket is { } tcp)
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await client.ConnectAsync("127.0.0.1", Port(ResolvePort(container, tcp.Port)));
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return false;
+            }
+        }
+        throw new NotSupportedException($"probe of {name}: only httpGet and tcpSocket are emulated");
+    }
+
+    private static readonly HttpClient s_probeClient = new() { Timeout = TimeSpan.FromSeconds(1) };
+
+    private static int ResolvePort(V1Container container, IntOrString port) =>
+        int.TryParse(port.Value, out int number) ? number
+            : (container.Ports ?? []).Single(p => p.Name == port.Value).ContainerPort;
+
+    // Probes every periodSeconds until it passes, giving up after failureThreshold failures (the kubelet would
+    // then restart the container; here that is a failed start). Generous with slow machines: at least 60 s.
+    private async Task WaitForProbeAsync(V1Container container, V1Probe probe, string what)
+    {
+        var period = TimeSpan.FromSeconds(Math.Max(probe.PeriodSeconds ?? 10, 1));
+        var limit = TimeSpan.FromTicks(Math.Max(period.Ticks * (probe.FailureThreshold ?? 3), TimeSpan.FromSeconds(60).Ticks));
+        var deadline = DateTime.UtcNow + limit;
+        await Task.Delay(TimeSpan.FromSeconds(probe.InitialDelaySeconds ?? 0));
+        while (!await ProbeAsync(container.Name, probe))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the {what} of {container.Name} did not pass within {limit.TotalSeconds:F0} s");
+            }
+            await Task.Delay(TimeSpan.FromTicks(Math.Min(period.Ticks, TimeSpan.FromMilliseconds(100).Ticks)));
+        }
+    }
+
+    private void Record(string container, string what)
+    {
+        lock (_events)
+        {
+            _events.Add(new PodEvent(DateTimeOffset.UtcNow, container, what));
+        }
+    }
+
+    /// <summary>
+    /// Stops the pod's regular containers as the kubelet does when a pod goes (their stop signal, then up to
+    /// terminationGracePeriodSeconds), leaving its sidecar init containers running: they stop last, on dispose.
+    /// </summary>
+    public async Task StopMainContainersAsync()
+    {
+        string grace = (Pod.Spec.TerminationGracePeriodSeconds ?? 30).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await Task.WhenAll(Pod.Spec.Containers.Select(async c =>
+        {
+            await Docker("stop", "--time", grace, _containers[c.Name].Id);
+            Record(c.Name, "stopped");
+        }));
     }
 
     // A kubelet creates an emptyDir world-writable (0777); with fsGroup it also belongs to that group.

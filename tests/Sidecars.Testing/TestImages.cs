@@ -17,8 +17,20 @@ public static class TestImages
 
     public static string Prometheus => FromEnvironment("SIDECARS_PROMETHEUS_IMAGE", "prom/prometheus:v2.55.1");
 
-    private static readonly Lazy<Task<string>> s_writer = new(() => BuildAsync("writer"));
-    private static readonly Lazy<Task<string>> s_watcher = new(() => BuildAsync("watcher"));
+    /// <summary>
+    /// A non-root nginx like nginxinc/nginx-unprivileged (UID 101, port 8080): that image where
+    /// SIDECARS_NGINX_UNPRIVILEGED_IMAGE names it, else built from <see cref="Nginx"/> with the same steps.
+    /// </summary>
+    public static Task<string> NginxUnprivileged => s_nginxUnprivileged.Value;
+
+    private static readonly Lazy<Task<string>> s_nginxUnprivileged = new(() =>
+        Environment.GetEnvironmentVariable("SIDECARS_NGINX_UNPRIVILEGED_IMAGE") is { Length: > 0 } image
+            ? Task.FromResult(image)
+            : BuildAsync("nginx-unprivileged", RepositoryLayout.PathOf("tests", "Sidecars.Testing", "images"),
+                "nginx-unprivileged.Dockerfile", ("NGINX_IMAGE", Nginx)));
+
+    private static readonly Lazy<Task<string>> s_writer = new(() => BuildServiceAsync("writer"));
+    private static readonly Lazy<Task<string>> s_watcher = new(() => BuildServiceAsync("watcher"));
 
     /// <summary>The writer image built from Dockerfile.writer (once per test run).</summary>
     public static Task<string> Writer => s_writer.Value;
@@ -44,22 +56,28 @@ public static class TestImages
             "writer" => await Writer,
             "watcher" => await Watcher,
             "nginx" => Nginx,
+            "nginx-unprivileged" => await NginxUnprivileged,
             _ => throw new InvalidOperationException($"no local image for manifest image {image}"),
         };
     }
 
-    private static async Task<string> BuildAsync(string service)
+    private static Task<string> BuildServiceAsync(string service) =>
+        BuildAsync(service, RepositoryLayout.Root, $"Dockerfile.{service}", ("SDK_IMAGE", Sdk), ("RUNTIME_IMAGE", Runtime));
+
+    private static async Task<string> BuildAsync(string name, string folder, string dockerfile, params (string Name, string Value)[] arguments)
     {
         // SIDECARS_TEST_TAG keeps two checkouts that test at once on one engine from sharing images.
-        string tag = $"sidecars/{service}:{FromEnvironment("SIDECARS_TEST_TAG", "test")}";
+        string tag = $"sidecars/{name}:{FromEnvironment("SIDECARS_TEST_TAG", "test")}";
         var builder = new ImageFromDockerfileBuilder()
-            .WithDockerfileDirectory(RepositoryLayout.Root)
-            .WithDockerfile($"Dockerfile.{service}")
+            .WithDockerfileDirectory(folder)
+            .WithDockerfile(dockerfile)
             .WithName(tag)
-            .WithBuildArgument("SDK_IMAGE", Sdk)
-            .WithBuildArgument("RUNTIME_IMAGE", Runtime)
             .WithCleanUp(false)
             .WithDeleteIfExists(false);
+        foreach (var (argument, value) in arguments)
+        {
+            builder = builder.WithBuildArgument(argument, value);
+        }
         var image = (PodRunner.Logger is null ? builder : builder.WithLogger(PodRunner.Logger)).Build();
         await image.CreateAsync();
         return tag;
