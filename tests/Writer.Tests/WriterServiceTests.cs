@@ -62,7 +62,7 @@ public sealed class WriterServiceTests : IAsyncLifetime, IDisposable
         _file.WaitForAttempts(1);
 
         Assert.Contains(_logger.Entries, e => e.Level == LogLevel.Information && e.Message ==
-            "Writer started: path=/html/index.html interval=00:00:01 format=\"%a %b %e %H:%M:%S %Z %Y\" timezone=UTC max_lines=0");
+            "Writer started: path=/html/index.html interval=1 s format=\"%a %b %e %H:%M:%S %Z %Y\" timezone=UTC max_lines=0");
     }
 
     [Fact]
