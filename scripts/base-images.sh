@@ -11,7 +11,6 @@
 # Debian packages (debootstrap + docker import). See ENVIRONMENT notes in the README.
 set -euo pipefail
 shopt -s inherit_errexit
-export DOCKER_BUILDKIT=0
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/.build"
@@ -88,7 +87,7 @@ import_dir() {
   done
   if [ -n "$stopsignal" ]; then
     tar -C "$dir" -c . | docker import "${args[@]}" - "$image-import" >/dev/null
-    printf 'FROM %s\n%s\n' "$image-import" "$stopsignal" | docker build -q -t "$image" - >/dev/null
+    printf 'FROM %s\n%s\n' "$image-import" "$stopsignal" | bash "$root/scripts/docker-build.sh" -q -t "$image" - >/dev/null
     docker rmi "$image-import" >/dev/null
   else
     tar -C "$dir" -c . | docker import "${args[@]}" - "$image" >/dev/null
@@ -209,4 +208,5 @@ SIDECARS_RUNTIME_IMAGE=$runtime
 SIDECARS_NGINX_IMAGE=$nginx
 SIDECARS_PROMETHEUS_IMAGE=$prometheus
 ENV
-cat "$out/images.env" >&2
+log "base images (written to .build/images.env): sdk $sdk, runtime $runtime, nginx $nginx, prometheus $prometheus"
+
