@@ -67,8 +67,12 @@ derived_rootfs() {
   rm -f "$dir/.done"
   if [ $# -gt 0 ]; then
     cp /etc/resolv.conf "$dir/etc/resolv.conf"
-    chroot "$dir" apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive chroot "$dir" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    log "installing $* for the $name stand-in"
+    # apt in a chroot complains about things a container does not have (/dev/pts, an init system):
+    # its output goes to a log, shown only if the install fails.
+    { chroot "$dir" apt-get update -qq \
+      && DEBIAN_FRONTEND=noninteractive chroot "$dir" apt-get install -y -qq --no-install-recommends "$@"; } \
+      >"$work/$name-apt.log" 2>&1 || { tail -20 "$work/$name-apt.log" >&2; exit 1; }
     chroot "$dir" apt-get clean
     rm -rf "$dir"/var/lib/apt/lists/*
   fi
