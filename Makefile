@@ -10,9 +10,10 @@ demo:
 test:
 	bash scripts/test.sh
 
-# Builds sidecars/writer:dev and sidecars/watcher:dev from the Dockerfiles.
+# Builds sidecars/writer:$(TAG) and sidecars/watcher:$(TAG) from the Dockerfiles (TAG=dev by default).
+TAG ?= dev
 images:
-	bash scripts/images.sh
+	bash scripts/images.sh $(TAG)
 
 # The watcher's benchmarks against mtail (see bench/README.md).
 bench:

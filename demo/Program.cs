@@ -20,7 +20,8 @@ using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Cre
         stop.Cancel();
     });
 
-Console.WriteLine("demo: building the images and starting pod mc1 (manifests/pods03.yaml) and pod webserver (manifests/pods02.yaml)...");
+Console.WriteLine("demo: building the images (the first time takes a few minutes: package restore and Native AOT) and starting " +
+    "pod mc1 (manifests/pods03.yaml) and pod webserver (manifests/pods02.yaml)...");
 await using var mc1 = await PodRunner.StartAsync("mc1", RepositoryLayout.PathOf("manifests", "pods03.yaml"));
 await using var webserver = await PodRunner.StartAsync("webserver",
     RepositoryLayout.PathOf("manifests", "pods02.yaml"), RepositoryLayout.PathOf("manifests", "nginx-log-format.yaml"));
@@ -28,17 +29,23 @@ var page = mc1.Address(80);
 var writerMetrics = new Uri(mc1.Address(9146), "/metrics");
 var site = webserver.Address(80);
 var watcherMetrics = new Uri(webserver.Address(9145), "/metrics");
+// Docker's names for the manifest's containers (Testcontainers reports them with a leading '/').
+string DockerName(PodRunner pod, string container) => pod.Container(container).Name.TrimStart('/');
 Console.WriteLine($"""
 
     pod mc1: nginx (1st) serves the page the writer (2nd) appends to, once a second.
       the page:          curl {page}
       writer metrics:    curl {writerMetrics}
+      containers:        1st = {DockerName(mc1, "1st")}, 2nd = {DockerName(mc1, "2nd")}
+      the writer's log:  docker logs -f {DockerName(mc1, "2nd")}
     pod webserver: nginx (webserver) logs to a shared volume, the watcher (webwatcher) turns it into metrics.
       the site:          curl {site}
       watcher metrics:   curl -s {watcherMetrics} | grep ^nginx_http_requests_total
       watcher readiness: curl {new Uri(webserver.Address(9145), "/readyz")}
-    The demo sends a few requests to the site every 5 s.
-    {(duration == Timeout.InfiniteTimeSpan ? "Ctrl-C stops the demo." : $"The demo stops by itself after {duration}.")}
+      containers:        webserver = {DockerName(webserver, "webserver")}, webwatcher = {DockerName(webserver, "webwatcher")}
+      the watcher's log: docker logs -f {DockerName(webserver, "webwatcher")}
+    Every 5 s the demo requests /, /, /index.html and /missing from the site: the 404s are the /missing ones, on purpose.
+    {(duration == Timeout.InfiniteTimeSpan ? "Ctrl-C stops the demo." : string.Create(CultureInfo.InvariantCulture, $"The demo stops by itself after {duration.TotalSeconds:0} s."))}
 
     """);
 
@@ -69,7 +76,7 @@ try
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"demo: webserver answered {Exposition.Value(exposition, "nginx_http_requests_total")} requests so far " +
             $"({Exposition.Value(exposition, "nginx_http_requests_total", "status=\"200\"")} with 200, " +
-            $"{Exposition.Value(exposition, "nginx_http_requests_total", "status=\"404\"")} with 404), as the watcher counts them"));
+            $"{Exposition.Value(exposition, "nginx_http_requests_total", "status=\"404\"")} with 404, the deliberate /missing), as the watcher counts them"));
     }
 }
 catch (OperationCanceledException)

@@ -11,7 +11,6 @@
 # Debian packages (debootstrap + docker import). See ENVIRONMENT notes in the README.
 set -euo pipefail
 shopt -s inherit_errexit
-export DOCKER_BUILDKIT=0
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/.build"
@@ -68,8 +67,12 @@ derived_rootfs() {
   rm -f "$dir/.done"
   if [ $# -gt 0 ]; then
     cp /etc/resolv.conf "$dir/etc/resolv.conf"
-    chroot "$dir" apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive chroot "$dir" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    log "installing $* for the $name stand-in"
+    # apt in a chroot complains about things a container does not have (/dev/pts, an init system):
+    # its output goes to a log, shown only if the install fails.
+    { chroot "$dir" apt-get update -qq \
+      && DEBIAN_FRONTEND=noninteractive chroot "$dir" apt-get install -y -qq --no-install-recommends "$@"; } \
+      >"$work/$name-apt.log" 2>&1 || { tail -20 "$work/$name-apt.log" >&2; exit 1; }
     chroot "$dir" apt-get clean
     rm -rf "$dir"/var/lib/apt/lists/*
   fi
@@ -88,7 +91,7 @@ import_dir() {
   done
   if [ -n "$stopsignal" ]; then
     tar -C "$dir" -c . | docker import "${args[@]}" - "$image-import" >/dev/null
-    printf 'FROM %s\n%s\n' "$image-import" "$stopsignal" | docker build -q -t "$image" - >/dev/null
+    printf 'FROM %s\n%s\n' "$image-import" "$stopsignal" | bash "$root/scripts/docker-build.sh" -q -t "$image" - >/dev/null
     docker rmi "$image-import" >/dev/null
   else
     tar -C "$dir" -c . | docker import "${args[@]}" - "$image" >/dev/null
@@ -209,4 +212,5 @@ SIDECARS_RUNTIME_IMAGE=$runtime
 SIDECARS_NGINX_IMAGE=$nginx
 SIDECARS_PROMETHEUS_IMAGE=$prometheus
 ENV
-cat "$out/images.env" >&2
+log "base images (written to .build/images.env): sdk $sdk, runtime $runtime, nginx $nginx, prometheus $prometheus"
+

@@ -10,7 +10,7 @@ DOCKER_API_VERSION=$(docker version --format '{{.Server.APIVersion}}')
 export DOCKER_API_VERSION
 # Ryuk (Testcontainers' reaper) is an image that may not be pullable: the fixtures clean up.
 export TESTCONTAINERS_RYUK_DISABLED=true
-export DOCKER_BUILDKIT=0
+# Image builds choose their builder in scripts/docker-build.sh (BuildKit where the CLI has buildx).
 
 # Containers and volumes left by a pod run that was killed before it could clean up.
 remove_leftovers() {

@@ -2,9 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Sidecars.Hosting;
 using Sidecars.Watcher.Metrics;
 using Sidecars.Watcher.Parsing;
@@ -15,27 +13,23 @@ namespace Sidecars.Watcher;
 /// <summary>
 /// <c>watcher --once FILE [--Watcher:Format=...]</c>: reads FILE to its end as fast as it can with the
 /// same processor (nothing saved), prints the exposition on stdout and a summary on stderr.
-/// Exit 0, or 2 with one line when the file cannot be read or a setting is wrong.
+/// Exit 0; 1 when no line matched the format or more than half the lines did not (the summary says so,
+/// and names the built-in format the lines look like, if any); 2 with one line when the file cannot be
+/// read or a setting is wrong.
 /// </summary>
 internal static class OnceMode
 {
-    public const string Flag = "--once";
+    /// <summary>Exit code when the file was read but its lines mostly do not match the format.</summary>
+    public const int MismatchExitCode = 1;
 
-    public static bool IsRequested(string[] args) => args.Contains(Flag);
+    /// <summary>How many malformed lines are kept to try the built-in formats on.</summary>
+    private const int GuessSamples = 20;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> RunAsync(string file, string[] settings, TextWriter stdout, TextWriter stderr)
     {
-        int at = Array.IndexOf(args, Flag);
-        if (at + 1 >= args.Length || args[at + 1].StartsWith("--", StringComparison.Ordinal))
-        {
-            await stderr.WriteLineAsync("watcher: configuration error: --once needs a FILE to read").ConfigureAwait(false);
-            return SidecarHost.ConfigurationErrorExitCode;
-        }
-        string file = args[at + 1];
-        string[] rest = [.. args[..at], .. args[(at + 2)..]];
         try
         {
-            var builder = SidecarHost.CreateBuilder("watcher", rest, 9145, logToStandardError: true);
+            var builder = SidecarHost.CreateBuilder("watcher", settings, 9145, logToStandardError: true);
             var options = new WatcherOptions();
             builder.Configuration.GetSection(WatcherOptions.Section).Bind(options);
             options.Path = file;
@@ -49,20 +43,20 @@ internal static class OnceMode
                 await stderr.WriteLineAsync($"watcher: cannot read {file}: the file does not exist").ConfigureAwait(false);
                 return SidecarHost.ConfigurationErrorExitCode;
             }
-            using var host = builder.Build();
-            var loggers = host.Services.GetRequiredService<ILoggerFactory>();
             var format = options.ResolveFormat();
             var metrics = new WatcherMetrics(WatcherHostExtensions.CreateLayout(options, format));
-            var processor = new AccessLogProcessor(format, metrics, store: null, TimeProvider.System, loggers.CreateLogger("Sidecars.Watcher.Once"))
+            // The summary lists the first malformed lines and counts the rest: no log lines about them on top.
+            var processor = new AccessLogProcessor(format, metrics, store: null, TimeProvider.System, NullLogger.Instance)
             {
                 MalformedExamples = [],
             };
+            var sampler = new MalformedSampler(processor, metrics.Staged, GuessSamples);
 
             var stopwatch = Stopwatch.StartNew();
             OnceResult result;
             try
             {
-                result = OnceReader.Read(file, processor, options.MaxLineBytes, CancellationToken.None);
+                result = OnceReader.Read(file, sampler, options.MaxLineBytes, CancellationToken.None);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -76,8 +70,9 @@ internal static class OnceMode
             Exposition.Write(text, values);
             await stdout.WriteAsync(text.ToString()).ConfigureAwait(false);
             await stdout.FlushAsync().ConfigureAwait(false);
-            await stderr.WriteAsync(Describe(file, format, values, processor.MalformedExamples!, result, seconds)).ConfigureAwait(false);
-            return 0;
+            var verdict = Judge(values, format, sampler.Lines);
+            await stderr.WriteAsync(Describe(file, format, values, processor.MalformedExamples!, result, seconds, verdict)).ConfigureAwait(false);
+            return verdict.ExitCode;
         }
         catch (Exception e) when (SidecarHost.DescribeConfigurationError(e) is { } line)
         {
@@ -95,12 +90,43 @@ internal static class OnceMode
         }
     }
 
-    public static string Describe(string file, LogFormat format, MetricValues v, List<string> examples, OnceResult result, double seconds)
+    /// <summary>The exit code, the result line, and the built-in format the malformed lines look like (if any).</summary>
+    internal readonly record struct Verdict(int ExitCode, string Result, LogFormat? LooksLike);
+
+    /// <summary>Exit 1 when no line parsed, or when more than half the lines were malformed; else 0.</summary>
+    public static Verdict Judge(MetricValues v, LogFormat format, IReadOnlyCollection<byte[]> malformedSamples)
+    {
+        long lines = v.LinesParsed + v.LinesMalformed + v.LinesTooLong;
+        var inv = CultureInfo.InvariantCulture;
+        var looksLike = v.LinesMalformed > 0 ? FormatGuess.LikelyBuiltIn(format, malformedSamples) : null;
+        if (lines == 0)
+        {
+            return new Verdict(MismatchExitCode, "no complete line in the file: nothing was counted (exit 1)", null);
+        }
+        if (v.LinesParsed == 0)
+        {
+            return new Verdict(MismatchExitCode,
+                string.Create(inv, $"no line matched the format {format.Name}: nothing was counted (exit 1)"), looksLike);
+        }
+        if (v.LinesMalformed * 2 > lines)
+        {
+            return new Verdict(MismatchExitCode,
+                string.Create(inv, $"more than half the lines ({v.LinesMalformed} of {lines}) do not match the format {format.Name} (exit 1)"),
+                looksLike);
+        }
+        return new Verdict(0, v.LinesMalformed == 0 ? "every line matched the format (exit 0)" : "most lines matched the format (exit 0)", looksLike);
+    }
+
+    public static string Describe(string file, LogFormat format, MetricValues v, List<string> examples, OnceResult result, double seconds, Verdict verdict)
     {
         var inv = CultureInfo.InvariantCulture;
         long lines = v.LinesParsed + v.LinesMalformed + v.LinesTooLong;
         var text = new StringBuilder();
-        text.Append(inv, $"watcher --once {file} (format {format.Name})\n");
+        text.Append(inv, $"watcher --once {file} (format {Log.Describe(format)})\n");
+        foreach (string warning in FormatCoverage.Warnings(format))
+        {
+            text.Append("  warning:    ").Append(warning).Append('\n');
+        }
         text.Append(inv, $"  lines:      {lines}\n");
         text.Append(inv, $"  parsed:     {v.LinesParsed}\n");
         text.Append(inv, $"  malformed:  {v.LinesMalformed}\n");
@@ -116,6 +142,36 @@ internal static class OnceMode
         text.Append(inv, $"  bytes:      {result.BytesRead}\n");
         text.Append(inv, $"  seconds:    {seconds:F3}\n");
         text.Append(inv, $"  lines/s:    {(seconds > 0 ? lines / seconds : 0):F0}\n");
+        text.Append(inv, $"  result:     {verdict.Result}\n");
+        if (verdict.LooksLike is { } builtIn)
+        {
+            text.Append(inv, $"  hint:       {(verdict.ExitCode == 0 ? "the malformed lines" : "these lines")} look like `{builtIn.Name}`: try `--Watcher:Format={builtIn.Name}`\n");
+        }
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Hands every line to the processor and keeps a copy of the first malformed ones, to try the built-in
+    /// formats on (the processor only keeps descriptions). A line is malformed when the processor's count grew.
+    /// </summary>
+    private sealed class MalformedSampler(AccessLogProcessor processor, MetricValues staged, int max) : IAccessLogSink
+    {
+        public List<byte[]> Lines { get; } = [];
+
+        public void OnLine(ReadOnlySpan<byte> line)
+        {
+            long before = staged.LinesMalformed;
+            processor.OnLine(line);
+            if (staged.LinesMalformed != before && Lines.Count < max)
+            {
+                Lines.Add(line.ToArray());
+            }
+        }
+
+        public void OnLineTooLong(long length) => processor.OnLineTooLong(length);
+
+        public void OnRotation(RotationKind kind) => processor.OnRotation(kind);
+
+        public void OnCheckpoint(TailCheckpoint checkpoint) => processor.OnCheckpoint(checkpoint);
     }
 }

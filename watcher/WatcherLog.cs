@@ -1,16 +1,19 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Sidecars.Hosting;
+using Sidecars.Watcher.Parsing;
 
 namespace Sidecars.Watcher;
 
 internal static partial class Log
 {
     [LoggerMessage(101, LogLevel.Information,
-        "Watcher started: path {Path}, format {FormatName} \"{FormatText}\", start_at {StartAt}, state_directory {StateDirectory}, poll {PollMs} ms, notifications {Notifications}, {Routes} routes, max line {MaxLineBytes} bytes, port {Port}")]
-    public static partial void Started(ILogger logger, string path, string formatName, string formatText, string startAt,
-        string stateDirectory, double pollMs, bool notifications, int routes, int maxLineBytes, int port);
+        "Watcher started: path {Path}, format {Format}, start_at {StartAt}, state_directory {StateDirectory}, poll {Poll}, notifications {Notifications}, {Routes} routes, max line {MaxLineBytes} bytes, port {Port}")]
+    public static partial void Started(ILogger logger, string path, string format, string startAt,
+        string stateDirectory, string poll, string notifications, int routes, int maxLineBytes, int port);
 
-    [LoggerMessage(102, LogLevel.Warning, "The access log {Path} does not exist yet: waiting for it (readiness is not affected)")]
-    public static partial void LogMissing(ILogger logger, string path);
+    [LoggerMessage(120, LogLevel.Warning, "Watcher:Format: {Warning}")]
+    public static partial void FormatWarning(ILogger logger, string warning);
 
     [LoggerMessage(103, LogLevel.Warning,
         "Malformed line for format {FormatName}: {Description} ({Suppressed} more malformed lines since the last message)")]
@@ -32,8 +35,8 @@ internal static partial class Log
     public static partial void StateSaveFailed(ILogger logger, string path, string reason, long suppressed);
 
     [LoggerMessage(109, LogLevel.Information,
-        "Summary: {LinesPerSecond:F1} lines/s over {Seconds:F0} s, 5xx {ServerErrorPercent:F2}%, p95 request time {P95:F3} s, {Malformed} malformed, lag {LagBytes} bytes")]
-    public static partial void Summary(ILogger logger, double linesPerSecond, double seconds, double serverErrorPercent, double p95, long malformed, long lagBytes);
+        "Summary: {LinesPerSecond:F1} lines/s over {Seconds:F0} s, 5xx {ServerErrorPercent:F2}%, p95 request time {P95}, {Malformed} malformed, lag {LagBytes} bytes")]
+    public static partial void Summary(ILogger logger, double linesPerSecond, double seconds, double serverErrorPercent, string p95, long malformed, long lagBytes);
 
     [LoggerMessage(110, LogLevel.Information,
         "Watcher stopped: {Requests} requests, {Parsed} parsed, {Malformed} malformed, {TooLong} too long, {BytesRead} bytes read, {Saves} state saves")]
@@ -41,4 +44,12 @@ internal static partial class Log
 
     [LoggerMessage(111, LogLevel.Error, "The tailer failed: {Reason}")]
     public static partial void TailerFailed(ILogger logger, string reason, Exception exception);
+
+    /// <summary>A format for a log line: a built-in one by name, any other by name and its text quoted as JSON.</summary>
+    public static string Describe(LogFormat format) =>
+        LogFormat.BuiltIns.Contains(format) ? format.Name : $"{format.Name} {LogText.Quoted(format.Text)}";
+
+    /// <summary>A p95 in seconds for the summary, or <c>n/a</c> when nothing was measured.</summary>
+    public static string Seconds(double seconds) =>
+        double.IsFinite(seconds) ? string.Create(CultureInfo.InvariantCulture, $"{seconds:F3} s") : "n/a";
 }

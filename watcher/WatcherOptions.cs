@@ -189,8 +189,9 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
             }
             try
             {
-                options.ResolveFormat();
-                return null;
+                return FormatCoverage.Problem(options.ResolveFormat()) is { } coverage
+                    ? $"Watcher:FormatFile: log_format {options.FormatName}: {coverage}"
+                    : null;
             }
             catch (LogFormatException e)
             {
@@ -207,8 +208,9 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         }
         try
         {
-            LogFormat.Resolve(options.Format);
-            return null;
+            return FormatCoverage.Problem(LogFormat.Resolve(options.Format)) is { } coverage
+                ? $"Watcher:Format: {coverage}"
+                : null;
         }
         catch (LogFormatException e)
         {

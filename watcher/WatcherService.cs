@@ -30,13 +30,14 @@ internal sealed class WatcherService(
         health.StaleAfter = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, o.PollInterval.Ticks * 5));
         var resume = processor.Restore();
         processor.Start();
-        Log.Started(logger, o.Path, format.Name, format.Text, o.StartAtEnd ? "end" : "beginning",
+        Log.Started(logger, o.Path, Log.Describe(format), o.StartAtEnd ? "end" : "beginning",
             o.SavesState ? o.StateDirectory! : "(none: counters start from zero after a restart)",
-            o.PollInterval.TotalMilliseconds, o.UseNotifications, o.Routes.Count, o.MaxLineBytes, http.Value.Port);
-        if (!File.Exists(o.Path))
+            LogText.Duration(o.PollInterval), LogText.Boolean(o.UseNotifications), o.Routes.Count, o.MaxLineBytes, http.Value.Port);
+        foreach (string warning in FormatCoverage.Warnings(format))
         {
-            Log.LogMissing(logger, o.Path);
+            Log.FormatWarning(logger, warning);
         }
+        // A missing log is reported once, by the tailer that waits for it.
 
         var settings = new TailerSettings(o.Path, o.StartAtEnd, o.MaxLineBytes, o.PollInterval, o.UseNotifications);
         // Alive while the tailer's loop turns (it turns at least once per poll interval).
@@ -88,7 +89,7 @@ internal sealed class WatcherService(
             _previous = now;
             _previousTimestamp = timestamp;
             var summary = Summaries.Between(before, now, seconds, format.HasVariable("request_time"));
-            Log.Summary(logger, summary.LinesPerSecond, seconds, summary.ServerErrorPercent, summary.P95Seconds, summary.Malformed, now.LagBytes);
+            Log.Summary(logger, summary.LinesPerSecond, seconds, summary.ServerErrorPercent, Log.Seconds(summary.P95Seconds), summary.Malformed, now.LagBytes);
         }
     }
 }

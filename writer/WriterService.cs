@@ -45,8 +45,8 @@ internal sealed partial class WriterService(
 
         health.StaleAfter = staleAfter;
         health.Beat();
-        string interval = _options.Interval.ToString("c");
-        Log.Started(logger, indexFile.Path, interval, _options.Format, _options.TimeZone, _options.MaxLines);
+        string interval = LogText.Duration(_options.Interval), quotedFormat = LogText.Quoted(_options.Format);
+        Log.Started(logger, indexFile.Path, interval, quotedFormat, _options.TimeZone, _options.MaxLines);
 
         long origin = time.GetTimestamp();
         var start = time.GetUtcNow();
@@ -148,7 +148,7 @@ internal sealed partial class WriterService(
     private static partial class Log
     {
         [LoggerMessage(Level = LogLevel.Information,
-            Message = "Writer started: path={Path} interval={Interval} format=\"{Format}\" timezone={TimeZone} max_lines={MaxLines}")]
+            Message = "Writer started: path={Path} interval={Interval} format={Format} timezone={TimeZone} max_lines={MaxLines}")]
         public static partial void Started(ILogger logger, string path, string interval, string format, string timeZone, int maxLines);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Writing to {Path}")]

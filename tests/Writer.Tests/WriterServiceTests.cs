@@ -42,7 +42,7 @@ public sealed class WriterServiceTests : IAsyncLifetime
         _writer.File.WaitForAttempts(1);
 
         Assert.Contains(_writer.Logger.Entries, e => e.Level == LogLevel.Information && e.Message ==
-            "Writer started: path=/html/index.html interval=00:00:01 format=\"%a %b %e %H:%M:%S %Z %Y\" timezone=UTC max_lines=0");
+            "Writer started: path=/html/index.html interval=1 s format=\"%a %b %e %H:%M:%S %Z %Y\" timezone=UTC max_lines=0");
     }
 
     [Fact]

@@ -70,16 +70,47 @@ internal sealed class LogFormat
     /// <summary>True when the format contains <c>$name</c>.</summary>
     public bool HasVariable(string name) => Variables.Contains(name, StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>A built-in name (<c>main</c>, <c>combined</c>) or a format string; throws <see cref="LogFormatException"/>.</summary>
+    /// <summary>The names of the built-in formats, as <see cref="Resolve"/> accepts them (in any case).</summary>
+    public static IReadOnlyList<string> BuiltInNames { get; } = ["main", "combined"];
+
+    /// <summary>The built-in formats, in the order of <see cref="BuiltInNames"/>.</summary>
+    public static IReadOnlyList<LogFormat> BuiltIns => [Main, Combined];
+
+    /// <summary>
+    /// A built-in name (<c>main</c>, <c>combined</c>, any case) or a format string; throws <see cref="LogFormatException"/>.
+    /// A single word that is neither a built-in name nor holds a <c>$variable</c> is taken for a mistyped name
+    /// (<c>combind</c>, <c>json</c>): as a format it would match no nginx line.
+    /// </summary>
     public static LogFormat Resolve(string nameOrFormat)
     {
         ArgumentNullException.ThrowIfNull(nameOrFormat);
-        return nameOrFormat.Trim() switch
+        string trimmed = nameOrFormat.Trim();
+        switch (trimmed.ToLowerInvariant())
         {
-            "main" => Main,
-            "combined" => Combined,
-            _ => Compile(nameOrFormat),
-        };
+            case "main":
+                return Main;
+            case "combined":
+                return Combined;
+        }
+
+        if (trimmed.Length > 0 && !trimmed.Contains('$', StringComparison.Ordinal) && !trimmed.Any(char.IsWhiteSpace))
+        {
+            throw new LogFormatException(UnknownNameMessage(trimmed), 0);
+        }
+
+        return Compile(nameOrFormat);
+    }
+
+    private static string UnknownNameMessage(string word)
+    {
+        string names = string.Join(", ", BuiltInNames);
+        string? closest = Sidecars.Hosting.Suggestions.Closest(word, BuiltInNames);
+        string hint = closest is not null
+            ? $"; did you mean {closest}?"
+            : word.Contains("json", StringComparison.OrdinalIgnoreCase)
+                ? "; for JSON lines give nginx's own log_format, e.g. escape=json '{\"status\":\"$status\",...}'"
+                : "";
+        return $"unknown format name \"{word}\" (the names are {names}; a log_format string has $variables){hint}";
     }
 
     /// <summary>

@@ -41,8 +41,8 @@ internal readonly record struct ParseError(ParseFailure Reason, string Element, 
     public int Length { get; init; }
 
     /// <summary>
-    /// A human line for logs, e.g. <c>bad_number at byte 57 in $status: expected digits, found "abc"; line: "...\"GET / HTTP/1.1\" &gt;&gt;abc 512..."</c>
-    /// (<c>&gt;&gt;</c> marks the position; the excerpt is bounded and escaped). Allocates: call it rarely.
+    /// A human line for logs, e.g. <c>bad_number at byte 57 in $status: expected digits, found "abc"; line, &gt;&gt; marking byte 57: "...\"GET / HTTP/1.1\" &gt;&gt;abc 512..."</c>
+    /// (<c>&gt;&gt;</c> marks the failure position, as the text says; the excerpt is bounded and escaped). Allocates: call it rarely.
     /// </summary>
     public string Describe(ReadOnlySpan<byte> line)
     {
@@ -58,7 +58,7 @@ internal readonly record struct ParseError(ParseFailure Reason, string Element, 
             ParseFailure.BadRequest => $"expected \"METHOD TARGET PROTOCOL\", found {Quote(found, FoundBytes)}",
             _ => "no error",
         };
-        return $"{Reason.Label()} at byte {BytePosition} in {Element}: {detail}; line: {Excerpt(line, position)}";
+        return $"{Reason.Label()} at byte {BytePosition} in {Element}: {detail}; line, >> marking byte {position}: {Excerpt(line, position)}";
     }
 
     private static string ExpectedNumber(string element) => element switch

@@ -240,7 +240,7 @@ public sealed class LogFormatParseTests
         Assert.False(LogFormat.Combined.TryParse(line, ref record, out ParseError error));
 
         Assert.Equal(new ParseError(ParseFailure.BadNumber, "$status", 60) { Length = 3 }, error);
-        Assert.StartsWith("bad_number at byte 60 in $status: expected digits, found \"abc\"; line: \"", error.Describe(line), StringComparison.Ordinal);
+        Assert.StartsWith("bad_number at byte 60 in $status: expected digits, found \"abc\"; line, >> marking byte 60: \"", error.Describe(line), StringComparison.Ordinal);
         Assert.Contains(">>abc 6", error.Describe(line), StringComparison.Ordinal);
     }
 

@@ -1,4 +1,5 @@
 using Sidecars.Testing;
+using static Sidecars.Tests.Watcher.Parsing.LogFormatParseTests;
 
 namespace Sidecars.Tests.Watcher.Service;
 
@@ -33,7 +34,96 @@ public sealed class OnceModeTests : IDisposable
         Assert.DoesNotContain("line 13: ", stderr, StringComparison.Ordinal);
         Assert.Contains("unterminated last line: 17 bytes", stderr, StringComparison.Ordinal);
         Assert.Contains("lines/s:", stderr, StringComparison.Ordinal);
+        Assert.Contains("result:     most lines matched the format (exit 0)", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("hint:", stderr, StringComparison.Ordinal);
         Assert.Equal("", await Promtool.CheckMetricsAsync(stdout));
+    }
+
+    [Fact]
+    public async Task Once_exits_1_when_no_line_matches_and_names_the_built_in_format_the_lines_look_like()
+    {
+        // Given real combined lines, read with the default format main
+        string file = _folder.File("access.log");
+        File.WriteAllBytes(file, [.. RealLines("nginx-combined.log").SelectMany(l => l.Append((byte)'\n'))]);
+
+        var (exitCode, stdout, stderr) = await WatcherProcess.RunToEndAsync("--once", file);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("parsed:     0", stderr, StringComparison.Ordinal);
+        Assert.Contains("result:     no line matched the format main: nothing was counted (exit 1)", stderr, StringComparison.Ordinal);
+        Assert.Contains("hint:       these lines look like `combined`: try `--Watcher:Format=combined`", stderr, StringComparison.Ordinal);
+        Assert.Equal(11, Exposition.Value(stdout, "watcher_lines_total", "result=\"malformed\""));
+        // No log line per malformed line on top of the summary.
+        Assert.DoesNotContain(" WRN ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Once_exits_1_when_more_than_half_the_lines_are_malformed()
+    {
+        string file = _folder.File("access.log");
+        File.WriteAllLines(file, [TestLines.MainLine(), TestLines.MainLine(), "garbage 1", "garbage 2", "garbage 3"]);
+
+        var (exitCode, _, stderr) = await WatcherProcess.RunToEndAsync("--once", file);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("result:     more than half the lines (3 of 5) do not match the format main (exit 1)", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("hint:", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Once_exits_0_when_at_most_half_the_lines_are_malformed_and_hints_what_the_malformed_ones_look_like()
+    {
+        string file = _folder.File("access.log");
+        string combined = "10.0.0.1 - - [08/Jan/2020:08:59:14 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl/8.0\"";
+        File.WriteAllLines(file, [TestLines.MainLine(), TestLines.MainLine(), combined, combined]);
+
+        var (exitCode, _, stderr) = await WatcherProcess.RunToEndAsync("--once", file);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("hint:       the malformed lines look like `combined`: try `--Watcher:Format=combined`", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Once_exits_1_for_a_file_without_a_complete_line()
+    {
+        string file = _folder.File("access.log");
+        File.WriteAllText(file, "");
+
+        var (exitCode, _, stderr) = await WatcherProcess.RunToEndAsync("--once", file);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("result:     no complete line in the file: nothing was counted (exit 1)", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Once_warns_in_the_summary_when_the_format_has_no_status()
+    {
+        string file = _folder.File("access.log");
+        File.WriteAllLines(file, ["GET /a 0.010", "GET /b 0.020"]);
+
+        var (exitCode, stdout, stderr) = await WatcherProcess.RunToEndAsync("--once", file, "--Watcher:Format=$request_method $uri $request_time");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("(format custom \"$request_method $uri $request_time\")", stderr, StringComparison.Ordinal);
+        Assert.Contains("warning:    the format has no $status: every request counts as status=\"other\"", stderr, StringComparison.Ordinal);
+        Assert.Equal(2, Exposition.Value(stdout, "nginx_http_requests_total", "status=\"other\""));
+    }
+
+    [Theory]
+    [InlineData("combind", "Watcher:Format: unknown format name \"combind\" (the names are main, combined; a log_format string has $variables); did you mean combined?")]
+    [InlineData("json", "Watcher:Format: unknown format name \"json\" (the names are main, combined; a log_format string has $variables); for JSON lines give nginx's own log_format, e.g. escape=json '{\"status\":\"$status\",...}'")]
+    [InlineData("$remote_addr [$time_local]", "Watcher:Format: the format has none of the variables the watcher counts")]
+    public async Task Once_with_a_mistyped_format_name_or_a_format_that_counts_nothing_exits_2_with_one_line(string format, string expected)
+    {
+        string file = _folder.File("access.log");
+        File.WriteAllText(file, TestLines.MainLine() + "\n");
+
+        var (exitCode, stdout, stderr) = await WatcherProcess.RunToEndAsync("--once", file, $"--Watcher:Format={format}");
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith($"watcher: configuration error: {expected}", stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.Empty(stdout);
     }
 
     [Fact]
