@@ -37,12 +37,16 @@ internal sealed class AccessLogProcessor : IAccessLogSink, IAsyncDisposable
     private long _saves;
     private long _saveFailures;
     private long _lastFailureTimestamp;
+    private long _failingSinceTimestamp;
+    private bool _madeNotReady;
+    private readonly HealthState? _health;
     private long _linesAtLastCheckpoint;
     private bool _restored;
 
     public AccessLogProcessor(
-        LogFormat format, WatcherMetrics metrics, StateStore? store, TimeProvider time, ILogger logger)
+        LogFormat format, WatcherMetrics metrics, StateStore? store, TimeProvider time, ILogger logger, HealthState? health = null)
     {
+        _health = health;
         _format = format;
         _metrics = metrics;
         _layout = metrics.Layout;
@@ -57,6 +61,9 @@ internal sealed class AccessLogProcessor : IAccessLogSink, IAsyncDisposable
 
     /// <summary>How often unsaved values are saved (and then published) without a scrape asking for them.</summary>
     public TimeSpan SaveInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Saves that keep failing for this long turn readiness off until one succeeds.</summary>
+    public TimeSpan SaveFailureGrace { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>After a failed save, scrapes do not try again for this long (the save timer does).</summary>
     public TimeSpan ScrapeSaveBackoff { get; init; } = TimeSpan.FromSeconds(1);
@@ -86,6 +93,15 @@ internal sealed class AccessLogProcessor : IAccessLogSink, IAsyncDisposable
         }
         _restored = true;
         var state = _store.Load(out string? problem);
+        if (problem is null && state is not null && StateValidator.Problem(state) is { } invalid)
+        {
+            // Parses, but holds impossible values: as unusable as a damaged file, and never a crash loop.
+            problem = $"invalid: {invalid}";
+            if (_store.MoveAside() is { } moveProblem)
+            {
+                problem += $" (and it could not be moved aside: {moveProblem})";
+            }
+        }
         if (problem is not null)
         {
             Log.StateUnreadable(_logger, _store.Path, problem);
@@ -150,16 +166,16 @@ internal sealed class AccessLogProcessor : IAccessLogSink, IAsyncDisposable
         int series = _layout.HistogramSeriesOf(method, route);
         if (record.BodyBytesSent >= 0)
         {
-            v.BodyBytes[id] += record.BodyBytesSent;
+            v.BodyBytes[id] = Counter.Add(v.BodyBytes[id], record.BodyBytesSent);
             v.ResponseSize.Observe(series, record.BodyBytesSent);
         }
         if (record.BytesSent >= 0)
         {
-            v.BytesSent[id] += record.BytesSent;
+            v.BytesSent[id] = Counter.Add(v.BytesSent[id], record.BytesSent);
         }
         if (record.RequestLength >= 0)
         {
-            v.RequestBytes[id] += record.RequestLength;
+            v.RequestBytes[id] = Counter.Add(v.RequestBytes[id], record.RequestLength);
         }
         if (IsTime(record.RequestTime))
         {
@@ -218,10 +234,21 @@ internal sealed class AccessLogProcessor : IAccessLogSink, IAsyncDisposable
         }
     }
 
+    public void OnReadError(ReadError error)
+    {
+        int i = (int)error;
+        if ((uint)i < (uint)_staged.ReadErrors.Length)
+        {
+            _staged.ReadErrors[i]++;
+        }
+    }
+
+    public void OnFileLost() => _staged.FilesLost++;
+
     public void OnCheckpoint(TailCheckpoint checkpoint)
     {
         var v = _staged;
-        v.BytesRead += checkpoint.BytesRead;
+        v.BytesRead = Counter.Add(v.BytesRead, checkpoint.BytesRead);
         v.LagBytes = checkpoint.LagBytes;
         long lines = LinesSeen;
         if (lines != _linesAtLastCheckpoint)
@@ -273,9 +300,26 @@ internal sealed class AccessLogProcessor : IAccessLogSink, IAsyncDisposable
             if (SaveAndPublish(_saving, checkpoint))
             {
                 _lastFailureTimestamp = 0;
+                _failingSinceTimestamp = 0;
+                if (_madeNotReady)
+                {
+                    _madeNotReady = false;
+                    _health?.SetReady();
+                    Log.StateSavesRecovered(_logger, _store.Path);
+                }
                 return true;
             }
             _lastFailureTimestamp = _time.GetTimestamp();
+            if (_failingSinceTimestamp == 0)
+            {
+                _failingSinceTimestamp = _lastFailureTimestamp;
+            }
+            else if (!_madeNotReady && _health is not null && _time.GetElapsedTime(_failingSinceTimestamp) >= SaveFailureGrace)
+            {
+                // The counters stand still on every graph while saves fail: say so where it is seen.
+                _madeNotReady = true;
+                _health.SetNotReady("state saves are failing");
+            }
             lock (_pendingLock)
             {
                 if (!_hasPending)

@@ -172,6 +172,10 @@ internal static class OnceMode
 
         public void OnRotation(RotationKind kind) => processor.OnRotation(kind);
 
+        public void OnReadError(ReadError error) => processor.OnReadError(error);
+
+        public void OnFileLost() => processor.OnFileLost();
+
         public void OnCheckpoint(TailCheckpoint checkpoint) => processor.OnCheckpoint(checkpoint);
     }
 }

@@ -38,7 +38,8 @@ internal static class WatcherHostExtensions
                 services.GetRequiredService<WatcherMetrics>(),
                 options.SavesState ? new StateStore(options.StateDirectory!) { FlushToDisk = options.StateFsync } : null,
                 services.GetRequiredService<TimeProvider>(),
-                services.GetRequiredService<ILoggerFactory>().CreateLogger<AccessLogProcessor>());
+                services.GetRequiredService<ILoggerFactory>().CreateLogger<AccessLogProcessor>(),
+                services.GetRequiredService<HealthState>());
         });
         builder.Services.AddHostedService<WatcherService>();
         return builder;

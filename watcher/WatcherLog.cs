@@ -22,8 +22,11 @@ internal static partial class Log
     [LoggerMessage(104, LogLevel.Warning, "Skipped a line of {Length} bytes, longer than Watcher:MaxLineBytes ({Suppressed} more since the last message)")]
     public static partial void LineTooLong(ILogger logger, long length, long suppressed);
 
-    [LoggerMessage(105, LogLevel.Warning, "The state file {Path} is unusable ({Problem}): moved aside to .corrupt, counting starts from zero")]
+    [LoggerMessage(105, LogLevel.Warning, "The state in {Path} is unusable ({Problem}): moved aside to .corrupt; counting starts from zero, and the log is read as on a first start")]
     public static partial void StateUnreadable(ILogger logger, string path, string problem);
+
+    [LoggerMessage(112, LogLevel.Information, "Saving the state to {Path} works again: the counters move on, readiness is back")]
+    public static partial void StateSavesRecovered(ILogger logger, string path);
 
     [LoggerMessage(106, LogLevel.Warning, "Saved state partly restored; not restored: {Skipped}")]
     public static partial void StatePartlyRestored(ILogger logger, string skipped);

@@ -98,6 +98,13 @@ internal static class Exposition
             Sample(text, "watcher_rotations_total", "kind", ((RotationKind)i).Label(), v.Rotations[i]);
         }
 
+        Header(text, "watcher_read_errors_total", "Failed reads of the access log (retried), and paths that name something other than a regular file, by reason.", "counter");
+        for (int i = 0; i < v.ReadErrors.Length; i++)
+        {
+            Sample(text, "watcher_read_errors_total", "reason", ((ReadError)i).Label(), v.ReadErrors[i]);
+        }
+        Counter(text, "watcher_files_lost_total", "Rotated files that could not be read (deleted, or compressed before they were read, while the watcher was stopped): their unread lines are lost.", v.FilesLost);
+
         Header(text, "watcher_lag_bytes", "Bytes written to the access log and not read yet.", "gauge");
         text.Append("watcher_lag_bytes ");
         Number(text, v.LagBytes).Append('\n');
@@ -107,7 +114,7 @@ internal static class Exposition
 
         Counter(text, "watcher_state_saves_total", "Saves of the position and counters to the state folder.", v.StateSaves);
         Counter(text, "watcher_state_save_failures_total", "Saves of the state that failed (retried with the next batch).", v.StateSaveFailures);
-        Counter(text, "watcher_state_resets_total", "Unreadable state files moved aside, counting started afresh.", v.StateResets);
+        Counter(text, "watcher_state_resets_total", "Unreadable or invalid state files moved aside, counting started afresh.", v.StateResets);
         Counter(text, "watcher_label_sets_overflow_total", "Requests counted under method/status/route \"other\" because the label set cap was reached.", v.LabelSetsOverflow);
     }
 

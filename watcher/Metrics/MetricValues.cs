@@ -122,6 +122,7 @@ internal sealed class MetricValues
 {
     public static readonly int ParseFailureCount = Enum.GetValues<ParseFailure>().Length;
     public static readonly int RotationKindCount = Enum.GetValues<RotationKind>().Length;
+    public static readonly int ReadErrorCount = Enum.GetValues<ReadError>().Length;
 
     public MetricValues(MetricsLayout layout)
     {
@@ -163,6 +164,8 @@ internal sealed class MetricValues
     public readonly long[] ParseErrors = new long[ParseFailureCount];
     public long BytesRead;
     public readonly long[] Rotations = new long[RotationKindCount];
+    public readonly long[] ReadErrors = new long[ReadErrorCount];
+    public long FilesLost;
     public long StateSaves;
     public long StateSaveFailures;
     public long StateResets;
@@ -204,6 +207,8 @@ internal sealed class MetricValues
         ParseErrors.AsSpan().CopyTo(other.ParseErrors);
         other.BytesRead = BytesRead;
         Rotations.AsSpan().CopyTo(other.Rotations);
+        ReadErrors.AsSpan().CopyTo(other.ReadErrors);
+        other.FilesLost = FilesLost;
         other.StateSaves = StateSaves;
         other.StateSaveFailures = StateSaveFailures;
         other.StateResets = StateResets;

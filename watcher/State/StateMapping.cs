@@ -20,6 +20,7 @@ internal static class StateMapping
             StateSaveFailures = v.StateSaveFailures,
             StateResets = v.StateResets,
             LabelSetsOverflow = v.LabelSetsOverflow,
+            FilesLost = v.FilesLost,
         };
         for (int id = 0; id < v.LabelSetCount; id++)
         {
@@ -82,6 +83,13 @@ internal static class StateMapping
                 counters.Rotations[((RotationKind)i).Label()] = v.Rotations[i];
             }
         }
+        for (int i = 0; i < v.ReadErrors.Length; i++)
+        {
+            if (v.ReadErrors[i] != 0)
+            {
+                counters.ReadErrors[((ReadError)i).Label()] = v.ReadErrors[i];
+            }
+        }
         return new WatcherStateFile
         {
             SavedAt = now,
@@ -89,6 +97,8 @@ internal static class StateMapping
             {
                 Current = ToState(checkpoint.Current),
                 Draining = checkpoint.Draining.Select(p => ToState(p)!).ToList(),
+                Retired = checkpoint.Retired.Select(p => ToState(p)!).ToList(),
+                TakenAt = checkpoint.TakenAt,
             },
             Counters = counters,
         };
@@ -107,15 +117,13 @@ internal static class StateMapping
             int method = HttpMethods.Index(set.Method);
             int status = int.TryParse(set.Status, out int s) ? StatusLabel.Normalize(s) : StatusLabel.Other;
             int route = RouteIndex(layout, set.Route);
-            int id = layout.GetOrAdd(method, status, route, out bool overflow);
-            if (overflow)
-            {
-                v.LabelSetsOverflow += set.Requests;
-            }
-            v.Requests[id] += set.Requests;
-            v.BodyBytes[id] += set.BodyBytes;
-            v.BytesSent[id] += set.BytesSent;
-            v.RequestBytes[id] += set.RequestBytes;
+            // Beyond the cap (it was lowered) a saved set merges into "other"; that is no new overflow: a
+            // restart changes no counter.
+            int id = layout.GetOrAdd(method, status, route, out _);
+            v.Requests[id] = Counter.Add(v.Requests[id], set.Requests);
+            v.BodyBytes[id] = Counter.Add(v.BodyBytes[id], set.BodyBytes);
+            v.BytesSent[id] = Counter.Add(v.BytesSent[id], set.BytesSent);
+            v.RequestBytes[id] = Counter.Add(v.RequestBytes[id], set.RequestBytes);
         }
         v.LabelSetCount = layout.LabelSetCount;
         foreach (var (name, saved) in c.Histograms)
@@ -139,7 +147,8 @@ internal static class StateMapping
                 int index = layout.HistogramSeriesOf(HttpMethods.Index(series.Method), RouteIndex(layout, series.Route));
                 for (int i = 0; i < histogram.Width; i++)
                 {
-                    histogram.Buckets[index * histogram.Width + i] += series.Buckets[i];
+                    ref long bucket = ref histogram.Buckets[index * histogram.Width + i];
+                    bucket = Counter.Add(bucket, series.Buckets[i]);
                 }
                 histogram.Sums[index] += series.Sum;
                 histogram.MarkUsed(index);
@@ -148,7 +157,8 @@ internal static class StateMapping
         foreach (var (name, count) in c.CacheStatus)
         {
             int i = Array.IndexOf(CacheStatuses.Names, name);
-            v.CacheStatus[i >= 0 ? i : CacheStatuses.Other] += count;
+            ref long cached = ref v.CacheStatus[i >= 0 ? i : CacheStatuses.Other];
+            cached = Counter.Add(cached, count);
         }
         v.LinesParsed = c.LinesParsed;
         v.LinesMalformed = c.LinesMalformed;
@@ -162,13 +172,24 @@ internal static class StateMapping
         {
             v.Rotations[i] = c.Rotations.GetValueOrDefault(((RotationKind)i).Label());
         }
+        for (int i = 0; i < v.ReadErrors.Length; i++)
+        {
+            v.ReadErrors[i] = c.ReadErrors.GetValueOrDefault(((ReadError)i).Label());
+        }
+        v.FilesLost = c.FilesLost;
         v.StateSaves = c.StateSaves;
         v.StateSaveFailures = c.StateSaveFailures;
         v.StateResets = c.StateResets;
-        v.LabelSetsOverflow += c.LabelSetsOverflow;
-        return state.Checkpoint is null
+        v.LabelSetsOverflow = c.LabelSetsOverflow;
+        var point = state.Checkpoint;
+        return point is null
             ? null
-            : new TailCheckpoint(ToPosition(state.Checkpoint.Current), state.Checkpoint.Draining.Select(p => ToPosition(p)!.Value).ToList(), 0, 0);
+            : new TailCheckpoint(ToPosition(point.Current), [.. point.Draining.Select(p => ToPosition(p)!.Value)], 0, 0)
+            {
+                Retired = [.. point.Retired.Select(p => ToPosition(p)!.Value)],
+                // A state saved before checkpoints carried their time: the save was at most a few ms later.
+                TakenAt = point.TakenAt ?? state.SavedAt,
+            };
     }
 
     private static int RouteIndex(MetricsLayout layout, string? name)
@@ -180,6 +201,10 @@ internal static class StateMapping
         int i = name is null ? -1 : Array.IndexOf(layout.Routes.Names, name);
         return i >= 0 ? i : layout.Routes.OtherIndex;
     }
+
+    /// <summary>The saved names of the histograms, in the order of <see cref="Histograms"/>.</summary>
+    public static readonly string[] HistogramNames =
+        ["request_duration", "upstream_response_duration", "upstream_connect_duration", "upstream_header_duration", "response_size"];
 
     private static IEnumerable<(string Name, HistogramValues Values)> Histograms(MetricValues v)
     {

@@ -20,6 +20,8 @@ internal sealed class CheckpointState
 {
     public PositionState? Current { get; set; }
     public List<PositionState> Draining { get; set; } = [];
+    public List<PositionState> Retired { get; set; } = [];
+    public DateTimeOffset? TakenAt { get; set; }
 }
 
 internal sealed class PositionState
@@ -42,6 +44,8 @@ internal sealed class CounterState
     public Dictionary<string, long> ParseErrors { get; set; } = [];
     public long BytesRead { get; set; }
     public Dictionary<string, long> Rotations { get; set; } = [];
+    public Dictionary<string, long> ReadErrors { get; set; } = [];
+    public long FilesLost { get; set; }
     public long StateSaves { get; set; }
     public long StateSaveFailures { get; set; }
     public long StateResets { get; set; }

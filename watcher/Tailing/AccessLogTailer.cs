@@ -164,7 +164,11 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             lag += files.Draining[i].LagBytes;
         }
         lag += files.Current?.LagBytes ?? 0;
-        sink.OnCheckpoint(new TailCheckpoint(files.Current?.Position, draining, lag, _bytesSinceCheckpoint));
+        sink.OnCheckpoint(new TailCheckpoint(files.Current?.Position, draining, lag, files.TakeConsumedBytes())
+        {
+            Retired = files.Retired,
+            TakenAt = time.GetUtcNow(),
+        });
         _bytesSinceCheckpoint = 0;
         files.Changed = false;
     }

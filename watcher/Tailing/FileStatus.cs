@@ -3,13 +3,35 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Sidecars.Watcher.Tailing;
 
-/// <summary>The parts of <c>struct stat</c> the tailer needs: which file (device, inode), its link count and length.</summary>
-internal readonly partial record struct FileStatus(ulong Device, ulong Inode, long LinkCount, long Length)
+/// <summary>
+/// The parts of <c>struct stat</c> the tailer needs: which file (device, inode), its type, link count,
+/// length and when it was last written (<see cref="ModifiedAt"/>, UTC ticks).
+/// </summary>
+internal readonly partial record struct FileStatus(ulong Device, ulong Inode, long LinkCount, long Length, uint Mode = FileStatus.RegularFileMode, long ModifiedAt = 0)
 {
-    // glibc's struct stat on x86_64 and aarch64: st_dev at 0 and st_ino at 8 (8 bytes each), st_size at 48.
-    // st_nlink differs: 8 bytes at 16 on x86_64, 4 bytes at 20 on aarch64 (after a 4-byte st_mode).
+    // glibc's struct stat on x86_64 and aarch64: st_dev at 0 and st_ino at 8 (8 bytes each), st_size at 48,
+    // st_mtim at 88 (seconds, then nanoseconds). st_nlink and st_mode differ: on x86_64 st_nlink is 8 bytes
+    // at 16 and st_mode 4 bytes at 24; on aarch64 st_mode is at 16 and st_nlink 4 bytes at 20.
     private const int StatBufferSize = 256;
     private const int SizeOffset = 48;
+    private const int ModifiedOffset = 88;
+    private const uint FileTypeMask = 0xF000;
+    public const uint RegularFileMode = 0x8000;
+
+    /// <summary>A regular file (not a FIFO, socket, device or folder): the only kind the tailer reads.</summary>
+    public bool IsRegularFile => (Mode & FileTypeMask) == RegularFileMode;
+
+    /// <summary>What kind of file this is, for messages ("a FIFO (named pipe)").</summary>
+    public string Kind => (Mode & FileTypeMask) switch
+    {
+        RegularFileMode => "a regular file",
+        0x4000 => "a folder",
+        0x1000 => "a FIFO (named pipe)",
+        0xC000 => "a socket",
+        0x2000 => "a character device",
+        0x6000 => "a block device",
+        _ => "not a regular file",
+    };
 
     /// <summary>The file at <paramref name="path"/> (following symlinks), or null when nothing is there.</summary>
     public static unsafe FileStatus? OfPath(string path)
@@ -54,10 +76,12 @@ internal readonly partial record struct FileStatus(ulong Device, ulong Inode, lo
 
     private static unsafe FileStatus Read(byte* buffer)
     {
-        long links = RuntimeInformation.ProcessArchitecture == Architecture.Arm64
-            ? *(uint*)(buffer + 20)
-            : (long)*(ulong*)(buffer + 16);
-        return new FileStatus(*(ulong*)buffer, *(ulong*)(buffer + 8), links, *(long*)(buffer + SizeOffset));
+        bool arm = RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
+        long links = arm ? *(uint*)(buffer + 20) : (long)*(ulong*)(buffer + 16);
+        uint mode = arm ? *(uint*)(buffer + 16) : *(uint*)(buffer + 24);
+        long modified = DateTime.UnixEpoch.Ticks
+            + (*(long*)(buffer + ModifiedOffset) * TimeSpan.TicksPerSecond) + (*(long*)(buffer + ModifiedOffset + 8) / 100);
+        return new FileStatus(*(ulong*)buffer, *(ulong*)(buffer + 8), links, *(long*)(buffer + SizeOffset), mode, modified);
     }
 
     private static class Errno

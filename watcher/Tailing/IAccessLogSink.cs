@@ -16,6 +16,15 @@ internal interface IAccessLogSink
     /// <summary>The file was rotated, truncated or re-created.</summary>
     void OnRotation(RotationKind kind);
 
+    /// <summary>Reading failed (the next turn tries again), or the path names something that is not a regular file.</summary>
+    void OnReadError(ReadError error);
+
+    /// <summary>
+    /// A file the log had become could not be read (deleted, or compressed before the watcher got to it, while
+    /// it was stopped): what was in it after the saved position is lost. Called once per file.
+    /// </summary>
+    void OnFileLost();
+
     /// <summary>
     /// Every line before the positions in <paramref name="checkpoint"/> was delivered. The sink saves
     /// the checkpoint together with its counters; a tailer started with it resumes exactly there.

@@ -11,8 +11,17 @@ namespace Sidecars.Watcher.Tailing;
 /// </summary>
 internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink sink, TimeProvider time, ILogger logger) : IDisposable
 {
+    /// <summary>How many finished files are remembered, in case one comes back to the path.</summary>
+    public const int RetiredCapacity = 16;
+
     private readonly byte[] _scratch = new byte[FileFingerprint.MaxLength];
     private readonly List<TailedFile> _draining = [];
+    // Most recent first: files read to their end and closed, with where they ended.
+    private readonly List<TailPosition> _retired = [];
+    // Lines consumed from files that were closed or restarted since the last checkpoint.
+    private long _consumedElsewhere;
+    // The non-regular file last reported at the path (reported once, not at every turn).
+    private (ulong Device, ulong Inode)? _notRegularReported;
     // The file that left the path before a new one appeared there, and what to call the change then.
     private TailedFile? _vanished;
     private RotationKind? _pendingKind;
@@ -30,10 +39,46 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     /// <summary>Set when files were opened, closed or restarted: the next checkpoint must say so.</summary>
     public bool Changed { get; set; }
 
+    /// <summary>Files finished and closed recently, most recent first, with their final positions.</summary>
+    public IReadOnlyList<TailPosition> Retired => _retiredSnapshot ??= [.. _retired];
+
+    // A copy handed to checkpoints, made again only when the list changes (not at every turn).
+    private TailPosition[]? _retiredSnapshot;
+
+    /// <summary>Whether a file with this device and inode is open (current or draining).</summary>
+    public bool IsOpen(ulong device, ulong inode) =>
+        Current is { } c && c.Identity.Device == device && c.Identity.Inode == inode
+        || _draining.Exists(f => f.Identity.Device == device && f.Identity.Inode == inode);
+
+    /// <summary>The bytes of lines consumed since the last call, from every file (each byte once).</summary>
+    public long TakeConsumedBytes()
+    {
+        long total = _consumedElsewhere + (Current?.TakeConsumedBytes() ?? 0);
+        foreach (TailedFile file in _draining)
+        {
+            total += file.TakeConsumedBytes();
+        }
+        _consumedElsewhere = 0;
+        return total;
+    }
+
+    /// <summary>Remembers a finished file (from a saved checkpoint, or one just closed).</summary>
+    public void RememberRetired(TailPosition position)
+    {
+        _retired.RemoveAll(r => r.Identity.Device == position.Identity.Device && r.Identity.Inode == position.Identity.Inode);
+        _retired.Insert(0, position);
+        if (_retired.Count > RetiredCapacity)
+        {
+            _retired.RemoveAt(_retired.Count - 1);
+        }
+        _retiredSnapshot = null;
+        Changed = true;
+    }
+
     /// <summary>Without a checkpoint: follows the file at the path, from its start or (with StartAtEnd) its last line end.</summary>
     public void StartWithoutCheckpoint(byte[] buffer)
     {
-        if (FileStatus.OfPath(FullPath) is null)
+        if (FileStatus.OfPath(FullPath) is not { } atPath || !IsReadable(atPath))
         {
             return;
         }
@@ -80,7 +125,10 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
                 }
                 return;
             }
-            OpenNewFileAtPath(atPath.Value);
+            if (IsReadable(atPath.Value))
+            {
+                OpenNewFileAtPath(atPath.Value);
+            }
             return;
         }
 
@@ -98,6 +146,7 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
                 TailerLog.Truncated(logger, settings.Path, current.ReadOffset);
                 FileIdentity before = current.Identity;
                 long consumed = current.ConsumedOffset;
+                _consumedElsewhere += current.TakeConsumedBytes();
                 current.RestartFromZero(_scratch);
                 sink.OnRotation(RotationKind.Truncated);
                 DrainCopyOf(before, consumed);
@@ -116,7 +165,10 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
                 _vanished = current;
                 StartDraining(current);
                 Current = null;
-                OpenNewFileAtPath(atPath!.Value);
+                if (IsReadable(atPath!.Value))
+                {
+                    OpenNewFileAtPath(atPath.Value);
+                }
                 return;
         }
     }
@@ -186,6 +238,8 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
             }
             TailerLog.DrainFinished(logger, file.Name, file.ReadOffset, quiet);
             _draining.RemoveAt(i);
+            _consumedElsewhere += file.TakeConsumedBytes();
+            RememberRetired(file.Position);
             file.Dispose();
             Changed = true;
         }
@@ -213,6 +267,25 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
         {
             return; // gone again between stat and open: the next turn looks again
         }
+        catch (NotARegularFileException)
+        {
+            return; // replaced by a FIFO or the like between stat and open: the next turn reports it
+        }
+
+        // A file read to its end earlier may have come back (a symlink flipped back): go on where it ended.
+        int retired = _retired.FindIndex(r => r.Identity.Device == atPath.Device && r.Identity.Inode == atPath.Inode);
+        if (retired >= 0)
+        {
+            TailPosition ended = _retired[retired];
+            _retired.RemoveAt(retired);
+            _retiredSnapshot = null;
+            if (file.KnownLength >= ended.Offset && file.Matches(ended.Identity, _scratch))
+            {
+                file.ResumeAt(ended.Offset, ended.Identity);
+                file.ExtendFingerprint(_scratch);
+                TailerLog.CameBack(logger, settings.Path, ended.Offset);
+            }
+        }
 
         RotationKind? kind = _pendingKind;
         if (_vanished is not null)
@@ -231,6 +304,26 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
         Adopt(file, kind is null ? "appeared" : "new file after rotation");
     }
 
+    /// <summary>
+    /// Whether the file at the path can be followed; something else (a FIFO, a device, a folder) is
+    /// reported once, counted, and waited out: the next regular file at the path is followed.
+    /// </summary>
+    private bool IsReadable(FileStatus atPath)
+    {
+        if (atPath.IsRegularFile)
+        {
+            _notRegularReported = null;
+            return true;
+        }
+        if (_notRegularReported != (atPath.Device, atPath.Inode))
+        {
+            _notRegularReported = (atPath.Device, atPath.Inode);
+            TailerLog.NotARegularFile(logger, settings.Path, atPath.Kind);
+            sink.OnReadError(ReadError.NotRegularFile);
+        }
+        return false;
+    }
+
     private void Adopt(TailedFile file, string reason)
     {
         Current = file;
@@ -244,6 +337,16 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
         file.LastDataTimestamp = time.GetTimestamp();
         _draining.Add(file);
         Changed = true;
+    }
+
+    /// <summary>Opens a file found while resuming and drains it from <paramref name="offset"/> (0: all of it).</summary>
+    public void ResumeDraining(TailedFile file, RotationKind? kind, long offset)
+    {
+        if (offset > 0)
+        {
+            file.ResumeAt(offset, file.Identity);
+        }
+        ResumeDraining(file, kind);
     }
 
     public void Dispose()

@@ -17,10 +17,43 @@ internal readonly record struct TailPosition(FileIdentity Identity, long Offset)
 /// Where reading stands: <see cref="Current"/> is the file at the log's path (null while it does not
 /// exist yet); <see cref="Draining"/> are rotated files still open because nginx may still append to
 /// them. <see cref="LagBytes"/> is what is known to be unread (file lengths minus positions);
-/// <see cref="BytesRead"/> counts bytes read since the previous checkpoint.
+/// <see cref="BytesRead"/> counts the bytes of lines consumed since the previous checkpoint (each byte
+/// once, even when an unfinished line is read again after a restart).
 /// </summary>
 internal sealed record TailCheckpoint(
-    TailPosition? Current, IReadOnlyList<TailPosition> Draining, long LagBytes, long BytesRead);
+    TailPosition? Current, IReadOnlyList<TailPosition> Draining, long LagBytes, long BytesRead)
+{
+    /// <summary>
+    /// Files finished and closed recently, with their final positions: a file that comes back to the path
+    /// (a symlink flipped back) resumes there instead of being read again from its start.
+    /// </summary>
+    public IReadOnlyList<TailPosition> Retired { get; init; } = [];
+
+    /// <summary>When the checkpoint was taken: files written after it that it does not name were rotated in since.</summary>
+    public DateTimeOffset? TakenAt { get; init; }
+}
+
+/// <summary>Why reading failed.</summary>
+internal enum ReadError
+{
+    /// <summary>The path names a FIFO, a socket, a device or a folder.</summary>
+    NotRegularFile,
+    /// <summary>No permission to open or read the file.</summary>
+    PermissionDenied,
+    /// <summary>Any other I/O error.</summary>
+    Io,
+}
+
+internal static class ReadErrorNames
+{
+    /// <summary>The <c>reason</c> label value.</summary>
+    public static string Label(this ReadError error) => error switch
+    {
+        ReadError.NotRegularFile => "not_regular_file",
+        ReadError.PermissionDenied => "permission_denied",
+        _ => "io",
+    };
+}
 
 /// <summary>How the followed file changed under the tailer.</summary>
 internal enum RotationKind

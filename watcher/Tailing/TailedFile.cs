@@ -39,17 +39,38 @@ internal sealed class TailedFile : IDisposable
 
     public long ConsumedOffset => ReadOffset - Splitter.PendingBytes;
 
+    // Where consumed bytes were last handed out by TakeConsumedBytes: each byte is counted once, even when an
+    // unfinished line is read again after a restart (resuming at the saved offset sets this to it).
+    private long _reportedOffset;
+
+    /// <summary>The bytes of lines consumed since the last call (for <c>watcher_bytes_read_total</c>).</summary>
+    public long TakeConsumedBytes()
+    {
+        long consumed = ConsumedOffset;
+        long delta = consumed - _reportedOffset;
+        _reportedOffset = consumed;
+        return Math.Max(0, delta);
+    }
+
     public TailPosition Position => new(Identity, ConsumedOffset);
 
     public long LagBytes => Math.Max(0, KnownLength - ConsumedOffset);
 
-    /// <summary>Opens <paramref name="path"/> for reading without stopping anyone from writing, renaming or deleting it.</summary>
+    /// <summary>
+    /// Opens <paramref name="path"/> for reading without stopping anyone from writing, renaming or deleting it.
+    /// Only a regular file is read: anything else (a FIFO, a device) throws <see cref="NotARegularFileException"/>,
+    /// and opening never blocks (O_NONBLOCK: a FIFO without a writer would block a plain open for ever).
+    /// </summary>
     public static TailedFile Open(string path, int maxLineBytes, Span<byte> scratch)
     {
-        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var handle = OpenNonBlocking(path);
         try
         {
             FileStatus status = FileStatus.OfHandle(handle);
+            if (!status.IsRegularFile)
+            {
+                throw new NotARegularFileException(path, status.Kind);
+            }
             var file = new TailedFile(handle, path, new FileIdentity(status.Device, status.Inode, 0, 0), 0, maxLineBytes)
             {
                 KnownLength = status.Length,
@@ -72,7 +93,7 @@ internal sealed class TailedFile : IDisposable
         {
             file = Open(path, maxLineBytes, scratch);
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or NotARegularFileException)
         {
             return null;
         }
@@ -89,6 +110,7 @@ internal sealed class TailedFile : IDisposable
     {
         Identity = saved;
         ReadOffset = offset;
+        _reportedOffset = offset;
         Splitter.Reset();
     }
 
@@ -96,6 +118,7 @@ internal sealed class TailedFile : IDisposable
     public void RestartFromZero(Span<byte> scratch)
     {
         ReadOffset = 0;
+        _reportedOffset = 0;
         Splitter.Reset();
         Identity = Identity with { Fingerprint = 0, FingerprintLength = 0 };
         KnownLength = RandomAccess.GetLength(Handle);
@@ -118,6 +141,7 @@ internal sealed class TailedFile : IDisposable
             if (newline >= 0)
             {
                 ReadOffset = start + newline + 1;
+                _reportedOffset = ReadOffset;
                 return;
             }
             end = start;
@@ -127,6 +151,7 @@ internal sealed class TailedFile : IDisposable
         {
             // No newline within a line's maximum length from the end: the line being written is too long.
             Splitter.SkipCurrentLine(length - lowest);
+            _reportedOffset = lowest;
         }
         else
         {
@@ -182,6 +207,22 @@ internal sealed class TailedFile : IDisposable
     }
 
     public void Dispose() => Handle.Dispose();
+
+    private static SafeFileHandle OpenNonBlocking(string path)
+    {
+        int fd = LibC.Open(path, LibC.OpenReadOnly | LibC.NonBlocking | LibC.CloseOnExec);
+        if (fd < 0)
+        {
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            throw errno switch
+            {
+                LibC.ENOENT or LibC.ENOTDIR => new FileNotFoundException($"{path} does not exist", path),
+                LibC.EACCES => new UnauthorizedAccessException($"{path} cannot be read: permission denied"),
+                _ => new IOException($"{path} cannot be opened (errno {errno})"),
+            };
+        }
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
 
     private int ReadFully(Span<byte> destination, long offset)
     {

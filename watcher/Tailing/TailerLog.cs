@@ -40,6 +40,21 @@ internal static partial class TailerLog
     [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Reading {Path} failed; retrying at the next poll ({Suppressed} more since the last message)")]
     public static partial void ReadFailed(ILogger logger, Exception exception, string path, long suppressed);
 
+    [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "{Path} is {Kind}, not a regular file: waiting for a regular file there (counted in watcher_read_errors_total)")]
+    public static partial void NotARegularFile(ILogger logger, string path, string kind);
+
+    [LoggerMessage(EventId = 115, Level = LogLevel.Information, Message = "A file read earlier came back to {Path}: going on from offset {Offset}, where it ended")]
+    public static partial void CameBack(ILogger logger, string path, long offset);
+
+    [LoggerMessage(EventId = 116, Level = LogLevel.Information, Message = "{Name} was rotated in while the watcher was stopped: reading all of it before the file at the path")]
+    public static partial void RotatedWhileStopped(ILogger logger, string name);
+
+    [LoggerMessage(EventId = 117, Level = LogLevel.Warning, Message = "Lines written while the watcher was stopped are lost: {What} (counted in watcher_files_lost_total)")]
+    public static partial void FilesLost(ILogger logger, string what);
+
+    [LoggerMessage(EventId = 118, Level = LogLevel.Error, Message = "Resuming the saved position in {Name} failed unexpectedly: treated as lost, following the log on")]
+    public static partial void ResumeFailed(ILogger logger, Exception exception, string name);
+
     [LoggerMessage(EventId = 113, Level = LogLevel.Information, Message = "Reading the {Unread} bytes written before the truncation from the copy {Copy}, from offset {Offset}")]
     public static partial void DrainingCopy(ILogger logger, string copy, long offset, long unread);
 }

@@ -52,6 +52,29 @@ internal sealed class RecordingSink : IAccessLogSink
         }
     }
 
+    private readonly List<ReadError> _readErrors = [];
+    private int _filesLost;
+
+    public IReadOnlyList<ReadError> ReadErrors { get { lock (_lock) { return [.. _readErrors]; } } }
+
+    public int FilesLost { get { lock (_lock) { return _filesLost; } } }
+
+    public void OnReadError(ReadError error)
+    {
+        lock (_lock)
+        {
+            _readErrors.Add(error);
+        }
+    }
+
+    public void OnFileLost()
+    {
+        lock (_lock)
+        {
+            _filesLost++;
+        }
+    }
+
     public void OnCheckpoint(TailCheckpoint checkpoint)
     {
         lock (_lock)

@@ -1,0 +1,229 @@
+using System.Text.Json.Nodes;
+using Sidecars.Hosting;
+using Sidecars.Testing;
+using Sidecars.Watcher;
+using Sidecars.Watcher.Metrics;
+using Exposition = Sidecars.Watcher.Metrics.Exposition;
+using Sidecars.Watcher.Parsing;
+using Sidecars.Watcher.State;
+using Sidecars.Watcher.Tailing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Sidecars.Tests.Watcher.State;
+
+/// <summary>A state that parses but holds impossible values is treated like a damaged one; restarts change no counter.</summary>
+public sealed class StateValidationTests : IDisposable
+{
+    private readonly TempFolder _folder = new("watcher-state-validation");
+
+    public void Dispose() => _folder.Dispose();
+
+    private static readonly TailCheckpoint Checkpoint = new(
+        new TailPosition(new FileIdentity(2049, 1234, 0xFEDCBA9876543210, 1024), 5000), [new TailPosition(new FileIdentity(2049, 42, 7, 300), 300)], 0, 0);
+
+    /// <summary>A valid saved state as JSON, to be damaged by a test: three requests, one malformed line.</summary>
+    private static JsonNode ValidState()
+    {
+        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(TestLines.TimedFormat));
+        processor.Feed(
+            TestLines.Timed("GET", "/", 200, 100, "0.1", "HIT"),
+            TestLines.Timed("GET", "/", 200, 100, "0.2"),
+            TestLines.Timed("POST", "/x", 503, 7, "1.5"),
+            "garbage");
+        var state = StateMapping.ToState(metrics.Staged, Checkpoint, DateTimeOffset.UnixEpoch);
+        return JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(state, WatcherStateJsonContext.Default.WatcherStateFile))!;
+    }
+
+    public static TheoryData<string, Action<JsonNode>> Damages => new()
+    {
+        { "negative offset", s => s["Checkpoint"]!["Current"]!["Offset"] = -5 },
+        { "fingerprint longer than the file head", s => s["Checkpoint"]!["Current"]!["FingerprintLength"] = 5000 },
+        { "negative fingerprint length", s => s["Checkpoint"]!["Draining"]![0]!["FingerprintLength"] = -1 },
+        { "the same file current and draining", s => s["Checkpoint"]!["Draining"]![0]!["Inode"] = 1234 },
+        { "negative counter", s => s["Counters"]!["LinesMalformed"] = -100 },
+        { "counter at long.MaxValue", s => s["Counters"]!["BytesRead"] = long.MaxValue },
+        { "negative request count", s => s["Counters"]!["LabelSets"]![0]!["Requests"] = -1 },
+        { "bytes beyond the counter range", s => s["Counters"]!["LabelSets"]![0]!["BodyBytes"] = long.MaxValue },
+        { "negative bucket", s => s["Counters"]!["Histograms"]!["request_duration"]!["Series"]![0]!["Buckets"]![0] = -3 },
+        { "a bucket missing", s => s["Counters"]!["Histograms"]!["request_duration"]!["Series"]![0]!["Buckets"]!.AsArray().RemoveAt(0) },
+        { "an infinite sum", s => s["Counters"]!["Histograms"]!["request_duration"]!["Series"]![0]!["Sum"] = -1.0 },
+        { "duplicated label set", s => s["Counters"]!["LabelSets"]!.AsArray().Add(s["Counters"]!["LabelSets"]![0]!.DeepClone()) },
+        { "requests that do not add up to the parsed lines", s => s["Counters"]!["LinesParsed"] = 2 },
+        { "unknown method label", s => s["Counters"]!["LabelSets"]![0]!["Method"] = "get" },
+        { "status out of range", s => s["Counters"]!["LabelSets"]![0]!["Status"] = "700" },
+        { "parse errors that do not add up", s => s["Counters"]!["ParseErrors"]!["truncated"] = 5 },
+        { "unknown rotation kind", s => s["Counters"]!["Rotations"] = new JsonObject { ["sideways"] = 1 } },
+        { "null list", s => s["Counters"]!["LabelSets"] = null },
+        { "too many draining files", s => s["Checkpoint"]!["Draining"] = new JsonArray([.. Enumerable.Range(0, 100).Select(i => (JsonNode)new JsonObject { ["Inode"] = 10 + i, ["Offset"] = 0 })]) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Damages))]
+    public void An_invalid_state_is_moved_aside_counted_as_a_reset_and_counting_starts_from_zero(string damage, Action<JsonNode> damageIt)
+    {
+        // Given a state file that is valid JSON but holds an impossible value
+        var state = ValidState();
+        damageIt(state);
+        using var store = new StateStore(_folder.Path);
+        File.WriteAllText(store.LegacyPath, state.ToJsonString());
+        var (processor, metrics) = TestLines.Processor(store: store);
+
+        // When it is restored
+        var resume = processor.Restore();
+
+        // Then nothing of it is used: no checkpoint, no counter, one reset, and the file is out of the way
+        Assert.Null(resume);
+        var v = metrics.Snapshot();
+        Assert.Equal(1, v.StateResets);
+        Assert.Equal(0, v.TotalRequests);
+        Assert.Equal(0, v.LinesMalformed);
+        Assert.False(File.Exists(store.LegacyPath), damage);
+        Assert.True(File.Exists(store.LegacyPath + ".corrupt"), damage);
+    }
+
+    [Fact]
+    public void The_undamaged_state_of_these_tests_is_valid_and_restores()
+    {
+        using var store = new StateStore(_folder.Path);
+        File.WriteAllText(store.LegacyPath, ValidState().ToJsonString());
+        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(TestLines.TimedFormat), store: store);
+
+        Assert.Equal(5000, processor.Restore()!.Current!.Value.Offset);
+        Assert.Equal(3, metrics.Snapshot().TotalRequests);
+        Assert.Equal(0, metrics.Snapshot().StateResets);
+    }
+
+    [Fact]
+    public void Slots_holding_an_invalid_state_are_moved_aside_too()
+    {
+        var state = ValidState();
+        state["Checkpoint"]!["Current"]!["Offset"] = -5;
+        using (var writer = new StateStore(_folder.Path))
+        {
+            writer.Save(System.Text.Json.JsonSerializer.Deserialize(state.ToJsonString(), WatcherStateJsonContext.Default.WatcherStateFile)!);
+        }
+        using var store = new StateStore(_folder.Path);
+        var (processor, metrics) = TestLines.Processor(store: store);
+
+        Assert.Null(processor.Restore());
+        Assert.Equal(1, metrics.Snapshot().StateResets);
+        Assert.Contains(Directory.GetFiles(_folder.Path), f => f.EndsWith(".a.json.corrupt", StringComparison.Ordinal));
+        Assert.DoesNotContain(Directory.GetFiles(_folder.Path), f => f.EndsWith(".json", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Restarts_without_new_lines_change_no_counter_even_past_the_label_set_cap()
+    {
+        // Given more label sets than the cap, so requests overflowed into {other,other}
+        var options = new WatcherOptions { MaxLabelSets = 3 };
+        using (var store = new StateStore(_folder.Path))
+        {
+            var (first, metrics) = TestLines.Processor(options: options, store: store);
+            first.Start();
+            for (int status = 200; status < 210; status++)
+            {
+                first.Feed(TestLines.MainLine(status: status), TestLines.MainLine(status: status));
+            }
+            first.OnCheckpoint(new TailCheckpoint(null, [], 0, 10));
+            await first.StopAsync();
+            Assert.Equal(14, metrics.Snapshot().LabelSetsOverflow);
+        }
+
+        // When the watcher restarts three times without reading anything
+        string before = "";
+        for (int restart = 0; restart < 3; restart++)
+        {
+            using var store = new StateStore(_folder.Path);
+            var (again, metrics) = TestLines.Processor(options: options, store: store);
+            again.Restore();
+            again.Start();
+            again.OnCheckpoint(new TailCheckpoint(null, [], 0, 0));
+            await again.StopAsync();
+            string text = Exposition.ToText(metrics.Snapshot());
+
+            // Then every counter is what it was (saves aside: each restart saves once)
+            string counters = string.Join('\n', text.Split('\n').Where(l => !l.StartsWith("watcher_state_saves_total", StringComparison.Ordinal)));
+            Assert.Contains("watcher_label_sets_overflow_total 14\n", text, StringComparison.Ordinal);
+            Assert.Equal(20, metrics.Snapshot().TotalRequests);
+            if (restart > 0)
+            {
+                Assert.Equal(before, counters);
+            }
+            before = counters;
+        }
+    }
+
+    [Fact]
+    public void Counters_stop_at_the_top_of_their_range_instead_of_wrapping()
+    {
+        // Given lines with the largest body size the parser takes (18 digits)
+        var (processor, metrics) = TestLines.Processor();
+        for (int i = 0; i < 10; i++)
+        {
+            processor.Feed(TestLines.MainLine(bytes: 999_999_999_999_999_999));
+        }
+        processor.OnCheckpoint(new TailCheckpoint(null, [], 0, 0));
+
+        // Then the byte counter is at the top of the range, not negative
+        var v = metrics.Snapshot();
+        Assert.Equal(Counter.Max, v.BodyBytes[0]);
+        Assert.Contains($"nginx_http_response_body_bytes_total{{method=\"GET\",status=\"200\"}} {Counter.Max}", Exposition.ToText(v), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_value_longer_than_18_digits_is_a_bad_number_not_a_huge_count()
+    {
+        var (processor, metrics) = TestLines.Processor();
+        processor.Feed(TestLines.MainLine(bytes: 0).Replace(" 200 0 ", " 200 9999999999999999999 ", StringComparison.Ordinal));
+        processor.OnCheckpoint(new TailCheckpoint(null, [], 0, 0));
+        var v = metrics.Snapshot();
+        Assert.Equal(1, v.LinesMalformed);
+        Assert.Equal(1, v.ParseErrors[(int)ParseFailure.BadNumber]);
+    }
+
+    [Fact]
+    public void Saves_that_keep_failing_turn_readiness_off_after_a_grace_period_and_back_on_when_they_work()
+    {
+        // Given a processor saving into a folder that then disappears
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var health = new HealthState(time);
+        health.Beat();
+        health.SetReady();
+        string folder = Path.Combine(_folder.Path, "state");
+        Directory.CreateDirectory(folder);
+        using var store = new StateStore(folder);
+        var metrics = new WatcherMetrics(WatcherHostExtensions.CreateLayout(new WatcherOptions(), LogFormat.Main));
+        var processor = new AccessLogProcessor(LogFormat.Main, metrics, store, time, NullLogger.Instance, health);
+        processor.Start();
+        processor.Feed(TestLines.MainLine());
+        processor.OnCheckpoint(new TailCheckpoint(null, [], 0, 1));
+        time.Advance(processor.SaveInterval);
+        Assert.Equal(1, metrics.Snapshot().TotalRequests);
+        Directory.Delete(folder, recursive: true);
+
+        // When new lines cannot be saved for a while
+        processor.Feed(TestLines.MainLine());
+        processor.OnCheckpoint(new TailCheckpoint(null, [], 0, 1));
+        time.Advance(processor.SaveInterval);
+        Assert.Null(health.NotReadyReason); // within the grace period
+        Assert.Equal(1, metrics.Snapshot().StateSaveFailures);
+        for (int i = 0; i < 12; i++)
+        {
+            time.Advance(processor.SaveInterval);
+            health.Beat();
+        }
+
+        // Then readiness is off with a fixed reason, the failures show at once, and the unsaved line does not
+        Assert.Equal("state saves are failing", health.NotReadyReason);
+        Assert.True(metrics.Snapshot().StateSaveFailures >= 10);
+        Assert.Equal(1, metrics.Snapshot().TotalRequests);
+
+        // And once the folder is back, the next save publishes the line and readiness returns
+        Directory.CreateDirectory(folder);
+        time.Advance(processor.SaveInterval);
+        health.Beat();
+        Assert.Null(health.NotReadyReason);
+        Assert.Equal(2, metrics.Snapshot().TotalRequests);
+    }
+}
