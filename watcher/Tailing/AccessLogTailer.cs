@@ -60,7 +60,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
         }
         else
         {
-            new CheckpointResumer(settings, sink, logger).Resume(resume, files);
+            new CheckpointResumer(settings, sink, logger).Resume(resume, files, _buffer);
         }
         var changes = Changes.Woken; // the first turn looks at everything
         while (!ct.IsCancellationRequested)

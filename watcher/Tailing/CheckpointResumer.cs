@@ -7,8 +7,10 @@ namespace Sidecars.Watcher.Tailing;
 /// fingerprint) at the path or among its rotated siblings, and resumed at its saved offset, read again
 /// from its start (truncated or rewritten while stopped), or reported lost. Siblings the checkpoint does
 /// not know that were written after it was taken were rotated in while the watcher was stopped: they are
-/// read in full, oldest first, before the file at the path. Compressed ones among them cannot be read
-/// and are reported lost, by name.
+/// read in full, oldest first, before the file at the path. A gzip-compressed one is read once: from the
+/// saved offset when it is the saved file (by the fingerprint of its first bytes), not at all when it is a
+/// file already finished, else in full. What cannot be read (deleted, other compressions) is reported lost,
+/// by name, once per file.
 /// </summary>
 internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink sink, ILogger logger)
 {
@@ -20,46 +22,56 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
     private static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(1);
 
     private readonly byte[] _scratch = new byte[FileFingerprint.MaxLength];
+    // Saved files not found at their inode (lost unless a compressed copy holds their lines), and saved files
+    // truncated while stopped with no uncompressed copy (their tail may be in a compressed copy).
+    private readonly List<(TailPosition Saved, bool LostIfUnread)> _missing = [];
+    private readonly List<string> _lost = [];
 
-    /// <summary>Opens what <paramref name="checkpoint"/> names into <paramref name="files"/>.</summary>
-    public void Resume(TailCheckpoint checkpoint, RotationFollower files)
+    /// <summary>Opens what <paramref name="checkpoint"/> names into <paramref name="files"/>; gzip-compressed files are read at once.</summary>
+    public void Resume(TailCheckpoint checkpoint, RotationFollower files, byte[] buffer)
     {
         List<(string Path, FileStatus Status)> candidates = RotatedSiblings.Of(files.FullPath);
-        var lost = new List<string>();
         var seen = new HashSet<(ulong, ulong)>();
         RotationKind? currentKind = null;
         foreach (TailPosition saved in checkpoint.Draining)
         {
             if (seen.Add((saved.Identity.Device, saved.Identity.Inode)))
             {
-                ResumeSafely(saved, candidates, files, wasCurrent: false, lost);
+                ResumeSafely(saved, candidates, files, wasCurrent: false, checkpoint.TakenAt);
             }
         }
         if (checkpoint.Current is { } current && seen.Add((current.Identity.Device, current.Identity.Inode)))
         {
-            currentKind = ResumeSafely(current, candidates, files, wasCurrent: true, lost);
+            currentKind = ResumeSafely(current, candidates, files, wasCurrent: true, checkpoint.TakenAt);
         }
         foreach (TailPosition retired in checkpoint.Retired.Reverse())
         {
             files.RememberRetired(retired);
-            seen.Add((retired.Identity.Device, retired.Identity.Inode));
         }
         if (checkpoint.TakenAt is { } takenAt)
         {
-            ReadRotatedSince(takenAt - ClockMargin, files, seen, currentKind, lost);
+            ReadRotatedSince(takenAt - ClockMargin, files, currentKind, buffer);
         }
-        if (lost.Count > 0)
+        foreach (var (missing, lostIfUnread) in _missing)
         {
-            TailerLog.FilesLost(logger, string.Join("; ", lost));
+            if (lostIfUnread)
+            {
+                sink.OnFileLost();
+                _lost.Add($"the saved file (inode {missing.Identity.Inode}, read up to offset {missing.Offset}) is gone: whatever was written to it after that");
+            }
+        }
+        if (_lost.Count > 0)
+        {
+            TailerLog.FilesLost(logger, string.Join("; ", _lost));
         }
         files.Changed = true;
     }
 
-    private RotationKind? ResumeSafely(TailPosition saved, List<(string Path, FileStatus Status)> candidates, RotationFollower files, bool wasCurrent, List<string> lost)
+    private RotationKind? ResumeSafely(TailPosition saved, List<(string Path, FileStatus Status)> candidates, RotationFollower files, bool wasCurrent, DateTimeOffset? takenAt)
     {
         try
         {
-            return ResumeFile(saved, candidates, files, wasCurrent, lost);
+            return ResumeFile(saved, candidates, files, wasCurrent, takenAt);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -70,13 +82,13 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
                 sink.OnReadError(ReadError.PermissionDenied);
             }
             sink.OnFileLost();
-            lost.Add($"the saved file (inode {saved.Identity.Inode}) could not be resumed");
+            _lost.Add($"the saved file (inode {saved.Identity.Inode}) could not be resumed");
             return RotationKind.Recreated;
         }
     }
 
     /// <summary>Resumes one saved position; returns what became of the file (null: still at the path, intact).</summary>
-    private RotationKind? ResumeFile(TailPosition saved, List<(string Path, FileStatus Status)> candidates, RotationFollower files, bool wasCurrent, List<string> lost)
+    private RotationKind? ResumeFile(TailPosition saved, List<(string Path, FileStatus Status)> candidates, RotationFollower files, bool wasCurrent, DateTimeOffset? takenAt)
     {
         TailedFile? file = null;
         foreach ((string path, FileStatus status) in candidates)
@@ -92,13 +104,18 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
         }
 
         bool fingerprintMatches = file is not null && file.Matches(saved.Identity, _scratch);
+        if (file is not null && !fingerprintMatches && takenAt is { } since && FileStatus.BirthOf(file.Name) > since.UtcTicks)
+        {
+            // Not the saved file rewritten: a file created since that got the deleted file's inode number.
+            file.Dispose();
+            file = null;
+        }
         RotationKind? kind = null;
         switch (RotationDetector.Resume(saved, file is not null, file?.KnownLength ?? 0, fingerprintMatches))
         {
             case ResumeAction.Lost:
                 TailerLog.ResumeLost(logger, saved.Identity.Device, saved.Identity.Inode, saved.Offset);
-                sink.OnFileLost();
-                lost.Add($"the saved {(wasCurrent ? "log" : "rotated file")} (inode {saved.Identity.Inode}, read up to offset {saved.Offset}) is gone: whatever was written to it after that");
+                _missing.Add((saved, true));
                 if (wasCurrent)
                 {
                     files.ExpectReplacement(RotationKind.Recreated);
@@ -107,7 +124,10 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
             case ResumeAction.FromStart:
                 TailerLog.ResumeTruncated(logger, file!.Name, saved.Offset, file.KnownLength);
                 sink.OnRotation(RotationKind.Truncated);
-                files.DrainCopyOf(saved.Identity, saved.Offset);
+                if (!files.DrainCopyOf(saved.Identity, saved.Offset))
+                {
+                    _missing.Add((saved, false));
+                }
                 kind = RotationKind.Truncated;
                 break;
             case ResumeAction.FromOffset:
@@ -132,7 +152,7 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
     /// does not name: the log was rotated (maybe several times) while the watcher was stopped. Each counts
     /// as one more rotation of the kind the saved log showed.
     /// </summary>
-    private void ReadRotatedSince(DateTimeOffset since, RotationFollower files, HashSet<(ulong, ulong)> seen, RotationKind? kind, List<string> lost)
+    private void ReadRotatedSince(DateTimeOffset since, RotationFollower files, RotationKind? kind, byte[] buffer)
     {
         string folder = Path.GetDirectoryName(files.FullPath)!;
         if (!Directory.Exists(folder))
@@ -142,33 +162,104 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
         var rotated = new List<(string Path, FileStatus Status)>();
         foreach (string sibling in Directory.EnumerateFiles(folder, Path.GetFileName(files.FullPath) + "*"))
         {
+            // Files resumed above are open; a finished file (retired) is recognised by its first bytes when
+            // it is read (an inode number alone may have been reused by a new file).
             if (string.Equals(sibling, files.FullPath, StringComparison.Ordinal)
                 || FileStatus.OfPath(sibling) is not { } status
                 || !status.IsRegularFile
                 || status.ModifiedAt <= since.UtcTicks
-                || seen.Contains((status.Device, status.Inode))
                 || files.IsOpen(status.Device, status.Inode))
             {
                 continue;
             }
-            if (RotatedSiblings.IsCompressed(sibling))
-            {
-                sink.OnFileLost();
-                lost.Add($"{Path.GetFileName(sibling)} was compressed before it could be read");
-                continue;
-            }
             rotated.Add((sibling, status));
         }
+        var rotation = kind == RotationKind.Truncated ? RotationKind.Truncated : RotationKind.Renamed;
         foreach ((string path, FileStatus status) in rotated.OrderBy(r => r.Status.ModifiedAt).ThenByDescending(r => r.Path, StringComparer.Ordinal))
         {
+            if (CompressedLog.IsGzip(path))
+            {
+                ReadCompressed(path, files, rotation, buffer);
+                continue;
+            }
+            if (RotatedSiblings.IsCompressed(path))
+            {
+                // Not readable here. It most likely holds a saved file that is gone: one loss, not two.
+                int gone = _missing.FindIndex(m => m.LostIfUnread);
+                if (gone >= 0)
+                {
+                    _missing.RemoveAt(gone);
+                }
+                sink.OnFileLost();
+                _lost.Add($"{Path.GetFileName(path)} was compressed (not with gzip) before it could be read");
+                continue;
+            }
             TailedFile? file = TailedFile.OpenIfSame(path, status, settings.MaxLineBytes, _scratch);
             if (file is null)
             {
                 continue;
             }
+            if (files.Retired.FirstOrDefault(r => r.Identity.Device == status.Device && r.Identity.Inode == status.Inode) is { Identity.FingerprintLength: > 0 } finished
+                && file.Matches(finished.Identity, _scratch))
+            {
+                // Finished before the stop; anything written to it since is read, nothing twice.
+                if (file.KnownLength > finished.Offset)
+                {
+                    files.ResumeDraining(file, null, finished.Offset);
+                }
+                else
+                {
+                    file.Dispose();
+                }
+                continue;
+            }
             TailerLog.RotatedWhileStopped(logger, path);
-            sink.OnRotation(kind == RotationKind.Truncated ? RotationKind.Truncated : RotationKind.Renamed);
+            sink.OnRotation(rotation);
             files.ResumeDraining(file, null, offset: 0);
         }
+    }
+
+    /// <summary>
+    /// A gzip file written since the checkpoint: a copy of a file already finished (skipped), the saved file
+    /// that is gone (read from its saved offset), or a new one (read in full). Told apart by the fingerprint
+    /// of the first decompressed bytes.
+    /// </summary>
+    private void ReadCompressed(string path, RotationFollower files, RotationKind rotation, byte[] buffer)
+    {
+        byte[] head = _scratch;
+        int length = CompressedLog.ReadHead(path, head);
+        if (length < 0)
+        {
+            sink.OnFileLost();
+            _lost.Add($"{Path.GetFileName(path)} is not readable gzip");
+            return;
+        }
+        bool Same(FileIdentity identity) =>
+            identity.FingerprintLength > 0 && identity.FingerprintLength <= length
+            && FileFingerprint.Of(head.AsSpan(0, identity.FingerprintLength)) == identity.Fingerprint;
+
+        if (files.Retired.Any(r => Same(r.Identity))
+            || (files.Current is { } current && Same(current.Identity))
+            || files.Draining.Any(d => Same(d.Identity)))
+        {
+            return; // a compressed copy of lines already read
+        }
+        int missing = _missing.FindIndex(m => Same(m.Saved.Identity));
+        long offset = missing >= 0 ? _missing[missing].Saved.Offset : 0;
+        long consumed = CompressedLog.Deliver(path, offset, sink, settings.MaxLineBytes, buffer);
+        if (consumed < 0)
+        {
+            return; // its head was readable, the rest is not: it stays counted as lost if it was the saved file
+        }
+        if (missing >= 0)
+        {
+            _missing.RemoveAt(missing);
+        }
+        else
+        {
+            sink.OnRotation(rotation);
+        }
+        files.AddConsumed(consumed);
+        TailerLog.ReadCompressed(logger, path, offset);
     }
 }

@@ -74,6 +74,23 @@ internal readonly partial record struct FileStatus(ulong Device, ulong Inode, lo
 
     public PathState AsPathState() => new(true, Device, Inode);
 
+    /// <summary>
+    /// When the file at <paramref name="path"/> was created (UTC ticks, from statx), or null where the file
+    /// system does not record it. Tells a new file that reuses a deleted file's inode number from that file.
+    /// </summary>
+    public static unsafe long? BirthOf(string path)
+    {
+        const uint StatxBirthTime = 0x800;
+        const int AtCurrentDirectory = -100;
+        byte* buffer = stackalloc byte[StatBufferSize];
+        if (Native.Statx(AtCurrentDirectory, path, 0, StatxBirthTime, buffer) != 0 || (*(uint*)buffer & StatxBirthTime) == 0)
+        {
+            return null;
+        }
+        // struct statx: stx_btime at 80 (tv_sec: 8 bytes, tv_nsec: 4 bytes)
+        return DateTime.UnixEpoch.Ticks + (*(long*)(buffer + 80) * TimeSpan.TicksPerSecond) + (*(uint*)(buffer + 88) / 100);
+    }
+
     private static unsafe FileStatus Read(byte* buffer)
     {
         bool arm = RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
@@ -97,5 +114,8 @@ internal readonly partial record struct FileStatus(ulong Device, ulong Inode, lo
 
         [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
         public static unsafe partial int FStat(int fd, byte* buffer);
+
+        [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        public static unsafe partial int Statx(int directory, string path, int flags, uint mask, byte* buffer);
     }
 }

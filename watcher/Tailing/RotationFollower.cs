@@ -62,6 +62,9 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
         return total;
     }
 
+    /// <summary>Bytes of lines consumed from a file that is not followed (a compressed one read once).</summary>
+    public void AddConsumed(long bytes) => _consumedElsewhere += bytes;
+
     /// <summary>Remembers a finished file (from a saved checkpoint, or one just closed).</summary>
     public void RememberRetired(TailPosition position)
     {
@@ -182,13 +185,14 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     /// <summary>
     /// After a copytruncate, lines written between the last read and the truncation exist only in the copy
     /// (<c>access.log.1</c>): find the sibling that starts with the same bytes and read it from where the
-    /// truncated file was consumed, so the copy-then-truncate race of logrotate loses nothing.
+    /// truncated file was consumed, so the copy-then-truncate race of logrotate loses nothing. False when
+    /// there is no such copy.
     /// </summary>
-    public void DrainCopyOf(FileIdentity truncated, long consumed)
+    public bool DrainCopyOf(FileIdentity truncated, long consumed)
     {
         if (truncated.FingerprintLength == 0 || consumed == 0)
         {
-            return;
+            return false;
         }
         foreach ((string path, FileStatus status) in RotatedSiblings.Of(FullPath))
         {
@@ -208,10 +212,11 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
                 copy.ResumeAt(consumed, copy.Identity);
                 TailerLog.DrainingCopy(logger, path, consumed, status.Length - consumed);
                 StartDraining(copy);
-                return;
+                return true;
             }
             copy.Dispose();
         }
+        return false;
     }
 
     /// <summary>

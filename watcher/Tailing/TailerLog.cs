@@ -55,6 +55,9 @@ internal static partial class TailerLog
     [LoggerMessage(EventId = 118, Level = LogLevel.Error, Message = "Resuming the saved position in {Name} failed unexpectedly: treated as lost, following the log on")]
     public static partial void ResumeFailed(ILogger logger, Exception exception, string name);
 
+    [LoggerMessage(EventId = 119, Level = LogLevel.Information, Message = "{Path} was compressed while the watcher was stopped: read it once, from offset {Offset}")]
+    public static partial void ReadCompressed(ILogger logger, string path, long offset);
+
     [LoggerMessage(EventId = 113, Level = LogLevel.Information, Message = "Reading the {Unread} bytes written before the truncation from the copy {Copy}, from offset {Offset}")]
     public static partial void DrainingCopy(ILogger logger, string copy, long offset, long unread);
 }

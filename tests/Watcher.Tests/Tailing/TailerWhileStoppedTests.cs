@@ -1,0 +1,311 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text;
+using Sidecars.Testing;
+using Sidecars.Watcher.Tailing;
+
+namespace Sidecars.Tests.Watcher.Tailing;
+
+/// <summary>
+/// What happens to the log while the watcher is stopped: several rotations, dateext names, compression. Every
+/// line still on disk is read once, and what cannot be read is counted and named.
+/// </summary>
+public sealed class TailerWhileStoppedTests : IDisposable
+{
+    private readonly TempFolder _folder = new("tailer-stopped");
+    private string LogPath => _folder.File("access.log");
+
+    public void Dispose() => _folder.Dispose();
+
+    private async Task<TailCheckpoint> FirstRun(int lines)
+    {
+        await using var first = TailerHarness.Start(LogPath);
+        await first.LinesAfter(lines);
+        Assert.Equal(lines, first.Sink.LineCount);
+        return (await first.StopAsync())!;
+    }
+
+    /// <summary>logrotate's numbered rotation with <c>rotate <paramref name="keep"/></c>: .N-1 to .N, ..., the log to .1, then a new log.</summary>
+    private void Rotate(int keep, string prefix, int lines)
+    {
+        for (int n = keep - 1; n >= 1; n--)
+        {
+            if (File.Exists($"{LogPath}.{n}"))
+            {
+                File.Move($"{LogPath}.{n}", $"{LogPath}.{n + 1}", overwrite: true);
+            }
+        }
+        File.Move(LogPath, LogPath + ".1", overwrite: true);
+        using var worker = new LogWriter(LogPath);
+        worker.Lines(prefix, lines);
+    }
+
+    [Theory]
+    [InlineData(4, 1)] // rotate 4: the saved file is overwritten by the fifth rotation
+    [InlineData(5, 0)] // rotate 5: it is still there as access.log.5
+    public async Task Five_rotations_while_stopped_are_read_oldest_first_and_the_saved_file_gone_is_counted_lost(int keep, int lost)
+    {
+        // Given 50 lines read, then the watcher stopped
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("a", 50);
+        }
+        TailCheckpoint saved = await FirstRun(50);
+
+        // When the log is rotated five times while it is down, 20 lines per new file
+        for (int r = 1; r <= 5; r++)
+        {
+            Rotate(keep, $"r{r}-", 20);
+        }
+
+        // Then every line still on disk that was not read yet is read once, oldest file first
+        await using var second = TailerHarness.Start(LogPath, resume: saved);
+        var lines = await second.LinesAfter(100);
+        string[] expected = [.. Enumerable.Range(1, 5).SelectMany(r => LogWriter.Expected($"r{r}-", 20))];
+        Assert.Equal(expected, lines);
+        Assert.Equal(5, second.Sink.Rotations.Count);
+        Assert.Equal(lost, second.Sink.FilesLost);
+    }
+
+    [Fact]
+    public async Task Dateext_rotations_while_stopped_are_found_by_their_time_and_read_once()
+    {
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("a", 3);
+        }
+        TailCheckpoint saved = await FirstRun(3);
+
+        // dateext: access.log-YYYYMMDD; the saved file gets two more lines before its rotation
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("b", 2);
+        }
+        File.Move(LogPath, LogPath + "-20261125");
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("c", 2);
+        }
+        File.Move(LogPath, LogPath + "-20261126");
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("d", 2);
+        }
+
+        await using var second = TailerHarness.Start(LogPath, resume: saved);
+        Assert.Equal(["b0", "b1", "c0", "c1", "d0", "d1"], await second.LinesAfter(6));
+        Assert.Equal(0, second.Sink.FilesLost);
+    }
+
+    [Fact]
+    public async Task A_saved_file_compressed_with_gzip_while_stopped_is_read_from_its_saved_offset()
+    {
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("a", 30);
+        }
+        TailCheckpoint saved = await FirstRun(30);
+
+        // While stopped: five more lines, rotation, compression of the rotated file (logrotate without delaycompress)
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("b", 5);
+        }
+        File.Move(LogPath, LogPath + ".1");
+        Gzip(LogPath + ".1");
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("c", 3);
+        }
+
+        await using var second = TailerHarness.Start(LogPath, resume: saved);
+        Assert.Equal([.. LogWriter.Expected("b", 5), .. LogWriter.Expected("c", 3)], await second.LinesAfter(8));
+        Assert.Equal(0, second.Sink.FilesLost);
+    }
+
+    [Fact]
+    public async Task A_gzip_copy_of_a_file_already_read_is_not_read_again_and_a_new_one_is_read_in_full()
+    {
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("a", 30);
+        }
+        TailCheckpoint saved = await FirstRun(30);
+
+        // Two rotations while stopped, each rotated file compressed at once
+        File.Move(LogPath, LogPath + ".1");
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("b", 4);
+        }
+        Gzip(LogPath + ".1");                      // the saved file, read to its end: nothing new in it
+        File.Move(LogPath + ".1.gz", LogPath + ".2.gz");
+        File.Move(LogPath, LogPath + ".1");
+        Gzip(LogPath + ".1");                      // a file the watcher never saw
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("c", 2);
+        }
+
+        await using var second = TailerHarness.Start(LogPath, resume: saved);
+        Assert.Equal([.. LogWriter.Expected("b", 4), .. LogWriter.Expected("c", 2)], await second.LinesAfter(6));
+        Assert.Equal(0, second.Sink.FilesLost);
+    }
+
+    [Fact]
+    public async Task A_saved_file_compressed_with_something_else_is_counted_lost_once_and_named()
+    {
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("a", 3);
+        }
+        TailCheckpoint saved = await FirstRun(3);
+
+        File.Move(LogPath, LogPath + ".1");
+        File.WriteAllBytes(LogPath + ".1.xz", [0xFD, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0]);
+        File.Delete(LogPath + ".1");
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("c", 2);
+        }
+
+        await using var second = TailerHarness.Start(LogPath, resume: saved);
+        Assert.Equal(LogWriter.Expected("c", 2), await second.LinesAfter(2));
+        Assert.Equal(1, second.Sink.FilesLost);
+    }
+
+    [Fact]
+    public async Task A_line_unfinished_at_the_stop_is_counted_in_bytes_read_once()
+    {
+        using var worker = new LogWriter(LogPath);
+        worker.Lines("a", 2).Write("unfinis");
+        long firstRead;
+        TailCheckpoint saved;
+        await using (var first = TailerHarness.Start(LogPath))
+        {
+            await first.LinesAfter(2);
+            saved = (await first.StopAsync())!;
+            firstRead = first.Sink.Checkpoints.Sum(c => c.BytesRead);
+        }
+        worker.Write("hed\n");
+
+        await using var second = TailerHarness.Start(LogPath, resume: saved);
+        await second.LinesAfter(1);
+        await second.StopAsync();
+        long secondRead = second.Sink.Checkpoints.Sum(c => c.BytesRead);
+
+        Assert.Equal(new FileInfo(LogPath).Length, firstRead + secondRead);
+    }
+
+    private static void Gzip(string path)
+    {
+        using (var input = File.OpenRead(path))
+        using (var output = new GZipStream(File.Create(path + ".gz"), CompressionLevel.Fastest))
+        {
+            input.CopyTo(output);
+        }
+        File.Delete(path);
+    }
+}
+
+/// <summary>Paths that name something other than a regular file, and files that come back to the path.</summary>
+public sealed class TailerPathTests : IDisposable
+{
+    private readonly TempFolder _folder = new("tailer-path");
+    private string LogPath => _folder.File("access.log");
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task A_FIFO_at_the_path_is_reported_once_never_blocks_the_tailer_and_a_regular_file_there_later_is_read()
+    {
+        // Given a FIFO (named pipe) where the log should be, with no writer
+        MakeFifo(LogPath);
+        await using var tailer = TailerHarness.Start(LogPath);
+
+        // Then the tailer keeps turning (an open() of a FIFO would block for ever), and says so once
+        await tailer.Settle();
+        await tailer.Settle();
+        Assert.Equal([ReadError.NotRegularFile], tailer.Sink.ReadErrors);
+
+        // When a regular file replaces it
+        File.Delete(LogPath);
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("x", 2);
+        }
+        Assert.Equal(LogWriter.Expected("x", 2), await tailer.LinesAfter(2));
+        Assert.Equal([ReadError.NotRegularFile], tailer.Sink.ReadErrors);
+    }
+
+    [Fact]
+    public void Reading_a_FIFO_once_fails_at_once_naming_what_it_is()
+    {
+        MakeFifo(LogPath);
+        var thrown = Assert.Throws<NotARegularFileException>(() =>
+            Sidecars.Watcher.OnceReader.Read(LogPath, new RecordingSink(), 1000, CancellationToken.None));
+        Assert.Contains("FIFO", thrown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_file_that_comes_back_to_the_path_goes_on_where_it_ended_instead_of_being_read_again()
+    {
+        // Given the path is a symlink to file a, read to its end
+        string a = _folder.File("a.log"), b = _folder.File("b.log");
+        using var writerA = new LogWriter(a);
+        writerA.Lines("a", 3);
+        File.WriteAllText(b, "b0\nb1\n");
+        PointTo(a);
+        await using var tailer = TailerHarness.Start(LogPath);
+        await tailer.LinesAfter(3);
+
+        // When the link flips to b, a is finished and closed after the quiet period, and then the link flips back
+        PointTo(b);
+        await tailer.LinesAfter(5);
+        await Eventually.Holds(() => tailer.Sink.Saved?.Draining.Count == 0 && tailer.Sink.Saved.Retired.Count == 1, TailerHarness.Within, "a closed");
+        PointTo(a);
+        writerA.Lines("later", 1);
+
+        // Then only what a got since is read
+        var lines = await tailer.LinesAfter(6);
+        Assert.Equal(["a0", "a1", "a2", "b0", "b1", "later0"], lines);
+    }
+
+    [Fact]
+    public async Task A_file_that_comes_back_after_a_restart_goes_on_where_it_ended()
+    {
+        string a = _folder.File("a.log"), b = _folder.File("b.log");
+        using var writerA = new LogWriter(a);
+        writerA.Lines("a", 3);
+        File.WriteAllText(b, "b0\n");
+        PointTo(a);
+        TailCheckpoint saved;
+        await using (var first = TailerHarness.Start(LogPath))
+        {
+            await first.LinesAfter(3);
+            PointTo(b);
+            await first.LinesAfter(4);
+            await Eventually.Holds(() => first.Sink.Saved?.Retired.Count == 1, TailerHarness.Within, "a closed");
+            saved = (await first.StopAsync())!;
+        }
+        PointTo(a);
+        writerA.Lines("later", 2);
+
+        await using var second = TailerHarness.Start(LogPath, resume: saved);
+        Assert.Equal(LogWriter.Expected("later", 2), await second.LinesAfter(2));
+    }
+
+    private void PointTo(string target)
+    {
+        string temporary = LogPath + ".link";
+        File.CreateSymbolicLink(temporary, target);
+        File.Move(temporary, LogPath, overwrite: true); // rename(2): the link changes at once
+    }
+
+    private static void MakeFifo(string path)
+    {
+        using var mkfifo = Process.Start("mkfifo", [path]);
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+    }
+}
