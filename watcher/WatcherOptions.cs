@@ -94,6 +94,16 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
     public const int MinLineBytes = 256;
     public const int MaxMaxLineBytes = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// The cap on label sets: each costs up to <see cref="State.StateSize.BytesPerLabelSet"/> bytes in each of
+    /// the two state slots and some memory in four copies of the values; beyond a few thousand series an
+    /// exporter is not the tool for the job.
+    /// </summary>
+    public const int MaxMaxLabelSets = 10_000;
+
+    /// <summary>Route names are label values: short.</summary>
+    public const int MaxRouteNameLength = 64;
+
     public ValidateOptionsResult Validate(string? name, WatcherOptions options)
     {
         var failures = Check(options, checkStateDirectory: true);
@@ -149,6 +159,10 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
             {
                 failures.Add($"Watcher:Routes:{i}:Name must be lowercase letters, digits and _ (got \"{route.Name}\")");
             }
+            else if (route.Name.Length > MaxRouteNameLength)
+            {
+                failures.Add($"Watcher:Routes:{i}:Name must be at most {MaxRouteNameLength} characters (got {route.Name.Length})");
+            }
             else if (route.Name == RouteTable.Other)
             {
                 failures.Add($"Watcher:Routes:{i}:Name \"other\" is reserved for paths no route matches");
@@ -164,15 +178,28 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         }
         BucketProblem("Watcher:DurationBuckets", options.DurationBuckets, failures);
         BucketProblem("Watcher:SizeBuckets", options.SizeBuckets, failures);
-        if (options.MaxLabelSets is < 1 or > 100_000)
+        if (options.MaxLabelSets is < 1 or > MaxMaxLabelSets)
         {
-            failures.Add($"Watcher:MaxLabelSets must be between 1 and 100000 (got {options.MaxLabelSets})");
+            failures.Add($"Watcher:MaxLabelSets must be between 1 and {MaxMaxLabelSets} (got {options.MaxLabelSets})");
         }
         if (options.SummaryInterval < TimeSpan.Zero)
         {
             failures.Add($"Watcher:SummaryInterval must be zero (no summary) or more (got {options.SummaryInterval:c})");
         }
+        if (checkStateDirectory && options.SavesState && failures.Count == 0 && StateRoomProblem(options) is { } roomProblem)
+        {
+            failures.Add(roomProblem);
+        }
         return failures;
+    }
+
+    /// <summary>Reserves room for both state slots at their largest, so a volume too small fails now, not at a later save.</summary>
+    private static string? StateRoomProblem(WatcherOptions options)
+    {
+        long slot = State.StateSize.SlotBound(options);
+        return State.StateStore.Reserve(options.StateDirectory!, slot) is { } problem
+            ? $"Watcher:StateDirectory {options.StateDirectory} has no room for the state: it needs up to 2 x {slot} bytes with Watcher:MaxLabelSets={options.MaxLabelSets} ({problem}); give the volume more room or lower Watcher:MaxLabelSets"
+            : null;
     }
 
     private static string? FormatProblem(WatcherOptions options)

@@ -24,6 +24,9 @@ internal sealed class StateStore : IDisposable
 
     public static readonly string[] SlotFileNames = ["watcher-state.a.json", "watcher-state.b.json"];
 
+    /// <summary>What a slot holds besides the state itself: <c>{"Sequence":N,"Checksum":"...","State":</c>, <c>}</c> and a newline.</summary>
+    public const int EnvelopeBytes = 128;
+
     private static ReadOnlySpan<byte> SequenceProperty => "Sequence"u8;
     private static ReadOnlySpan<byte> ChecksumProperty => "Checksum"u8;
     private static ReadOnlySpan<byte> StateProperty => "State"u8;
@@ -185,6 +188,45 @@ internal sealed class StateStore : IDisposable
                 return legacy;
             }
             problems.Add($"{LegacyFileName}: {legacyProblem}");
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Reserves <paramref name="bytes"/> of disk for each slot file in <paramref name="directory"/> (fallocate with
+    /// FALLOC_FL_KEEP_SIZE: the files stay as they are, the blocks are theirs), so saves cannot run out of room
+    /// later. Returns what failed, or null; file systems without fallocate are not reserved on, and that is fine.
+    /// </summary>
+    public static string? Reserve(string directory, long bytes)
+    {
+        foreach (string name in SlotFileNames)
+        {
+            string path = System.IO.Path.Combine(directory, name);
+            try
+            {
+                using var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                bool added = false;
+                try
+                {
+                    handle.DangerousAddRef(ref added);
+                    int error = LibC.FAllocate((int)handle.DangerousGetHandle(), LibC.FallocateKeepSize, 0, bytes);
+                    if (error != 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() is var errno && errno != LibC.EOPNOTSUPP)
+                    {
+                        return errno == LibC.ENOSPC ? "no room" : $"fallocate failed (errno {errno})";
+                    }
+                }
+                finally
+                {
+                    if (added)
+                    {
+                        handle.DangerousRelease();
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return e.Message;
+            }
         }
         return null;
     }

@@ -40,6 +40,23 @@ public sealed class OnceModeTests : IDisposable
     }
 
     [Fact]
+    public async Task Once_on_a_FIFO_exits_2_at_once_with_one_line_naming_what_it_is()
+    {
+        // Given a named pipe with no writer: a plain open() would block for ever
+        string fifo = _folder.File("pipe");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+
+        var (exitCode, stdout, stderr) = await WatcherProcess.RunToEndAsync("--once", fifo);
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal("", stdout);
+        Assert.Equal($"watcher: cannot read {fifo}: {fifo} is a FIFO (named pipe), not a regular file", stderr.Trim());
+    }
+
+    [Fact]
     public async Task Once_exits_1_when_no_line_matches_and_names_the_built_in_format_the_lines_look_like()
     {
         // Given real combined lines, read with the default format main

@@ -20,7 +20,7 @@ public sealed class OptionsErrorTests : IDisposable
         { "--Watcher:Routes:0:Name=Bad-Name --Watcher:Routes:0:Pattern=/x", "Watcher:Routes:0:Name must be lowercase letters, digits and _ (got \"Bad-Name\")" },
         { "--Watcher:DurationBuckets:0=1", "" },
         { "--Watcher:Routes:0:Name=a --Watcher:Routes:0:Pattern=/a --Watcher:Routes:1:Name=a --Watcher:Routes:1:Pattern=b", "Watcher:Routes:1:Name \"a\" is used twice; Watcher:Routes:1:Pattern must start with / (got \"b\")" },
-        { "--Watcher:MaxLabelSets=0", "Watcher:MaxLabelSets must be between 1 and 100000 (got 0)" },
+        { "--Watcher:MaxLabelSets=0", "Watcher:MaxLabelSets must be between 1 and 10000 (got 0)" },
         { "--Watcher:FormatFile=/no/such/nginx.conf", "Watcher:FormatName must name the log_format to read from Watcher:FormatFile" },
         { "--Watcher:Format=combind", "Watcher:Format: unknown format name \"combind\" (the names are main, combined; a log_format string has $variables); did you mean combined?" },
     };
