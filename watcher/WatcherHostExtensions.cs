@@ -7,6 +7,7 @@ using Sidecars.Hosting;
 using Sidecars.Watcher.Metrics;
 using Sidecars.Watcher.Parsing;
 using Sidecars.Watcher.State;
+using Sidecars.Watcher.StubStatus;
 
 namespace Sidecars.Watcher;
 
@@ -42,6 +43,13 @@ internal static class WatcherHostExtensions
                 services.GetRequiredService<HealthState>());
         });
         builder.Services.AddHostedService<WatcherService>();
+        // nginx's stub_status (Watcher:StubStatusUrl), read on a timer; its metrics follow the log-based ones.
+        builder.Services.AddSingleton(services => new StubStatusPoller(
+            StubStatusSettings.From(services.GetRequiredService<IOptions<WatcherOptions>>().Value.StubStatusUrl),
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<StubStatusPoller>>()));
+        builder.Services.AddHostedService(services => services.GetRequiredService<StubStatusPoller>());
+        builder.Services.AddSingleton<IMetricsSource, StubStatusMetrics>();
         return builder;
     }
 

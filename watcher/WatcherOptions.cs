@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using Sidecars.Watcher.Metrics;
 using Sidecars.Watcher.Parsing;
+using Sidecars.Watcher.StubStatus;
 
 namespace Sidecars.Watcher;
 
@@ -60,6 +61,12 @@ internal sealed class WatcherOptions
 
     /// <summary>How often one summary line is logged (zero: never).</summary>
     public TimeSpan SummaryInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// nginx's stub_status page, read every 5 s for the connection metrics and <c>nginx_up</c>, e.g.
+    /// <c>http://127.0.0.1:8081/stub_status</c> (the pod's own nginx); empty: off.
+    /// </summary>
+    public string? StubStatusUrl { get; set; }
 
     public static readonly double[] DefaultDurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     public static readonly double[] DefaultSizeBuckets = [100, 1000, 10000, 100000, 1e6, 1e7];
@@ -185,6 +192,10 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         if (options.SummaryInterval < TimeSpan.Zero)
         {
             failures.Add($"Watcher:SummaryInterval must be zero (no summary) or more (got {options.SummaryInterval:c})");
+        }
+        if (StubStatusSettings.UrlProblem(options.StubStatusUrl) is { } stubStatusProblem)
+        {
+            failures.Add(stubStatusProblem);
         }
         if (checkStateDirectory && options.SavesState && failures.Count == 0 && StateRoomProblem(options) is { } roomProblem)
         {

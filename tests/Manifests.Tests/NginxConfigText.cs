@@ -4,7 +4,8 @@ namespace Sidecars.Tests.Manifests;
 
 /// <summary>
 /// Just enough of nginx's config syntax to read the ConfigMap: statements of words and quoted
-/// strings ended by `;`, `#` comments outside quotes.
+/// strings ended by `;`, `#` comments outside quotes, and blocks: `server {` is a statement that
+/// ends with the word `{`, and each `}` is a statement of its own.
 /// </summary>
 internal static class NginxConfigText
 {
@@ -28,6 +29,19 @@ internal static class NginxConfigText
                 var end = config.IndexOf('\n', i);
                 i = end < 0 ? config.Length : end;
             }
+            else if (c == '{')
+            {
+                FlushWord();
+                words.Add("{");
+                statements.Add(words);
+                words = [];
+            }
+            else if (c == '}')
+            {
+                FlushWord();
+                Assert.True(words.Count == 0, $"statement without `;` before `}}` at {i}");
+                statements.Add(["}"]);
+            }
             else if (char.IsWhiteSpace(c) || c == ';')
             {
                 if (word.Length > 0)
@@ -47,7 +61,17 @@ internal static class NginxConfigText
             }
         }
         Assert.True(word.Length == 0 && words.Count == 0, "statement without `;` at the end");
+        Assert.True(statements.Count(s => s is [.., "{"]) == statements.Count(s => s is ["}"]), "unbalanced braces");
         return statements;
+
+        void FlushWord()
+        {
+            if (word.Length > 0)
+            {
+                words.Add(word.ToString());
+                word.Clear();
+            }
+        }
     }
 
     /// <summary>The format of `log_format NAME [escape=...] 'part' 'part' ...;`, parts joined as nginx joins them.</summary>

@@ -1,0 +1,20 @@
+using System.Text;
+using Sidecars.Hosting;
+
+namespace Sidecars.Watcher.StubStatus;
+
+/// <summary>
+/// The stub_status metrics on /metrics: the poller's last reading, rendered. A scrape never waits for nginx;
+/// with no <c>Watcher:StubStatusUrl</c> it writes nothing at all.
+/// </summary>
+internal sealed class StubStatusMetrics(StubStatusPoller poller) : IMetricsSource
+{
+    public void WriteTo(Stream output)
+    {
+        if (!poller.Enabled)
+        {
+            return;
+        }
+        output.Write(Encoding.UTF8.GetBytes(StubStatusExposition.ToText(poller.Latest)));
+    }
+}
