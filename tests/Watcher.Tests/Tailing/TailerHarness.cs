@@ -1,23 +1,34 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Sidecars.Testing;
 using Sidecars.Watcher.Tailing;
 
 namespace Sidecars.Tests.Watcher.Tailing;
 
-/// <summary>Runs an <see cref="AccessLogTailer"/> on a real file in the background with a recording sink.</summary>
+/// <summary>
+/// Runs an <see cref="AccessLogTailer"/> on a real file in the background with a recording sink, on the real
+/// clock or on a <see cref="FakeTimeProvider"/> (the same loop: file events wake it either way; on the fake
+/// clock the poll timer and every quiet period move only when the test advances the clock).
+/// </summary>
 internal sealed class TailerHarness : IAsyncDisposable
 {
     public static readonly TimeSpan Within = TimeSpan.FromSeconds(10);
 
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
+    private readonly TailerSettings _settings;
 
-    private TailerHarness(TailerSettings settings, TailCheckpoint? resume)
+    private TailerHarness(TailerSettings settings, TailCheckpoint? resume, FakeTimeProvider? clock)
     {
-        Tailer = new AccessLogTailer(settings, Sink, TimeProvider.System, NullLogger<AccessLogTailer>.Instance);
+        _settings = settings;
+        Clock = clock;
+        Tailer = new AccessLogTailer(settings, Sink, (TimeProvider?)clock ?? TimeProvider.System, NullLogger<AccessLogTailer>.Instance);
         _run = Tailer.RunAsync(resume, _stop.Token);
     }
+
+    /// <summary>The fake clock, when the tailer runs on one.</summary>
+    public FakeTimeProvider? Clock { get; }
 
     public RecordingSink Sink { get; } = new();
 
@@ -32,21 +43,42 @@ internal sealed class TailerHarness : IAsyncDisposable
     public static TailerHarness Start(string path, TailCheckpoint? resume = null, bool startAtEnd = false, bool notifications = true, int maxLineBytes = 65536, int readBufferBytes = 1 << 20) =>
         Start(Settings(path, startAtEnd, notifications, maxLineBytes, readBufferBytes), resume);
 
-    public static TailerHarness Start(TailerSettings settings, TailCheckpoint? resume = null) => new(settings, resume);
+    public static TailerHarness Start(TailerSettings settings, TailCheckpoint? resume = null) => new(settings, resume, null);
+
+    /// <summary>A tailer on a fake clock that starts at the Unix epoch.</summary>
+    public static TailerHarness StartOnFakeClock(TailerSettings settings, TailCheckpoint? resume = null) =>
+        new(settings, resume, new FakeTimeProvider(DateTimeOffset.UnixEpoch));
 
     /// <summary>Waits until at least <paramref name="count"/> lines arrived, lets the loop turn a few more times, then returns them all.</summary>
     public async Task<IReadOnlyList<string>> LinesAfter(int count)
     {
+        if (Clock is not null && !_settings.UseNotifications)
+        {
+            // Only the poll finds new lines: bring polls, one at a time, until they are there.
+            for (int polls = 0; polls < 100 && Sink.LineCount < count; polls++)
+            {
+                long target = Tailer.Turns + 1;
+                Clock.Advance(_settings.PollInterval);
+                await Eventually.Holds(() => Running() && Tailer.Turns >= target, Within, "a loop turn");
+            }
+        }
         await Eventually.Holds(() => Running() && Sink.LineCount >= count, Within, $"{count} lines (have {Sink.LineCount}: {string.Join(", ", Sink.Lines.Take(20))}; rotations {string.Join(", ", Sink.Rotations)}; last checkpoint {Sink.Saved}; turns {Tailer.Turns}, last at {Tailer.LastTurnAt:HH:mm:ss.fff}, now {DateTimeOffset.UtcNow:HH:mm:ss.fff})");
         await Settle();
         return Sink.Lines;
     }
 
-    /// <summary>Waits for three more loop turns: whatever was on disk before is read by then.</summary>
+    /// <summary>
+    /// Waits for three more loop turns: whatever was on disk before is read by then. On the fake clock each
+    /// turn is a poll, brought by advancing the clock one poll interval.
+    /// </summary>
     public async Task Settle()
     {
-        long target = Tailer.Turns + 3;
-        await Eventually.Holds(() => Running() && Tailer.Turns >= target, Within, "three loop turns");
+        for (int i = 0; i < 3; i++)
+        {
+            long target = Tailer.Turns + 1;
+            Clock?.Advance(_settings.PollInterval);
+            await Eventually.Holds(() => Running() && Tailer.Turns >= target, Within, "a loop turn");
+        }
     }
 
     /// <summary>True while the tailer runs; its exception if it failed.</summary>

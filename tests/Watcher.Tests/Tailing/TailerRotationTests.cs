@@ -16,11 +16,11 @@ public sealed class TailerRotationTests : IDisposable
     [InlineData(false)]
     public async Task Rename_rotation_drains_the_old_file_including_lines_written_to_it_after_the_rename(bool notifications)
     {
-        // Given a worker writing to the log, read up to date
+        // Given a worker writing to the log, read up to date, on a fake clock (a quiet period of 2 s passes only
+        // when the test says so)
         var oldWorker = new LogWriter(LogPath);
-        // A quiet period long enough that a slow test machine still writes the late line before it ends
         var settings = TailerHarness.Settings(LogPath, notifications: notifications) with { DrainQuietPeriod = TimeSpan.FromSeconds(2) };
-        await using var tailer = TailerHarness.Start(settings);
+        await using var tailer = TailerHarness.StartOnFakeClock(settings);
         oldWorker.Lines("a", 3);
         await tailer.LinesAfter(3);
 
@@ -30,15 +30,24 @@ public sealed class TailerRotationTests : IDisposable
         oldWorker.Lines("b", 2);
         newWorker.Lines("c", 2);
         await tailer.LinesAfter(7);
-        oldWorker.Write("late").Write(" line\n"); // still before the old file fell quiet
+        tailer.Clock!.Advance(TimeSpan.FromSeconds(1.5)); // still within the quiet period
+        oldWorker.Write("late").Write(" line\n");
         oldWorker.Dispose();
         newWorker.Lines("d", 1);
 
-        // Then every line is there once, the rotation reported once, and the old file closed once quiet
+        // Then every line is there once, each file's lines in file order, the rotation reported once
         var lines = await tailer.LinesAfter(9);
-        Assert.Equal(["a0", "a1", "a2", "b0", "b1", "c0", "c1", "d0", "late line"], lines.Order(StringComparer.Ordinal));
+        Assert.Equal(9, lines.Count);
+        Assert.Equal(["a0", "a1", "a2", "b0", "b1", "late line"], lines.Where(l => l[0] is 'a' or 'b' or 'l'));
+        Assert.Equal(["c0", "c1", "d0"], lines.Where(l => l[0] is 'c' or 'd'));
         Assert.Equal([RotationKind.Renamed], tailer.Sink.Rotations);
-        await Eventually.Holds(() => tailer.Sink.Saved?.Draining.Count == 0, TailerHarness.Within, "the old file closed");
+
+        // And the old file is closed once it has been quiet for the period, not before
+        await tailer.Settle();
+        Assert.Single(tailer.Sink.Saved!.Draining);
+        tailer.Clock.Advance(TimeSpan.FromSeconds(2));
+        await tailer.Settle();
+        Assert.Empty(tailer.Sink.Saved!.Draining);
         Assert.Equal(9, tailer.Sink.LineCount);
     }
 
@@ -47,8 +56,9 @@ public sealed class TailerRotationTests : IDisposable
     {
         var oldWorker = new LogWriter(LogPath);
         var settings = TailerHarness.Settings(LogPath, notifications: false) with { DrainQuietPeriod = TimeSpan.FromMilliseconds(600) };
-        await using var tailer = TailerHarness.Start(settings);
+        await using var tailer = TailerHarness.StartOnFakeClock(settings);
         oldWorker.Lines("a", 2);
+        await tailer.Settle();
         await tailer.LinesAfter(2);
 
         // A slow worker keeps writing to the renamed file for longer than the quiet period (600 ms), pausing 100 ms
@@ -57,8 +67,9 @@ public sealed class TailerRotationTests : IDisposable
         newWorker.Lines("n", 1);
         for (int i = 0; i < 10; i++)
         {
-            await Task.Delay(100);
+            tailer.Clock!.Advance(TimeSpan.FromMilliseconds(100)); // the poll (25 ms) finds each line
             oldWorker.Write($"slow{i}\n");
+            await tailer.Settle();
         }
         oldWorker.Dispose();
 
@@ -66,6 +77,38 @@ public sealed class TailerRotationTests : IDisposable
         Assert.Equal(13, lines.Count);
         Assert.Equal([.. LogWriter.Expected("slow", 10)], lines.Where(l => l.StartsWith("slow", StringComparison.Ordinal)));
         Assert.Equal([RotationKind.Renamed], tailer.Sink.Rotations);
+    }
+
+    [Fact]
+    public async Task With_the_default_quiet_period_a_line_written_to_the_renamed_file_4_s_later_is_counted_and_the_file_closed_after_5_s()
+    {
+        // Given the production defaults (poll 250 ms, so the quiet period is 5 s), on a fake clock
+        var oldWorker = new LogWriter(LogPath);
+        var settings = new TailerSettings(LogPath, StartAtEnd: false, TailerSettings.DefaultMaxLineBytes, TimeSpan.FromMilliseconds(250));
+        await using var tailer = TailerHarness.StartOnFakeClock(settings);
+        oldWorker.Lines("a", 1);
+        await tailer.LinesAfter(1);
+
+        // When it is rotated, and the worker writes one more line to the old file 4 s later
+        File.Move(LogPath, LogPath + ".1");
+        using (var newWorker = new LogWriter(LogPath))
+        {
+            newWorker.Lines("n", 1);
+        }
+        await tailer.LinesAfter(2);
+        for (int i = 0; i < 16; i++)
+        {
+            tailer.Clock!.Advance(TimeSpan.FromMilliseconds(250)); // 4 s of polls
+        }
+        oldWorker.Write("late\n");
+        oldWorker.Dispose();
+
+        // Then the late line is counted, and the old file stays open until it was quiet for 5 s
+        Assert.Contains("late", await tailer.LinesAfter(3));
+        Assert.Single(tailer.Sink.Saved!.Draining);
+        tailer.Clock!.Advance(TimeSpan.FromSeconds(5));
+        await tailer.Settle();
+        Assert.Empty(tailer.Sink.Saved!.Draining);
     }
 
     [Fact]
