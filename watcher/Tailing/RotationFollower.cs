@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Sidecars.Hosting;
 
 namespace Sidecars.Watcher.Tailing;
 
@@ -124,7 +125,8 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
                 if (!_waitingLogged)
                 {
                     _waitingLogged = true;
-                    TailerLog.WaitingForFile(logger, settings.Path, settings.PollInterval);
+                    string poll = LogText.Duration(settings.PollInterval);
+                    TailerLog.WaitingForFile(logger, settings.Path, poll);
                 }
                 return;
             }
@@ -241,7 +243,8 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
             {
                 TailerLog.DrainDroppedPartialLine(logger, file.Name, file.Splitter.PendingBytes);
             }
-            TailerLog.DrainFinished(logger, file.Name, file.ReadOffset, quiet);
+            string quietText = LogText.Duration(quiet);
+            TailerLog.DrainFinished(logger, file.Name, file.ReadOffset, quietText);
             _draining.RemoveAt(i);
             _consumedElsewhere += file.TakeConsumedBytes();
             RememberRetired(file.Position);

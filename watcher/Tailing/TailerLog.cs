@@ -8,7 +8,7 @@ internal static partial class TailerLog
     public static partial void Following(ILogger logger, string path, long offset, string reason);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Waiting for {Path} to appear (polling every {PollInterval})")]
-    public static partial void WaitingForFile(ILogger logger, string path, TimeSpan pollInterval);
+    public static partial void WaitingForFile(ILogger logger, string path, string pollInterval);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "{Path} was {Kind}: draining the old file, following the new one from its start")]
     public static partial void Rotated(ILogger logger, string path, string kind);
@@ -20,7 +20,7 @@ internal static partial class TailerLog
     public static partial void Disappeared(ILogger logger, string path);
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Finished rotated file {Name} at offset {Offset} after {QuietPeriod} without new data")]
-    public static partial void DrainFinished(ILogger logger, string name, long offset, TimeSpan quietPeriod);
+    public static partial void DrainFinished(ILogger logger, string name, long offset, string quietPeriod);
 
     [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Rotated file {Name} ended with an unfinished line of {Length} bytes; it was dropped")]
     public static partial void DrainDroppedPartialLine(ILogger logger, string name, long length);
