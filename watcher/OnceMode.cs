@@ -44,12 +44,10 @@ internal static class OnceMode
                 return SidecarHost.ConfigurationErrorExitCode;
             }
             var format = options.ResolveFormat();
-            var metrics = new WatcherMetrics(WatcherHostExtensions.CreateLayout(options, format));
             // The summary lists the first malformed lines and counts the rest: no log lines about them on top.
-            var processor = new AccessLogProcessor(format, metrics, store: null, TimeProvider.System, NullLogger.Instance)
-            {
-                MalformedExamples = [],
-            };
+            var processor = WatcherHostExtensions.CreateCounting(options, format, store: null, TimeProvider.System, NullLoggerFactory.Instance)
+                .WithMalformedExamples();
+            var metrics = processor.Metrics;
             var sampler = new MalformedSampler(processor, metrics.Staged, GuessSamples);
 
             var stopwatch = Stopwatch.StartNew();
@@ -154,7 +152,7 @@ internal static class OnceMode
     /// Hands every line to the processor and keeps a copy of the first malformed ones, to try the built-in
     /// formats on (the processor only keeps descriptions). A line is malformed when the processor's count grew.
     /// </summary>
-    private sealed class MalformedSampler(AccessLogProcessor processor, MetricValues staged, int max) : IAccessLogSink
+    private sealed class MalformedSampler(LineCounter processor, MetricValues staged, int max) : IAccessLogSink
     {
         public List<byte[]> Lines { get; } = [];
 

@@ -22,26 +22,22 @@ internal static class WatcherHostExtensions
             .ValidateOnStart();
         // Resolved after the options were validated, so the format compiles.
         builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<WatcherOptions>>().Value.ResolveFormat());
-        builder.Services.AddSingleton(services => new WatcherMetrics(CreateLayout(
-            services.GetRequiredService<IOptions<WatcherOptions>>().Value, services.GetRequiredService<LogFormat>())));
-        // The endpoint gets the metrics only after the saved values were restored into them, so
-        // not even the first scrape after a restart can show counters lower than before it.
-        builder.Services.AddSingleton<IMetricsSource>(services =>
-        {
-            services.GetRequiredService<AccessLogProcessor>().Restore();
-            return services.GetRequiredService<WatcherMetrics>();
-        });
         builder.Services.AddSingleton(services =>
         {
             var options = services.GetRequiredService<IOptions<WatcherOptions>>().Value;
-            return new AccessLogProcessor(
+            return CreateCounting(
+                options,
                 services.GetRequiredService<LogFormat>(),
-                services.GetRequiredService<WatcherMetrics>(),
                 options.SavesState ? new StateStore(options.StateDirectory!) { FlushToDisk = options.StateFsync } : null,
                 services.GetRequiredService<TimeProvider>(),
-                services.GetRequiredService<ILoggerFactory>().CreateLogger<AccessLogProcessor>(),
+                services.GetRequiredService<ILoggerFactory>(),
                 services.GetRequiredService<HealthState>());
         });
+        builder.Services.AddSingleton(services => services.GetRequiredService<LineCounter>().Metrics);
+        builder.Services.AddSingleton<IMetricsSource>(services => services.GetRequiredService<WatcherMetrics>());
+        // The saved values are restored before the HTTP endpoint starts (hosted services start in order, and this
+        // one goes first), so not even the first scrape after a restart shows counters lower than before it.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, StateRestoreService>());
         builder.Services.AddHostedService<WatcherService>();
         // nginx's stub_status (Watcher:StubStatusUrl), read on a timer; its metrics follow the log-based ones.
         builder.Services.AddSingleton(services => new StubStatusPoller(
@@ -53,8 +49,23 @@ internal static class WatcherHostExtensions
         return builder;
     }
 
-    public static MetricsLayout CreateLayout(WatcherOptions options, LogFormat format) => new(
-        RouteTable.FromOptions(options.Routes),
+    /// <summary>
+    /// The parts that count lines and save and publish the counts, built from the settings (for the host, once
+    /// mode, benchmarks and tests alike): the route table, the label dimensions, the layout, the values, the
+    /// publisher (saving to <paramref name="store"/> when given) and the counter.
+    /// </summary>
+    public static LineCounter CreateCounting(
+        WatcherOptions options, LogFormat format, StateStore? store, TimeProvider time, ILoggerFactory loggers, HealthState? health = null)
+    {
+        var routes = RouteTable.FromOptions(options.Routes);
+        var layout = CreateLayout(options, format, routes);
+        var metrics = new WatcherMetrics(layout);
+        var publisher = new StatePublisher(metrics, store, time, loggers.CreateLogger<StatePublisher>(), health);
+        return new LineCounter(format, metrics, new RequestLabels(layout, routes, options.StatusClasses), publisher, time, loggers.CreateLogger<LineCounter>());
+    }
+
+    public static MetricsLayout CreateLayout(WatcherOptions options, LogFormat format, RouteTable? routes = null) => new(
+        RequestLabels.Dimensions(routes ?? RouteTable.FromOptions(options.Routes), options.StatusClasses),
         options.EffectiveDurationBuckets,
         options.EffectiveSizeBuckets,
         options.MaxLabelSets,

@@ -50,6 +50,9 @@ internal sealed class WatcherOptions
     /// <summary>Named path patterns, tried in order; the first match names the <c>route</c> label.</summary>
     public List<RouteOptions> Routes { get; set; } = [];
 
+    /// <summary>The <c>status</c> label as its class (<c>2xx</c>) instead of the code: fewer series.</summary>
+    public bool StatusClasses { get; set; }
+
     /// <summary>Upper bounds of the time histograms, in seconds.</summary>
     public double[] DurationBuckets { get; set; } = [];
 

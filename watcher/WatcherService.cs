@@ -10,15 +10,15 @@ namespace Sidecars.Watcher;
 
 /// <summary>
 /// Runs the watcher: restores the saved state, follows the access log with <see cref="AccessLogTailer"/>
-/// feeding <see cref="AccessLogProcessor"/>, reports liveness from the tailer's loop turns, logs a
-/// summary now and then, and saves a final checkpoint at shutdown.
+/// feeding <see cref="LineCounter"/>, reports liveness from the tailer's loop turns, logs a summary now and
+/// then, and saves a final checkpoint at shutdown.
 /// </summary>
 internal sealed class WatcherService(
     IOptions<WatcherOptions> options,
     IOptions<HttpOptions> http,
     LogFormat format,
     WatcherMetrics metrics,
-    AccessLogProcessor processor,
+    LineCounter counter,
     HealthState health,
     TimeProvider time,
     ILoggerFactory loggers,
@@ -28,8 +28,8 @@ internal sealed class WatcherService(
     {
         var o = options.Value;
         health.StaleAfter = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, o.PollInterval.Ticks * 5));
-        var resume = processor.Restore();
-        processor.Start();
+        var resume = counter.Restore(); // done already by StateRestoreService: the same checkpoint
+        counter.Publisher.Start();
         Log.Started(logger, o.Path, Log.Describe(format), o.StartAtEnd ? "end" : "beginning",
             o.SavesState ? o.StateDirectory! : "(none: counters start from zero after a restart)",
             LogText.Duration(o.PollInterval), LogText.Boolean(o.UseNotifications), o.Routes.Count, o.MaxLineBytes, http.Value.Port);
@@ -41,7 +41,7 @@ internal sealed class WatcherService(
 
         var settings = new TailerSettings(o.Path, o.StartAtEnd, o.MaxLineBytes, o.PollInterval, o.UseNotifications);
         // Alive while the tailer's loop turns (it turns at least once per poll interval).
-        var tailer = new AccessLogTailer(settings, processor, time, loggers.CreateLogger<AccessLogTailer>()) { OnTurn = health.Beat };
+        var tailer = new AccessLogTailer(settings, counter, time, loggers.CreateLogger<AccessLogTailer>()) { OnTurn = health.Beat };
         var tailing = tailer.RunAsync(resume, stoppingToken);
         health.Beat();
         health.SetReady();
@@ -68,7 +68,7 @@ internal sealed class WatcherService(
         finally
         {
             // The tailer reported its last checkpoint when it stopped: save it before the process ends.
-            await processor.StopAsync().ConfigureAwait(false);
+            await counter.Publisher.StopAsync().ConfigureAwait(false);
             var v = metrics.Snapshot();
             Log.Stopped(logger, v.TotalRequests, v.LinesParsed, v.LinesMalformed, v.LinesTooLong, v.BytesRead, v.StateSaves);
         }
@@ -89,7 +89,7 @@ internal sealed class WatcherService(
             _previous = now;
             _previousTimestamp = timestamp;
             var summary = Summaries.Between(before, now, seconds, format.HasVariable("request_time"));
-            Log.Summary(logger, summary.LinesPerSecond, seconds, summary.ServerErrorPercent, Log.Seconds(summary.P95Seconds), summary.Malformed, now.LagBytes);
+            Log.Summary(logger, summary.LinesPerSecond, seconds, summary.ServerErrorPercent, Log.Seconds(summary.P95Seconds), summary.Malformed, (long)now.LagBytes);
         }
     }
 }
@@ -107,7 +107,7 @@ internal static class Summaries
         {
             long delta = now.Requests[id] - (before is not null && id < before.LabelSetCount ? before.Requests[id] : 0);
             requests += delta;
-            if (now.Layout.LabelSet(id).Status is >= 500 and <= 599)
+            if (now.Layout.ValueOf(id, dimension: 1) is ['5', _, _])
             {
                 serverErrors += delta;
             }

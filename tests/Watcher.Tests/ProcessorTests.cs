@@ -37,7 +37,8 @@ public sealed class ProcessorTests : IDisposable
         // Given a processor that saves to a state folder, and a scraper rendering /metrics meanwhile
         using var store = new StateStore(_folder.Path);
         var (processor, metrics) = TestLines.Processor(store: store);
-        processor.Start();
+        processor.Restore();
+        processor.Publisher.Start();
         using var stop = new CancellationTokenSource();
         long violations = 0, scrapes = 0;
         var scraper = Task.Factory.StartNew(() =>
@@ -47,7 +48,7 @@ public sealed class ProcessorTests : IDisposable
                 metrics.WriteTo(Stream.Null); // saves what is pending, then renders the published values
                 long published = metrics.Snapshot().TotalRequests;
                 // Read the files after the snapshot: they can only be newer, never older.
-                long saved = StateStore.Peek(_folder.Path)?.Counters.LabelSets.Sum(s => s.Requests) ?? 0;
+                long saved = TestLines.Requests(StateStore.Peek(_folder.Path));
                 if (published > saved)
                 {
                     Interlocked.Increment(ref violations);
@@ -67,7 +68,7 @@ public sealed class ProcessorTests : IDisposable
                 await Eventually.Holds(() => Interlocked.Read(ref scrapes) >= target, TimeSpan.FromSeconds(10), "three scrapes");
             }
         }
-        await processor.StopAsync();
+        await processor.Publisher.StopAsync();
         stop.Cancel();
         await scraper;
 
@@ -75,8 +76,8 @@ public sealed class ProcessorTests : IDisposable
         Assert.Equal(0, violations);
         Assert.Equal(400, metrics.Snapshot().TotalRequests);
         var final = store.Load(out _)!;
-        Assert.Equal(400, final.Counters.LabelSets.Sum(s => s.Requests));
-        Assert.Equal(400, final.Checkpoint!.Current!.Offset);
+        Assert.Equal(400, TestLines.Requests(final));
+        Assert.Equal(400, final.Logs[0].Current!.Offset);
         Assert.True(metrics.Snapshot().StateSaves >= 1);
     }
 
@@ -86,9 +87,9 @@ public sealed class ProcessorTests : IDisposable
         // Given a processor with a state folder on a fake clock
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         using var store = new StateStore(_folder.Path);
-        var metrics = new WatcherMetrics(WatcherHostExtensions.CreateLayout(new WatcherOptions(), LogFormat.Main));
-        var processor = new AccessLogProcessor(LogFormat.Main, metrics, store, time, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-        processor.Start();
+        var (processor, metrics) = TestLines.Processor(store: store, time: time);
+        processor.Restore();
+        processor.Publisher.Start();
 
         // When lines are checkpointed, nothing is published before a save
         processor.Feed(TestLines.MainLine(), TestLines.MainLine());
@@ -103,10 +104,10 @@ public sealed class ProcessorTests : IDisposable
         // And the save timer publishes later checkpoints without a scrape, but saves nothing when nothing changed
         processor.Feed(TestLines.MainLine());
         processor.OnCheckpoint(At(3));
-        time.Advance(processor.SaveInterval);
+        time.Advance(processor.Publisher.SaveInterval);
         Assert.Equal(3, metrics.Snapshot().TotalRequests);
         Assert.Equal(2, metrics.Snapshot().StateSaves);
-        time.Advance(processor.SaveInterval * 5);
+        time.Advance(processor.Publisher.SaveInterval * 5);
         metrics.WriteTo(Stream.Null);
         Assert.Equal(2, metrics.Snapshot().StateSaves);
     }
@@ -117,10 +118,10 @@ public sealed class ProcessorTests : IDisposable
         using (var store = new StateStore(_folder.Path))
         {
             var (first, _) = TestLines.Processor(store: store);
-            first.Start();
+            first.Publisher.Start();
             first.Feed(TestLines.MainLine(), TestLines.MainLine(), TestLines.MainLine(status: 500));
             first.OnCheckpoint(At(300));
-            await first.StopAsync();
+            await first.Publisher.StopAsync();
         }
 
         using var again = new StateStore(_folder.Path);
@@ -131,8 +132,8 @@ public sealed class ProcessorTests : IDisposable
         Assert.Equal(3, metrics.Snapshot().TotalRequests);
         second.Feed(TestLines.MainLine());
         second.OnCheckpoint(At(400));
-        second.Start();
-        await second.StopAsync();
+        second.Publisher.Start();
+        await second.Publisher.StopAsync();
         Assert.Equal(4, metrics.Snapshot().TotalRequests);
         Assert.Equal(300 + 400, metrics.Snapshot().BytesRead);
     }
@@ -142,8 +143,8 @@ public sealed class ProcessorTests : IDisposable
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var logger = new RecordingLogger();
-        var metrics = new WatcherMetrics(WatcherHostExtensions.CreateLayout(new WatcherOptions(), LogFormat.Main));
-        var processor = new AccessLogProcessor(LogFormat.Main, metrics, null, time, logger);
+        var counter = WatcherHostExtensions.CreateCounting(new WatcherOptions(), LogFormat.Main, null, time, new SingleLoggerFactory(logger));
+        var (processor, metrics) = (counter, counter.Metrics);
 
         processor.Feed("garbage one", "garbage two", TestLines.MainLine(), "garbage three");
         time.Advance(TimeSpan.FromSeconds(10));
@@ -187,6 +188,20 @@ public sealed class ProcessorTests : IDisposable
         Assert.Equal(10, summary.LinesPerSecond);
         Assert.Equal(10, summary.ServerErrorPercent);
         Assert.InRange(summary.P95Seconds, 0.5, 1);
+    }
+
+    /// <summary>Hands the same logger to every category.</summary>
+    private sealed class SingleLoggerFactory(ILogger logger) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) => logger;
+
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     private sealed class RecordingLogger : ILogger

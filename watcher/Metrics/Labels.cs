@@ -33,6 +33,17 @@ internal static class StatusLabel
     public static int Normalize(int status) => status is >= 100 and <= 599 ? status : Other;
 
     public static string Name(int status) => status == Other ? "other" : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The id of a saved status value (<c>other</c> for anything but 100 to 599).</summary>
+    public static int Index(string name) =>
+        int.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int status) ? Normalize(status) : Other;
+
+    /// <summary>With <c>Watcher:StatusClasses</c>: 100..599 become 1..5 (<c>1xx</c>..<c>5xx</c>), anything else <c>other</c>.</summary>
+    public static int Class(int status) => status is >= 100 and <= 599 ? status / 100 : Other;
+
+    public static string ClassName(int id) => id is >= 1 and <= 5 ? $"{id}xx" : "other";
+
+    public static int ClassIndex(string name) => name is [>= '1' and <= '5', 'x', 'x'] ? name[0] - '0' : Other;
 }
 
 /// <summary>The <c>cache_status</c> label: nginx's fixed <c>$upstream_cache_status</c> values, else <c>other</c>.</summary>

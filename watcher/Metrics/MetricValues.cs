@@ -1,5 +1,4 @@
 using Sidecars.Watcher.Parsing;
-using Sidecars.Watcher.Tailing;
 
 namespace Sidecars.Watcher.Metrics;
 
@@ -115,35 +114,64 @@ internal sealed class HistogramValues
 }
 
 /// <summary>
-/// One complete copy of every value the watcher exports. The processor updates a staged copy per
-/// line; the exposition reads a published copy; <see cref="CopyTo"/> moves values between them.
+/// One complete copy of every value the watcher exports, stored per family of <see cref="MetricFamilies"/>:
+/// a counter per label set, a histogram per series, a counter per value of a fixed label, or one number. The
+/// processor updates a staged copy per line; the exposition reads a published copy; <see cref="CopyTo"/>
+/// moves values between them. The named properties are shortcuts into the family arrays.
 /// </summary>
 internal sealed class MetricValues
 {
-    public static readonly int ParseFailureCount = Enum.GetValues<ParseFailure>().Length;
-    public static readonly int RotationKindCount = Enum.GetValues<RotationKind>().Length;
-    public static readonly int ReadErrorCount = Enum.GetValues<ReadError>().Length;
+    private readonly long[][] _counts;
+    private readonly HistogramValues?[] _histograms;
+    private readonly double[] _gauges;
 
     public MetricValues(MetricsLayout layout)
     {
         Layout = layout;
-        int sets = layout.Capacity;
-        Requests = new long[sets];
-        BodyBytes = new long[sets];
-        BytesSent = new long[sets];
-        RequestBytes = new long[sets];
-        int series = layout.HistogramSeries;
-        RequestDuration = new HistogramValues(layout.DurationBuckets, series);
-        UpstreamResponseDuration = new HistogramValues(layout.DurationBuckets, series);
-        UpstreamConnectDuration = new HistogramValues(layout.DurationBuckets, series);
-        UpstreamHeaderDuration = new HistogramValues(layout.DurationBuckets, series);
-        ResponseSize = new HistogramValues(layout.SizeBuckets, series);
+        int families = MetricFamilies.All.Length;
+        _counts = new long[families][];
+        _histograms = new HistogramValues?[families];
+        _gauges = new double[families];
+        foreach (var family in MetricFamilies.All)
+        {
+            _counts[family.Index] = family.Shape switch
+            {
+                FamilyShape.PerLabelSet => new long[layout.Capacity],
+                FamilyShape.ByValue => new long[family.Values!.Length],
+                FamilyShape.Single => new long[1],
+                _ => [],
+            };
+            if (family.Shape == FamilyShape.Histogram)
+            {
+                _histograms[family.Index] = new HistogramValues(family.SizeBuckets ? layout.SizeBuckets : layout.DurationBuckets, layout.Capacity);
+            }
+        }
+        Requests = Counts(MetricFamilies.Requests);
+        BodyBytes = Counts(MetricFamilies.BodyBytes);
+        BytesSent = Counts(MetricFamilies.BytesSent);
+        RequestBytes = Counts(MetricFamilies.RequestBytes);
+        RequestDuration = Histogram(MetricFamilies.RequestDuration);
+        UpstreamResponseDuration = Histogram(MetricFamilies.UpstreamResponseDuration);
+        UpstreamConnectDuration = Histogram(MetricFamilies.UpstreamConnectDuration);
+        UpstreamHeaderDuration = Histogram(MetricFamilies.UpstreamHeaderDuration);
+        ResponseSize = Histogram(MetricFamilies.ResponseSize);
+        CacheStatus = Counts(MetricFamilies.CacheStatus);
+        Lines = Counts(MetricFamilies.Lines);
+        ReadErrors = Counts(MetricFamilies.ReadErrors);
+        Rotations = Counts(MetricFamilies.Rotations);
     }
 
     public MetricsLayout Layout { get; }
 
     /// <summary>How many label sets of the layout these values cover.</summary>
     public int LabelSetCount;
+
+    /// <summary>A counter family's values: per label set id, per fixed label value, or one.</summary>
+    public long[] Counts(MetricFamily family) => _counts[family.Index];
+
+    public HistogramValues Histogram(MetricFamily family) => _histograms[family.Index]!;
+
+    public ref double Gauge(MetricFamily family) => ref _gauges[family.Index];
 
     public readonly long[] Requests;
     public readonly long[] BodyBytes;
@@ -156,24 +184,34 @@ internal sealed class MetricValues
     public readonly HistogramValues UpstreamHeaderDuration;
     public readonly HistogramValues ResponseSize;
 
-    public readonly long[] CacheStatus = new long[CacheStatuses.Names.Length];
+    public readonly long[] CacheStatus;
+    /// <summary>By <see cref="LineResults"/>.</summary>
+    public readonly long[] Lines;
+    public readonly long[] ReadErrors;
+    public readonly long[] Rotations;
 
-    public long LinesParsed;
-    public long LinesMalformed;
-    public long LinesTooLong;
-    public readonly long[] ParseErrors = new long[ParseFailureCount];
-    public long BytesRead;
-    public readonly long[] Rotations = new long[RotationKindCount];
-    public readonly long[] ReadErrors = new long[ReadErrorCount];
-    public long FilesLost;
-    public long StateSaves;
-    public long StateSaveFailures;
-    public long StateResets;
-    public long LabelSetsOverflow;
+    public ref long LinesParsed => ref Lines[LineResults.Parsed];
+    public ref long LinesMalformed => ref Lines[LineResults.Malformed];
+    public ref long LinesTooLong => ref Lines[LineResults.TooLong];
+    public ref long LinesExcluded => ref Lines[LineResults.Excluded];
+    public ref long BytesRead => ref _counts[MetricFamilies.BytesRead.Index][0];
+    public ref long FilesLost => ref _counts[MetricFamilies.FilesLost.Index][0];
+    public ref long StateSaves => ref _counts[MetricFamilies.StateSaves.Index][0];
+    public ref long StateSaveFailures => ref _counts[MetricFamilies.StateSaveFailures.Index][0];
+    public ref long StateResets => ref _counts[MetricFamilies.StateResets.Index][0];
+    public ref long LabelSetsOverflow => ref _counts[MetricFamilies.LabelSetsOverflow.Index][0];
+
+    /// <summary>
+    /// Parse errors by <see cref="ParseFailure"/> (index 0, none, is never counted; the family's values start at 1).
+    /// </summary>
+    public ref long ParseError(ParseFailure failure) => ref _counts[MetricFamilies.ParseErrors.Index][(int)failure - 1];
+
+    /// <summary>The parse error counts, by reason, as the family lists them.</summary>
+    public long[] ParseErrors => _counts[MetricFamilies.ParseErrors.Index];
 
     // Gauges: what is true now, not counted.
-    public long LagBytes;
-    public double LastLineTimestampSeconds;
+    public ref double LagBytes => ref Gauge(MetricFamilies.LagBytes);
+    public ref double LastLineTimestampSeconds => ref Gauge(MetricFamilies.LastLineTimestamp);
 
     public long TotalRequests
     {
@@ -191,30 +229,24 @@ internal sealed class MetricValues
     public void CopyTo(MetricValues other)
     {
         other.LabelSetCount = LabelSetCount;
-        Requests.AsSpan(0, LabelSetCount).CopyTo(other.Requests);
-        BodyBytes.AsSpan(0, LabelSetCount).CopyTo(other.BodyBytes);
-        BytesSent.AsSpan(0, LabelSetCount).CopyTo(other.BytesSent);
-        RequestBytes.AsSpan(0, LabelSetCount).CopyTo(other.RequestBytes);
-        RequestDuration.CopyTo(other.RequestDuration);
-        UpstreamResponseDuration.CopyTo(other.UpstreamResponseDuration);
-        UpstreamConnectDuration.CopyTo(other.UpstreamConnectDuration);
-        UpstreamHeaderDuration.CopyTo(other.UpstreamHeaderDuration);
-        ResponseSize.CopyTo(other.ResponseSize);
-        CacheStatus.AsSpan().CopyTo(other.CacheStatus);
-        other.LinesParsed = LinesParsed;
-        other.LinesMalformed = LinesMalformed;
-        other.LinesTooLong = LinesTooLong;
-        ParseErrors.AsSpan().CopyTo(other.ParseErrors);
-        other.BytesRead = BytesRead;
-        Rotations.AsSpan().CopyTo(other.Rotations);
-        ReadErrors.AsSpan().CopyTo(other.ReadErrors);
-        other.FilesLost = FilesLost;
-        other.StateSaves = StateSaves;
-        other.StateSaveFailures = StateSaveFailures;
-        other.StateResets = StateResets;
-        other.LabelSetsOverflow = LabelSetsOverflow;
-        other.LagBytes = LagBytes;
-        other.LastLineTimestampSeconds = LastLineTimestampSeconds;
+        foreach (var family in MetricFamilies.All)
+        {
+            switch (family.Shape)
+            {
+                case FamilyShape.PerLabelSet:
+                    _counts[family.Index].AsSpan(0, LabelSetCount).CopyTo(other._counts[family.Index]);
+                    break;
+                case FamilyShape.Histogram:
+                    _histograms[family.Index]!.CopyTo(other._histograms[family.Index]!);
+                    break;
+                case FamilyShape.Gauge:
+                    other._gauges[family.Index] = _gauges[family.Index];
+                    break;
+                default:
+                    _counts[family.Index].AsSpan().CopyTo(other._counts[family.Index]);
+                    break;
+            }
+        }
     }
 
     public MetricValues Clone()

@@ -1,110 +1,192 @@
+using System.Text;
 using Sidecars.Watcher.Parsing;
 
 namespace Sidecars.Watcher.Metrics;
 
-/// <summary>Which optional metric families the log format can feed.</summary>
-internal readonly record struct FormatFeatures(
-    bool BodyBytes, bool BytesSent, bool RequestLength, bool RequestTime,
-    bool UpstreamResponseTime, bool UpstreamConnectTime, bool UpstreamHeaderTime, bool CacheStatus)
-{
-    public static FormatFeatures All => new(true, true, true, true, true, true, true, true);
-
-    public static FormatFeatures Of(LogFormat format) => new(
-        format.HasVariable("body_bytes_sent"), format.HasVariable("bytes_sent"), format.HasVariable("request_length"),
-        format.HasVariable("request_time"), format.HasVariable("upstream_response_time"),
-        format.HasVariable("upstream_connect_time"), format.HasVariable("upstream_header_time"),
-        format.HasVariable("upstream_cache_status"));
-}
-
 /// <summary>
-/// The shape shared by every copy of the metric values: buckets, routes, which families exist, and
-/// the table of {method,status,route} label sets. A label set gets a small id the first time it is
-/// seen (found through a dense lookup array, no allocation); ids are never reused, so arrays indexed
-/// by id can be copied between the staged and published values. Only the hot-path thread adds sets.
+/// The shape shared by every copy of the metric values: which families exist (the format feeds them), the
+/// label dimensions, the buckets, and the table of label sets. A label set gets a small id the first time it
+/// is seen (one dictionary lookup, no allocation); ids are never reused, so arrays indexed by id can be
+/// copied between the staged and published values. Each label set also has a histogram series: the same
+/// key with the dimensions histograms do not carry set to <c>other</c>; there are never more series than
+/// label sets. Only the hot-path thread adds sets; other threads read ids below <see cref="LabelSetCount"/>.
 /// </summary>
 internal sealed class MetricsLayout
 {
-    private const int StatusSlots = 501; // "other" + 100..599
-    private readonly int[] _lookup; // key -> id + 1
-    private readonly byte[] _setMethod;
-    private readonly short[] _setStatus;
-    private readonly short[] _setRoute;
+    private readonly Dictionary<LabelKey, int> _ids = [];
+    private readonly Dictionary<LabelKey, int> _seriesIds = [];
+    private readonly LabelKey[] _keys;
+    private readonly int[] _seriesOf;
+    private readonly LabelKey[] _seriesKeys;
+    private readonly bool[] _enabled;
     private int _count;
+    private int _seriesCount;
 
-    public MetricsLayout(RouteTable routes, double[] durationBuckets, double[] sizeBuckets, int maxLabelSets, FormatFeatures features)
+    public MetricsLayout(IReadOnlyList<LabelDimension> dimensions, double[] durationBuckets, double[] sizeBuckets, int maxLabelSets, Func<MetricFamily, bool> enabled)
     {
-        Routes = routes;
+        if (dimensions.Count > LabelKey.MaxDimensions)
+        {
+            throw new ArgumentException($"at most {LabelKey.MaxDimensions} label dimensions", nameof(dimensions));
+        }
+        Dimensions = dimensions;
         DurationBuckets = durationBuckets;
         SizeBuckets = sizeBuckets;
         MaxLabelSets = maxLabelSets;
-        Features = features;
         Capacity = maxLabelSets + 1; // room for the overflow set even when the cap is reached
-        _lookup = new int[HttpMethods.Count * StatusSlots * RouteCount];
-        _setMethod = new byte[Capacity];
-        _setStatus = new short[Capacity];
-        _setRoute = new short[Capacity];
+        _keys = new LabelKey[Capacity];
+        _seriesOf = new int[Capacity];
+        _seriesKeys = new LabelKey[Capacity];
+        _enabled = [.. MetricFamilies.All.Select(enabled)];
+        var overflow = default(LabelKey);
+        for (int d = 0; d < dimensions.Count; d++)
+        {
+            overflow = overflow.With(d, dimensions[d].OtherId);
+        }
+        OverflowKey = overflow;
     }
 
-    public RouteTable Routes { get; }
+    public IReadOnlyList<LabelDimension> Dimensions { get; }
     public double[] DurationBuckets { get; }
     public double[] SizeBuckets { get; }
     public int MaxLabelSets { get; }
-    public FormatFeatures Features { get; }
     public int Capacity { get; }
 
-    /// <summary>1 without routes (no <c>route</c> label), else the routes plus <c>other</c>.</summary>
-    public int RouteCount => Routes.Enabled ? Routes.Count : 1;
-
-    /// <summary>Histograms are labelled by method and route only.</summary>
-    public int HistogramSeries => HttpMethods.Count * RouteCount;
+    /// <summary>Every dimension at <c>other</c>: where requests beyond the cap are counted.</summary>
+    public LabelKey OverflowKey { get; }
 
     public int LabelSetCount => Volatile.Read(ref _count);
 
-    public int OverflowRoute => Routes.Enabled ? Routes.OtherIndex : 0;
+    public int SeriesCount => Volatile.Read(ref _seriesCount);
+
+    /// <summary>The index of the first dimension of <paramref name="kind"/>, or -1.</summary>
+    public int DimensionOf(DimensionKind kind)
+    {
+        for (int d = 0; d < Dimensions.Count; d++)
+        {
+            if (Dimensions[d].Kind == kind)
+            {
+                return d;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>Whether <paramref name="family"/> exists here (the format has the variable that feeds it).</summary>
+    public bool IsEnabled(MetricFamily family) => _enabled[family.Index];
 
     /// <summary>
-    /// The id of {method,status,route}; a new combination beyond <see cref="MaxLabelSets"/> gets the
-    /// id of {other,other,other} and <paramref name="overflow"/> is true.
+    /// The id of the label set <paramref name="key"/>; a new set beyond <see cref="MaxLabelSets"/> gets the id of
+    /// <see cref="OverflowKey"/> and <paramref name="overflow"/> is true.
     /// </summary>
-    public int GetOrAdd(int method, int status, int route, out bool overflow)
+    public int GetOrAdd(LabelKey key, out bool overflow)
     {
         overflow = false;
-        int key = Key(method, status, route);
-        int id = _lookup[key] - 1;
-        if (id >= 0)
+        if (_ids.TryGetValue(key, out int id))
         {
             return id;
         }
         if (_count >= MaxLabelSets)
         {
             overflow = true;
-            key = Key(HttpMethods.Other, StatusLabel.Other, OverflowRoute);
-            id = _lookup[key] - 1;
-            if (id >= 0)
+            key = OverflowKey;
+            if (_ids.TryGetValue(key, out id))
             {
                 return id;
             }
-            method = HttpMethods.Other;
-            status = StatusLabel.Other;
-            route = OverflowRoute;
             if (_count >= Capacity)
             {
                 throw new InvalidOperationException("label set table is full");
             }
         }
         id = _count;
-        _setMethod[id] = (byte)method;
-        _setStatus[id] = (short)status;
-        _setRoute[id] = (short)route;
-        _lookup[key] = id + 1;
+        _keys[id] = key;
+        _seriesOf[id] = SeriesFor(key);
+        _ids[key] = id;
         Volatile.Write(ref _count, id + 1);
         return id;
     }
 
-    public (int Method, int Status, int Route) LabelSet(int id) => (_setMethod[id], _setStatus[id], _setRoute[id]);
+    public LabelKey KeyOf(int id) => _keys[id];
 
-    public int HistogramSeriesOf(int method, int route) => method * RouteCount + route;
+    /// <summary>The histogram series of label set <paramref name="id"/>.</summary>
+    public int SeriesOf(int id) => _seriesOf[id];
 
-    private int Key(int method, int status, int route) =>
-        ((method * StatusSlots) + (status == StatusLabel.Other ? 0 : status - 99)) * RouteCount + route;
+    public LabelKey SeriesKey(int series) => _seriesKeys[series];
+
+    /// <summary>The value of dimension <paramref name="dimension"/> in label set <paramref name="id"/>, by name.</summary>
+    public string ValueOf(int id, int dimension) => Dimensions[dimension].ValueName(_keys[id][dimension]);
+
+    /// <summary>Appends <c>name="value",...</c> for a label set (or, with <paramref name="histogram"/>, a series).</summary>
+    public void WriteLabels(StringBuilder text, LabelKey key, bool histogram)
+    {
+        bool first = true;
+        for (int d = 0; d < Dimensions.Count; d++)
+        {
+            var dimension = Dimensions[d];
+            if (histogram && !dimension.OnHistograms)
+            {
+                continue;
+            }
+            if (!first)
+            {
+                text.Append(',');
+            }
+            first = false;
+            text.Append(dimension.Name).Append("=\"");
+            Exposition.Escape(text, dimension.ValueName(key[d])).Append('"');
+        }
+    }
+
+    /// <summary>
+    /// The id of the histogram series <paramref name="seriesKey"/> (restoring saved state); when the table is
+    /// full, the series of the overflow set.
+    /// </summary>
+    public int GetOrAddSeries(LabelKey seriesKey)
+    {
+        if (_seriesIds.TryGetValue(seriesKey, out int series))
+        {
+            return series;
+        }
+        if (_seriesCount >= Capacity - 1 && seriesKey != SeriesKeyOf(OverflowKey))
+        {
+            return SeriesFor(OverflowKey);
+        }
+        return SeriesFor(seriesKey);
+    }
+
+    private LabelKey SeriesKeyOf(LabelKey key)
+    {
+        for (int d = 0; d < Dimensions.Count; d++)
+        {
+            if (!Dimensions[d].OnHistograms)
+            {
+                key = key.With(d, Dimensions[d].OtherId);
+            }
+        }
+        return key;
+    }
+
+    private int SeriesFor(LabelKey key)
+    {
+        key = SeriesKeyOf(key);
+        if (_seriesIds.TryGetValue(key, out int series))
+        {
+            return series;
+        }
+        series = _seriesCount;
+        _seriesKeys[series] = key;
+        _seriesIds[key] = series;
+        Volatile.Write(ref _seriesCount, series + 1);
+        return series;
+    }
+}
+
+/// <summary>Which families a format feeds.</summary>
+internal static class FormatFeatures
+{
+    /// <summary>A family exists when it needs no variable or the format has the one that feeds it.</summary>
+    public static Func<MetricFamily, bool> Of(LogFormat format) => family => family.FedBy is null || format.HasVariable(family.FedBy);
+
+    /// <summary>Every family (for tests and benchmarks).</summary>
+    public static Func<MetricFamily, bool> All => _ => true;
 }

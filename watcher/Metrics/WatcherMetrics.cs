@@ -58,8 +58,15 @@ internal sealed class WatcherMetrics : IMetricsSource
         }
     }
 
+    /// <summary>Set once the saved values were restored (or there were none): before that, scrapes show none of these values.</summary>
+    public bool Restored { get; set; }
+
     public void WriteTo(Stream output)
     {
+        if (!Restored)
+        {
+            return;
+        }
         BeforeScrape?.Invoke();
         var snapshot = Snapshot();
         var text = new StringBuilder(16 * 1024);

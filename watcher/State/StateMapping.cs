@@ -1,138 +1,119 @@
 using Sidecars.Watcher.Metrics;
-using Sidecars.Watcher.Parsing;
 using Sidecars.Watcher.Tailing;
 
 namespace Sidecars.Watcher.State;
 
-/// <summary>Converts between the in-memory values and the saved form (labels by name, so a changed route list or bucket layout restores what still fits).</summary>
+/// <summary>
+/// Converts between the in-memory values and the saved form, family by family as <see cref="MetricFamilies"/>
+/// declares them. Labels are saved by name, so a changed configuration restores what still fits: a label the
+/// configuration no longer has merges its sets, a new one starts at <c>other</c> for the saved requests.
+/// </summary>
 internal static class StateMapping
 {
     public static WatcherStateFile ToState(MetricValues v, TailCheckpoint? checkpoint, DateTimeOffset now)
     {
         var layout = v.Layout;
-        var counters = new CounterState
+        var state = new WatcherStateFile { SavedAt = now };
+        foreach (LogPosition log in checkpoint?.Logs ?? [])
         {
-            LinesParsed = v.LinesParsed,
-            LinesMalformed = v.LinesMalformed,
-            LinesTooLong = v.LinesTooLong,
-            BytesRead = v.BytesRead,
-            StateSaves = v.StateSaves,
-            StateSaveFailures = v.StateSaveFailures,
-            StateResets = v.StateResets,
-            LabelSetsOverflow = v.LabelSetsOverflow,
-            FilesLost = v.FilesLost,
-        };
-        for (int id = 0; id < v.LabelSetCount; id++)
-        {
-            var (method, status, route) = layout.LabelSet(id);
-            counters.LabelSets.Add(new LabelSetState
+            state.Logs.Add(new LogCheckpointState
             {
-                Method = HttpMethods.Names[method],
-                Status = StatusLabel.Name(status),
-                Route = layout.Routes.Enabled ? layout.Routes.Names[route] : null,
-                Requests = v.Requests[id],
-                BodyBytes = v.BodyBytes[id],
-                BytesSent = v.BytesSent[id],
-                RequestBytes = v.RequestBytes[id],
+                Path = log.Path,
+                Current = ToState(log.Current),
+                Draining = [.. log.Draining.Select(p => ToState(p)!)],
+                Retired = [.. log.Retired.Select(p => ToState(p)!)],
+                TakenAt = checkpoint!.TakenAt,
             });
         }
-        foreach (var (name, histogram) in Histograms(v))
+        MetricFamily[] perLabelSet = [.. MetricFamilies.All.Where(f => f.Shape == FamilyShape.PerLabelSet && layout.IsEnabled(f))];
+        for (int id = 0; id < v.LabelSetCount; id++)
         {
-            var state = new HistogramState { Bounds = histogram.Bounds };
-            for (int method = 0; method < HttpMethods.Count; method++)
+            var set = new LabelSetState { Labels = Labels(layout, layout.KeyOf(id), histogram: false) };
+            foreach (var family in perLabelSet)
             {
-                for (int route = 0; route < layout.RouteCount; route++)
-                {
-                    int series = layout.HistogramSeriesOf(method, route);
-                    if (histogram.Count(series) == 0)
+                set.Values[family.Name] = v.Counts(family)[id];
+            }
+            state.LabelSets.Add(set);
+        }
+        foreach (var family in MetricFamilies.All)
+        {
+            if (!layout.IsEnabled(family) || !family.IsSaved)
+            {
+                continue;
+            }
+            switch (family.Shape)
+            {
+                case FamilyShape.Histogram:
+                    var histogram = v.Histogram(family);
+                    var saved = new HistogramState { Bounds = histogram.Bounds };
+                    for (int series = 0; series < histogram.UsedSeries; series++)
                     {
-                        continue;
+                        if (histogram.Count(series) > 0)
+                        {
+                            saved.Series.Add(new HistogramSeriesState
+                            {
+                                Labels = Labels(layout, layout.SeriesKey(series), histogram: true),
+                                Buckets = histogram.Buckets.AsSpan(series * histogram.Width, histogram.Width).ToArray(),
+                                Sum = histogram.Sums[series],
+                            });
+                        }
                     }
-                    state.Series.Add(new HistogramSeriesState
+                    if (saved.Series.Count > 0)
                     {
-                        Method = HttpMethods.Names[method],
-                        Route = layout.Routes.Enabled ? layout.Routes.Names[route] : null,
-                        Buckets = histogram.Buckets.AsSpan(series * histogram.Width, histogram.Width).ToArray(),
-                        Sum = histogram.Sums[series],
-                    });
-                }
-            }
-            if (state.Series.Count > 0)
-            {
-                counters.Histograms[name] = state;
-            }
-        }
-        for (int i = 0; i < v.CacheStatus.Length; i++)
-        {
-            if (v.CacheStatus[i] != 0)
-            {
-                counters.CacheStatus[CacheStatuses.Names[i]] = v.CacheStatus[i];
-            }
-        }
-        for (int i = 0; i < v.ParseErrors.Length; i++)
-        {
-            if (v.ParseErrors[i] != 0)
-            {
-                counters.ParseErrors[((ParseFailure)i).Label()] = v.ParseErrors[i];
+                        state.Histograms[family.Name] = saved;
+                    }
+                    break;
+                case FamilyShape.ByValue:
+                    long[] counts = v.Counts(family);
+                    var byValue = new Dictionary<string, long>(StringComparer.Ordinal);
+                    for (int i = 0; i < counts.Length; i++)
+                    {
+                        if (counts[i] != 0)
+                        {
+                            byValue[family.Values![i]] = counts[i];
+                        }
+                    }
+                    state.Counters[family.Name] = byValue;
+                    break;
+                case FamilyShape.Single:
+                    state.Totals[family.Name] = v.Counts(family)[0];
+                    break;
             }
         }
-        for (int i = 0; i < v.Rotations.Length; i++)
-        {
-            if (v.Rotations[i] != 0)
-            {
-                counters.Rotations[((RotationKind)i).Label()] = v.Rotations[i];
-            }
-        }
-        for (int i = 0; i < v.ReadErrors.Length; i++)
-        {
-            if (v.ReadErrors[i] != 0)
-            {
-                counters.ReadErrors[((ReadError)i).Label()] = v.ReadErrors[i];
-            }
-        }
-        return new WatcherStateFile
-        {
-            SavedAt = now,
-            Checkpoint = checkpoint is null ? null : new CheckpointState
-            {
-                Current = ToState(checkpoint.Current),
-                Draining = checkpoint.Draining.Select(p => ToState(p)!).ToList(),
-                Retired = checkpoint.Retired.Select(p => ToState(p)!).ToList(),
-                TakenAt = checkpoint.TakenAt,
-            },
-            Counters = counters,
-        };
+        return state;
     }
 
     /// <summary>
     /// Adds the saved counters into <paramref name="v"/> (fresh values) and returns the saved checkpoint.
-    /// <paramref name="skipped"/> names what could not be restored (e.g. a histogram whose buckets changed).
+    /// <paramref name="skipped"/> names what could not be restored (a histogram whose buckets changed, a label
+    /// the configuration no longer has). Call only with a state <see cref="StateValidator"/> accepted.
     /// </summary>
     public static TailCheckpoint? Restore(WatcherStateFile state, MetricValues v, List<string> skipped)
     {
         var layout = v.Layout;
-        var c = state.Counters;
-        foreach (var set in c.LabelSets)
+        var dropped = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var set in state.LabelSets)
         {
-            int method = HttpMethods.Index(set.Method);
-            int status = int.TryParse(set.Status, out int s) ? StatusLabel.Normalize(s) : StatusLabel.Other;
-            int route = RouteIndex(layout, set.Route);
             // Beyond the cap (it was lowered) a saved set merges into "other"; that is no new overflow: a
             // restart changes no counter.
-            int id = layout.GetOrAdd(method, status, route, out _);
-            v.Requests[id] = Counter.Add(v.Requests[id], set.Requests);
-            v.BodyBytes[id] = Counter.Add(v.BodyBytes[id], set.BodyBytes);
-            v.BytesSent[id] = Counter.Add(v.BytesSent[id], set.BytesSent);
-            v.RequestBytes[id] = Counter.Add(v.RequestBytes[id], set.RequestBytes);
+            int id = layout.GetOrAdd(KeyOf(layout, set.Labels, histogram: false, dropped), out _);
+            foreach (var (name, value) in set.Values)
+            {
+                if (MetricFamilies.Named(name) is { Shape: FamilyShape.PerLabelSet } family)
+                {
+                    ref long total = ref v.Counts(family)[id];
+                    total = Counter.Add(total, value);
+                }
+            }
         }
         v.LabelSetCount = layout.LabelSetCount;
-        foreach (var (name, saved) in c.Histograms)
+        foreach (var (name, saved) in state.Histograms)
         {
-            var histogram = Histograms(v).FirstOrDefault(h => h.Name == name).Values;
-            if (histogram is null)
+            if (MetricFamilies.Named(name) is not { Shape: FamilyShape.Histogram } family || !layout.IsEnabled(family))
             {
                 continue;
             }
+            var histogram = v.Histogram(family);
             if (!saved.Bounds.AsSpan().SequenceEqual(histogram.Bounds))
             {
                 skipped.Add($"{name} (buckets changed)");
@@ -140,11 +121,7 @@ internal static class StateMapping
             }
             foreach (var series in saved.Series)
             {
-                if (series.Buckets.Length != histogram.Width)
-                {
-                    continue;
-                }
-                int index = layout.HistogramSeriesOf(HttpMethods.Index(series.Method), RouteIndex(layout, series.Route));
+                int index = layout.GetOrAddSeries(KeyOf(layout, series.Labels, histogram: true, dropped));
                 for (int i = 0; i < histogram.Width; i++)
                 {
                     ref long bucket = ref histogram.Buckets[index * histogram.Width + i];
@@ -154,65 +131,83 @@ internal static class StateMapping
                 histogram.MarkUsed(index);
             }
         }
-        foreach (var (name, count) in c.CacheStatus)
+        foreach (var (name, values) in state.Counters)
         {
-            int i = Array.IndexOf(CacheStatuses.Names, name);
-            ref long cached = ref v.CacheStatus[i >= 0 ? i : CacheStatuses.Other];
-            cached = Counter.Add(cached, count);
-        }
-        v.LinesParsed = c.LinesParsed;
-        v.LinesMalformed = c.LinesMalformed;
-        v.LinesTooLong = c.LinesTooLong;
-        for (int i = 0; i < v.ParseErrors.Length; i++)
-        {
-            v.ParseErrors[i] = c.ParseErrors.GetValueOrDefault(((ParseFailure)i).Label());
-        }
-        v.BytesRead = c.BytesRead;
-        for (int i = 0; i < v.Rotations.Length; i++)
-        {
-            v.Rotations[i] = c.Rotations.GetValueOrDefault(((RotationKind)i).Label());
-        }
-        for (int i = 0; i < v.ReadErrors.Length; i++)
-        {
-            v.ReadErrors[i] = c.ReadErrors.GetValueOrDefault(((ReadError)i).Label());
-        }
-        v.FilesLost = c.FilesLost;
-        v.StateSaves = c.StateSaves;
-        v.StateSaveFailures = c.StateSaveFailures;
-        v.StateResets = c.StateResets;
-        v.LabelSetsOverflow = c.LabelSetsOverflow;
-        var point = state.Checkpoint;
-        return point is null
-            ? null
-            : new TailCheckpoint(ToPosition(point.Current), [.. point.Draining.Select(p => ToPosition(p)!.Value)], 0, 0)
+            if (MetricFamilies.Named(name) is not { Shape: FamilyShape.ByValue } family)
             {
-                Retired = [.. point.Retired.Select(p => ToPosition(p)!.Value)],
-                // A state saved before checkpoints carried their time: the save was at most a few ms later.
-                TakenAt = point.TakenAt ?? state.SavedAt,
-            };
-    }
-
-    private static int RouteIndex(MetricsLayout layout, string? name)
-    {
-        if (!layout.Routes.Enabled)
-        {
-            return 0;
+                continue;
+            }
+            long[] counts = v.Counts(family);
+            foreach (var (value, count) in values)
+            {
+                int i = family.ValueIndex(value);
+                if (i >= 0)
+                {
+                    counts[i] = Counter.Add(counts[i], count);
+                }
+            }
         }
-        int i = name is null ? -1 : Array.IndexOf(layout.Routes.Names, name);
-        return i >= 0 ? i : layout.Routes.OtherIndex;
+        foreach (var (name, total) in state.Totals)
+        {
+            if (MetricFamilies.Named(name) is { Shape: FamilyShape.Single } family)
+            {
+                v.Counts(family)[0] = total;
+            }
+        }
+        if (dropped.Count > 0)
+        {
+            skipped.Add($"the labels {string.Join(", ", dropped)} (no longer configured: their sets were merged)");
+        }
+        if (state.Logs.Count == 0)
+        {
+            return null;
+        }
+        // One checkpoint was taken for all logs at once; a state saved before checkpoints carried their time
+        // was saved at most a few ms after it.
+        DateTimeOffset takenAt = state.Logs[0].TakenAt ?? state.SavedAt;
+        return new TailCheckpoint(
+            [.. state.Logs.Select(l => new LogPosition(l.Path, ToPosition(l.Current), [.. l.Draining.Select(p => ToPosition(p)!.Value)], [.. l.Retired.Select(p => ToPosition(p)!.Value)]))],
+            0, 0)
+        {
+            TakenAt = takenAt,
+        };
     }
 
-    /// <summary>The saved names of the histograms, in the order of <see cref="Histograms"/>.</summary>
-    public static readonly string[] HistogramNames =
-        ["request_duration", "upstream_response_duration", "upstream_connect_duration", "upstream_header_duration", "response_size"];
-
-    private static IEnumerable<(string Name, HistogramValues Values)> Histograms(MetricValues v)
+    /// <summary>The saved labels of a label set or series, by name.</summary>
+    private static Dictionary<string, string> Labels(MetricsLayout layout, LabelKey key, bool histogram)
     {
-        yield return ("request_duration", v.RequestDuration);
-        yield return ("upstream_response_duration", v.UpstreamResponseDuration);
-        yield return ("upstream_connect_duration", v.UpstreamConnectDuration);
-        yield return ("upstream_header_duration", v.UpstreamHeaderDuration);
-        yield return ("response_size", v.ResponseSize);
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int d = 0; d < layout.Dimensions.Count; d++)
+        {
+            var dimension = layout.Dimensions[d];
+            if (!histogram || dimension.OnHistograms)
+            {
+                labels[dimension.Name] = dimension.ValueName(key[d]);
+            }
+        }
+        return labels;
+    }
+
+    /// <summary>The key of saved labels in this layout: missing labels are <c>other</c>, labels it has not are dropped (and named).</summary>
+    private static LabelKey KeyOf(MetricsLayout layout, Dictionary<string, string> labels, bool histogram, HashSet<string> dropped)
+    {
+        var key = default(LabelKey);
+        for (int d = 0; d < layout.Dimensions.Count; d++)
+        {
+            var dimension = layout.Dimensions[d];
+            int id = histogram && !dimension.OnHistograms ? dimension.OtherId
+                : labels.TryGetValue(dimension.Name, out string? value) ? dimension.Intern(value)
+                : dimension.OtherId;
+            key = key.With(d, id);
+        }
+        foreach (string name in labels.Keys)
+        {
+            if (!layout.Dimensions.Any(d => d.Name == name))
+            {
+                dropped.Add(name);
+            }
+        }
+        return key;
     }
 
     private static PositionState? ToState(TailPosition? position) => position is { } p

@@ -7,77 +7,77 @@ namespace Sidecars.Watcher.State;
 
 /// <summary>
 /// The largest state the settings allow, found by saving the worst case: every label set the cap allows,
-/// with the longest labels and the largest counters, every histogram series used, and the most files a
+/// with the longest labels and the largest counters, every histogram series that can exist, and the most files a
 /// checkpoint can name. Both slot files are reserved at this size at start, so saves never run out of room
 /// later and a volume that is too small stops the watcher at once with one line.
 /// </summary>
 internal static class StateSize
 {
-    /// <summary>What one label set adds to a slot at most, without its route name (for the README and messages).</summary>
-    public const int BytesPerLabelSet = 170;
+    /// <summary>What one label set adds to a slot at most with the default labels (method, status), for the README and messages.</summary>
+    public const int BytesPerLabelSet = 290;
 
     /// <summary>The largest size one slot file can reach with <paramref name="options"/> (JSON and its envelope).</summary>
     public static long SlotBound(WatcherOptions options)
     {
-        string longestRoute = options.Routes.Count == 0 ? "" : options.Routes.Select(r => r.Name).Append(RouteTable.Other).MaxBy(n => n.Length)!;
-        string? route = options.Routes.Count == 0 ? null : longestRoute;
-        var counters = new CounterState
+        // The labels and their longest values; histograms carry all but status.
+        var labels = new List<(string Name, string Longest, int Values)>
         {
-            LinesParsed = Counter.Max, LinesMalformed = Counter.Max, LinesTooLong = Counter.Max, BytesRead = Counter.Max,
-            StateSaves = Counter.Max, StateSaveFailures = Counter.Max, StateResets = Counter.Max, LabelSetsOverflow = Counter.Max,
-            FilesLost = Counter.Max,
+            ("method", "OPTIONS", HttpMethods.Count),
+            ("status", "other", 600),
         };
+        if (options.Routes.Count > 0)
+        {
+            labels.Add(("route", options.Routes.Select(r => r.Name).Append(RouteTable.Other).MaxBy(n => n.Length)!, options.Routes.Count + 1));
+        }
+        Dictionary<string, string> Labels(bool histogram) =>
+            labels.Where(l => !histogram || l.Name != "status").ToDictionary(l => l.Name, l => l.Longest, StringComparer.Ordinal);
+
+        var state = new WatcherStateFile { SavedAt = DateTimeOffset.MaxValue };
+        var position = new PositionState { Device = ulong.MaxValue, Inode = ulong.MaxValue, Fingerprint = ulong.MaxValue, FingerprintLength = FileFingerprint.MaxLength, Offset = Counter.Max };
+        state.Logs.Add(new LogCheckpointState
+        {
+            Path = new string('x', 4096),
+            Current = position,
+            Draining = [.. Enumerable.Repeat(position, StateValidator.MaxPositions)],
+            Retired = [.. Enumerable.Repeat(position, StateValidator.MaxPositions)],
+            TakenAt = DateTimeOffset.MaxValue,
+        });
         for (int i = 0; i <= options.MaxLabelSets; i++)
         {
-            counters.LabelSets.Add(new LabelSetState
+            state.LabelSets.Add(new LabelSetState
             {
-                Method = "OPTIONS", Status = "other", Route = route,
-                Requests = Counter.Max, BodyBytes = Counter.Max, BytesSent = Counter.Max, RequestBytes = Counter.Max,
+                Labels = Labels(histogram: false),
+                Values = MetricFamilies.All.Where(f => f.Shape == FamilyShape.PerLabelSet).ToDictionary(f => f.Name, _ => Counter.Max),
             });
         }
-        int routes = options.Routes.Count == 0 ? 1 : options.Routes.Count + 1;
-        foreach (string name in StateMapping.HistogramNames)
+        // A series per combination of the histograms' labels, never more than there are label sets.
+        long combinations = labels.Where(l => l.Name != "status").Aggregate(1L, (n, l) => n * l.Values);
+        int series = (int)Math.Min(combinations, options.MaxLabelSets + 1);
+        foreach (var family in MetricFamilies.All.Where(f => f.Shape == FamilyShape.Histogram))
         {
-            double[] bounds = name == "response_size" ? options.EffectiveSizeBuckets : options.EffectiveDurationBuckets;
-            var histogram = new HistogramState { Bounds = bounds };
-            for (int series = 0; series < HttpMethods.Count * routes; series++)
+            double[] bounds = family.SizeBuckets ? options.EffectiveSizeBuckets : options.EffectiveDurationBuckets;
+            state.Histograms[family.Name] = new HistogramState
             {
-                histogram.Series.Add(new HistogramSeriesState
+                Bounds = bounds,
+                Series = [.. Enumerable.Range(0, series).Select(_ => new HistogramSeriesState
                 {
-                    Method = "OPTIONS", Route = route, Buckets = [.. Enumerable.Repeat(Counter.Max, bounds.Length + 1)], Sum = -double.MaxValue,
-                });
-            }
-            counters.Histograms[name] = histogram;
+                    Labels = Labels(histogram: true),
+                    Buckets = [.. Enumerable.Repeat(Counter.Max, bounds.Length + 1)],
+                    Sum = -double.MaxValue,
+                })],
+            };
         }
-        foreach (string status in CacheStatuses.Names)
+        foreach (var family in MetricFamilies.All)
         {
-            counters.CacheStatus[status] = Counter.Max;
-        }
-        foreach (ParseFailure failure in Enum.GetValues<ParseFailure>())
-        {
-            counters.ParseErrors[failure.Label()] = Counter.Max;
-        }
-        foreach (RotationKind kind in Enum.GetValues<RotationKind>())
-        {
-            counters.Rotations[kind.Label()] = Counter.Max;
-        }
-        foreach (ReadError error in Enum.GetValues<ReadError>())
-        {
-            counters.ReadErrors[error.Label()] = Counter.Max;
-        }
-        var position = new PositionState { Device = ulong.MaxValue, Inode = ulong.MaxValue, Fingerprint = ulong.MaxValue, FingerprintLength = FileFingerprint.MaxLength, Offset = Counter.Max };
-        var state = new WatcherStateFile
-        {
-            SavedAt = DateTimeOffset.MaxValue,
-            Checkpoint = new CheckpointState
+            if (family.Shape == FamilyShape.ByValue)
             {
-                Current = position,
-                Draining = [.. Enumerable.Repeat(position, StateValidator.MaxPositions)],
-                Retired = [.. Enumerable.Repeat(position, StateValidator.MaxPositions)],
-                TakenAt = DateTimeOffset.MaxValue,
-            },
-            Counters = counters,
-        };
+                state.Counters[family.Name] = family.Values!.ToDictionary(v => v, _ => Counter.Max, StringComparer.Ordinal);
+            }
+            else if (family.Shape == FamilyShape.Single)
+            {
+                state.Totals[family.Name] = Counter.Max;
+            }
+        }
         long json = JsonSerializer.SerializeToUtf8Bytes(state, WatcherStateJsonContext.Default.WatcherStateFile).LongLength;
         return json + StateStore.EnvelopeBytes;
     }

@@ -332,21 +332,49 @@ internal sealed class StateStore : IDisposable
         }
     }
 
+    /// <summary>A state of the current version, or of version 1 migrated to it; null with a problem otherwise.</summary>
     private static WatcherStateFile? Deserialize(ReadOnlySpan<byte> json, out string? problem)
     {
         try
         {
-            var state = JsonSerializer.Deserialize(json, WatcherStateJsonContext.Default.WatcherStateFile);
-            problem = state is null ? "the file holds null"
-                : state.Version != WatcherStateFile.CurrentVersion ? $"unknown version {state.Version} (expected {WatcherStateFile.CurrentVersion})"
-                : null;
-            return problem is null ? state : null;
+            int version = VersionOf(json);
+            WatcherStateFile? state = version switch
+            {
+                WatcherStateFile.CurrentVersion => JsonSerializer.Deserialize(json, WatcherStateJsonContext.Default.WatcherStateFile),
+                StateFileV1.Version1 => JsonSerializer.Deserialize(json, WatcherStateJsonContext.Default.StateFileV1) is { } v1 ? StateMigration.FromV1(v1) : null,
+                _ => null,
+            };
+            problem = state is not null ? null
+                : version is WatcherStateFile.CurrentVersion or StateFileV1.Version1 ? "the file holds null"
+                : $"unknown version {version} (expected {WatcherStateFile.CurrentVersion})";
+            return state;
         }
         catch (JsonException e)
         {
             problem = $"invalid JSON: {e.Message}";
             return null;
         }
+    }
+
+    /// <summary>The top-level <c>Version</c> number, or -1 when there is none (an object without it, or no object).</summary>
+    private static int VersionOf(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return reader.TokenType == JsonTokenType.Null ? WatcherStateFile.CurrentVersion : -1;
+        }
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            bool isVersion = reader.ValueTextEquals("Version"u8);
+            reader.Read();
+            if (isVersion)
+            {
+                return reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out int version) ? version : -1;
+            }
+            reader.Skip();
+        }
+        return -1;
     }
 
     private int WritePrefix(long sequence, ulong checksum)

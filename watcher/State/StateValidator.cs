@@ -1,77 +1,103 @@
 using System.Globalization;
 using Sidecars.Watcher.Metrics;
-using Sidecars.Watcher.Parsing;
 using Sidecars.Watcher.Tailing;
 
 namespace Sidecars.Watcher.State;
 
 /// <summary>
 /// Checks a loaded state before any of it is used: a file that parses can still be wrong (edited, damaged,
-/// written by a bug). Every position, length, counter, bucket, label and list is checked, and the counts
-/// must agree with each other (every parsed line is one request of one label set, every malformed line one
-/// parse error). A state with any problem is treated like an unreadable one: moved aside, counted as a
-/// reset, and the log is read again from the start. Pure: no I/O.
+/// written by a bug). Every position, length, counter, bucket, label and list is checked, and the counts must
+/// agree with each other (every parsed line is one request of one label set, every malformed line one parse
+/// error). A state with any problem is treated like an unreadable one: moved aside, counted as a reset, and the
+/// log is read as on a first start. It checks what any configuration could have saved, so a changed
+/// configuration is no problem here. Pure: no I/O.
 /// </summary>
 internal static class StateValidator
 {
     /// <summary>More files than a tailer ever keeps open or remembers: a longer list is damage.</summary>
     public const int MaxPositions = 64;
 
+    /// <summary>More logs than the watcher ever follows.</summary>
+    public const int MaxLogs = 1024;
+
     /// <summary>The first problem found, or null when the state can be restored.</summary>
     public static string? Problem(WatcherStateFile state)
     {
-        if (state.Counters is not { } c)
+        if (state.Logs is null || state.LabelSets is null || state.Histograms is null || state.Counters is null || state.Totals is null)
         {
-            return "Counters is missing";
+            return "a list of the state is null";
         }
-        return CheckpointProblem(state.Checkpoint) ?? CounterProblem(c);
+        long parsed = 0, malformed = 0;
+        if (state.Counters.TryGetValue(MetricFamilies.Lines.Name, out var lines) && lines is not null)
+        {
+            parsed = lines.GetValueOrDefault(LineResults.Names[LineResults.Parsed]);
+            malformed = lines.GetValueOrDefault(LineResults.Names[LineResults.Malformed]);
+        }
+        return LogsProblem(state.Logs)
+            ?? CountersProblem(state, malformed)
+            ?? TotalsProblem(state, parsed)
+            ?? LabelSetsProblem(state.LabelSets, parsed)
+            ?? HistogramsProblem(state.Histograms, parsed);
     }
 
-    private static string? CheckpointProblem(CheckpointState? checkpoint)
+    private static string? LogsProblem(List<LogCheckpointState> logs)
     {
-        if (checkpoint is null)
+        if (logs.Count > MaxLogs)
         {
-            return null;
+            return $"Logs has {logs.Count} entries (at most {MaxLogs})";
         }
-        if (checkpoint.Draining is null || checkpoint.Retired is null)
+        var paths = new HashSet<string?>();
+        for (int l = 0; l < logs.Count; l++)
         {
-            return "Checkpoint.Draining or Checkpoint.Retired is null";
-        }
-        if (checkpoint.Draining.Count > MaxPositions || checkpoint.Retired.Count > MaxPositions)
-        {
-            return $"Checkpoint lists {checkpoint.Draining.Count} draining and {checkpoint.Retired.Count} retired files (at most {MaxPositions})";
-        }
-        var open = new HashSet<(ulong, ulong)>();
-        PositionState?[] all = [checkpoint.Current, .. checkpoint.Draining];
-        for (int i = 0; i < all.Length; i++)
-        {
-            string name = i == 0 ? "Checkpoint.Current" : $"Checkpoint.Draining[{i - 1}]";
-            if (all[i] is null)
+            string name = $"Logs[{l}]";
+            if (logs[l] is not { } log)
             {
-                if (i == 0)
-                {
-                    continue;
-                }
                 return $"{name} is null";
             }
-            if (PositionProblem(all[i]!, name) is { } problem)
+            if (!paths.Add(log.Path))
             {
-                return problem;
+                return $"{name} names the log {log.Path} twice";
             }
-            if (!open.Add((all[i]!.Device, all[i]!.Inode)))
+            if (log.Draining is null || log.Retired is null)
             {
-                return $"{name} names a file (inode {all[i]!.Inode}) twice";
+                return $"{name}.Draining or {name}.Retired is null";
             }
-        }
-        for (int i = 0; i < checkpoint.Retired.Count; i++)
-        {
-            if (checkpoint.Retired[i] is not { } retired)
+            if (log.Draining.Count > MaxPositions || log.Retired.Count > MaxPositions)
             {
-                return $"Checkpoint.Retired[{i}] is null";
+                return $"{name} lists {log.Draining.Count} draining and {log.Retired.Count} retired files (at most {MaxPositions})";
             }
-            if (PositionProblem(retired, $"Checkpoint.Retired[{i}]") is { } problem)
+            var open = new HashSet<(ulong, ulong)>();
+            PositionState?[] all = [log.Current, .. log.Draining];
+            for (int i = 0; i < all.Length; i++)
             {
-                return problem;
+                string position = i == 0 ? $"{name}.Current" : $"{name}.Draining[{i - 1}]";
+                if (all[i] is not { } p)
+                {
+                    if (i == 0)
+                    {
+                        continue;
+                    }
+                    return $"{position} is null";
+                }
+                if (PositionProblem(p, position) is { } problem)
+                {
+                    return problem;
+                }
+                if (!open.Add((p.Device, p.Inode)))
+                {
+                    return $"{position} names a file (inode {p.Inode}) twice";
+                }
+            }
+            for (int i = 0; i < log.Retired.Count; i++)
+            {
+                if (log.Retired[i] is not { } retired)
+                {
+                    return $"{name}.Retired[{i}] is null";
+                }
+                if (PositionProblem(retired, $"{name}.Retired[{i}]") is { } problem)
+                {
+                    return problem;
+                }
             }
         }
         return null;
@@ -90,82 +116,98 @@ internal static class StateValidator
         return null;
     }
 
-    private static string? CounterProblem(CounterState c)
+    private static string? CountersProblem(WatcherStateFile state, long malformed)
     {
-        if (c.LabelSets is null || c.Histograms is null || c.CacheStatus is null || c.ParseErrors is null
-            || c.Rotations is null || c.ReadErrors is null)
+        foreach (var (name, values) in state.Counters)
         {
-            return "a list of counters is null";
-        }
-        foreach (var (name, value) in new (string, long)[]
-        {
-            ("LinesParsed", c.LinesParsed), ("LinesMalformed", c.LinesMalformed), ("LinesTooLong", c.LinesTooLong),
-            ("BytesRead", c.BytesRead), ("StateSaves", c.StateSaves), ("StateSaveFailures", c.StateSaveFailures),
-            ("StateResets", c.StateResets), ("LabelSetsOverflow", c.LabelSetsOverflow), ("FilesLost", c.FilesLost),
-        })
-        {
-            if (!Counter.InRange(value))
+            if (MetricFamilies.Named(name) is not { Shape: FamilyShape.ByValue } family)
             {
-                return OutOfRange(name, value);
+                return $"Counters has \"{name}\", not a counter family with a fixed label";
+            }
+            if (values is null)
+            {
+                return $"Counters.{name} is null";
+            }
+            foreach (var (value, count) in values)
+            {
+                if (family.ValueIndex(value) < 0)
+                {
+                    return $"Counters.{name} has an unknown {family.Label} \"{value}\"";
+                }
+                if (!Counter.InRange(count))
+                {
+                    return OutOfRange($"Counters.{name}.{value}", count);
+                }
             }
         }
-        if (c.LabelSetsOverflow > c.LinesParsed)
-        {
-            return $"LabelSetsOverflow {c.LabelSetsOverflow} exceeds LinesParsed {c.LinesParsed}";
-        }
-        return LabelSetProblem(c) ?? HistogramProblem(c) ?? KeyedProblem(c);
+        long errors = state.Counters.GetValueOrDefault(MetricFamilies.ParseErrors.Name)?.Values.Aggregate(0L, Counter.Add) ?? 0;
+        return errors != malformed ? $"the parse errors add up to {errors}, not to the {malformed} malformed lines" : null;
     }
 
-    private static string? LabelSetProblem(CounterState c)
+    private static string? TotalsProblem(WatcherStateFile state, long parsed)
     {
-        var seen = new HashSet<(string, string, string?)>();
+        foreach (var (name, total) in state.Totals)
+        {
+            if (MetricFamilies.Named(name) is not { Shape: FamilyShape.Single })
+            {
+                return $"Totals has \"{name}\", not a counter without labels";
+            }
+            if (!Counter.InRange(total))
+            {
+                return OutOfRange($"Totals.{name}", total);
+            }
+        }
+        long overflow = state.Totals.GetValueOrDefault(MetricFamilies.LabelSetsOverflow.Name);
+        return overflow > parsed ? $"{MetricFamilies.LabelSetsOverflow.Name} {overflow} exceeds the {parsed} parsed lines" : null;
+    }
+
+    private static string? LabelSetsProblem(List<LabelSetState> sets, long parsed)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         long requests = 0;
-        for (int i = 0; i < c.LabelSets.Count; i++)
+        for (int i = 0; i < sets.Count; i++)
         {
             string name = $"LabelSets[{i}]";
-            if (c.LabelSets[i] is not { } set)
+            if (sets[i] is not { Labels: not null, Values: not null } set)
             {
-                return $"{name} is null";
+                return $"{name} is null or has no labels or values";
             }
-            if ((MethodProblem(set.Method, name) ?? RouteProblem(set.Route, name)) is { } problem)
+            if (LabelsProblem(set.Labels, name, requireStatus: true) is { } problem)
             {
                 return problem;
             }
-            if (set.Status != StatusLabel.Name(StatusLabel.Other)
-                && !(int.TryParse(set.Status, NumberStyles.None, CultureInfo.InvariantCulture, out int status) && status is >= 100 and <= 599
-                    && set.Status == status.ToString(CultureInfo.InvariantCulture)))
+            foreach (var (family, value) in set.Values)
             {
-                return $"{name}.Status \"{set.Status}\" is not 100 to 599 or other";
-            }
-            foreach (var (field, value) in new (string, long)[]
-                { ("Requests", set.Requests), ("BodyBytes", set.BodyBytes), ("BytesSent", set.BytesSent), ("RequestBytes", set.RequestBytes) })
-            {
+                if (MetricFamilies.Named(family) is not { Shape: FamilyShape.PerLabelSet })
+                {
+                    return $"{name}.Values has \"{family}\", not a counter per label set";
+                }
                 if (!Counter.InRange(value))
                 {
-                    return OutOfRange($"{name}.{field}", value);
+                    return OutOfRange($"{name}.Values.{family}", value);
                 }
             }
-            if (!seen.Add((set.Method, set.Status, set.Route)))
+            if (!seen.Add(Canonical(set.Labels)))
             {
-                return $"{name} {{{set.Method},{set.Status},{set.Route}}} appears twice";
+                return $"{name} {{{Canonical(set.Labels)}}} appears twice";
             }
-            requests += set.Requests; // each at most 2^62: the sum of a few cannot overflow before it exceeds LinesParsed
-            if (requests > c.LinesParsed)
+            requests += set.Values.GetValueOrDefault(MetricFamilies.Requests.Name); // each at most 2^62: no overflow before it exceeds the parsed lines
+            if (requests > parsed)
             {
                 break;
             }
         }
-        return requests != c.LinesParsed
-            ? $"the label sets hold {(requests > c.LinesParsed ? "more" : "fewer")} requests than the {c.LinesParsed} parsed lines"
+        return requests != parsed
+            ? $"the label sets hold {(requests > parsed ? "more" : "fewer")} requests than the {parsed} parsed lines"
             : null;
     }
 
-    private static string? HistogramProblem(CounterState c)
+    private static string? HistogramsProblem(Dictionary<string, HistogramState> histograms, long parsed)
     {
-        foreach (var (histogramName, histogram) in c.Histograms)
+        foreach (var (histogramName, histogram) in histograms)
         {
             string name = $"Histograms.{histogramName}";
-            if (Array.IndexOf(StateMapping.HistogramNames, histogramName) < 0)
+            if (MetricFamilies.Named(histogramName) is not { Shape: FamilyShape.Histogram })
             {
                 return $"{name} is not a histogram the watcher keeps";
             }
@@ -180,16 +222,16 @@ internal static class StateValidator
                     return $"{name}.Bounds are not positive, finite and increasing";
                 }
             }
-            var seen = new HashSet<(string, string?)>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             long observed = 0;
             for (int i = 0; i < histogram.Series.Count; i++)
             {
                 string seriesName = $"{name}.Series[{i}]";
-                if (histogram.Series[i] is not { } series)
+                if (histogram.Series[i] is not { Labels: not null } series)
                 {
-                    return $"{seriesName} is null";
+                    return $"{seriesName} is null or has no labels";
                 }
-                if ((MethodProblem(series.Method, seriesName) ?? RouteProblem(series.Route, seriesName)) is { } problem)
+                if (LabelsProblem(series.Labels, seriesName, requireStatus: false) is { } problem)
                 {
                     return problem;
                 }
@@ -209,58 +251,65 @@ internal static class StateValidator
                 {
                     return $"{seriesName}.Sum is {series.Sum.ToString(CultureInfo.InvariantCulture)}";
                 }
-                if (!seen.Add((series.Method, series.Route)))
+                if (!seen.Add(Canonical(series.Labels)))
                 {
-                    return $"{seriesName} {{{series.Method},{series.Route}}} appears twice";
+                    return $"{seriesName} {{{Canonical(series.Labels)}}} appears twice";
                 }
             }
-            if (observed > c.LinesParsed)
+            if (observed > parsed)
             {
-                return $"{name} holds {observed} observations, more than the {c.LinesParsed} parsed lines";
+                return $"{name} holds {observed} observations, more than the {parsed} parsed lines";
             }
         }
         return null;
     }
 
-    private static string? KeyedProblem(CounterState c)
+    /// <summary>Label names as Prometheus allows them, short values, a known method, a status or status class.</summary>
+    private static string? LabelsProblem(Dictionary<string, string> labels, string name, bool requireStatus)
     {
-        if (Keyed("ParseErrors", c.ParseErrors, Enum.GetValues<ParseFailure>().Select(f => f.Label())) is { } parse)
+        if (labels.Count > LabelKey.MaxDimensions)
         {
-            return parse;
+            return $"{name} has {labels.Count} labels (at most {LabelKey.MaxDimensions})";
         }
-        long malformed = c.ParseErrors.Values.Aggregate(0L, Counter.Add);
-        if (malformed != c.LinesMalformed)
+        if (!labels.TryGetValue("method", out string? method) || Array.IndexOf(HttpMethods.Names, method) < 0)
         {
-            return $"ParseErrors add up to {malformed}, not to the {c.LinesMalformed} malformed lines";
+            return $"{name} has no method label of the standard verbs or other (got \"{method}\")";
         }
-        return Keyed("Rotations", c.Rotations, Enum.GetValues<RotationKind>().Select(k => k.Label()))
-            ?? Keyed("ReadErrors", c.ReadErrors, Enum.GetValues<ReadError>().Select(e => e.Label()))
-            ?? Keyed("CacheStatus", c.CacheStatus, null);
-    }
-
-    private static string? Keyed(string name, Dictionary<string, long> values, IEnumerable<string>? known)
-    {
-        var names = known?.ToHashSet(StringComparer.Ordinal);
-        foreach (var (key, value) in values)
+        if (labels.TryGetValue("status", out string? status))
         {
-            if (names is not null && !names.Contains(key))
+            if (!IsStatus(status))
             {
-                return $"{name} has an unknown key \"{key}\"";
+                return $"{name} status \"{status}\" is not 100 to 599, 1xx to 5xx or other";
             }
-            if (!Counter.InRange(value))
+        }
+        else if (requireStatus)
+        {
+            return $"{name} has no status label";
+        }
+        foreach (var (label, value) in labels)
+        {
+            if (!IsLabelName(label))
             {
-                return OutOfRange($"{name}.{key}", value);
+                return $"{name} has a label named \"{label}\", not a Prometheus label name";
+            }
+            if (value is null || System.Text.Encoding.UTF8.GetByteCount(value) > LabelValues.MaxValueBytes)
+            {
+                return $"{name} label {label} has no value or one longer than {LabelValues.MaxValueBytes} bytes";
             }
         }
         return null;
     }
 
-    private static string? MethodProblem(string? method, string name) =>
-        method is null || Array.IndexOf(HttpMethods.Names, method) < 0 ? $"{name}.Method \"{method}\" is not a method label" : null;
+    private static bool IsStatus(string? status) =>
+        status == "other" || status is [>= '1' and <= '5', var tens, var units]
+            && ((char.IsAsciiDigit(tens) && char.IsAsciiDigit(units)) || (tens == 'x' && units == 'x'));
 
-    // Routes may be renamed or removed between runs (they then count as "other"), but a name is always a valid one.
-    private static string? RouteProblem(string? route, string name) =>
-        route is not null && !RouteTable.IsValidName(route) ? $"{name}.Route \"{route}\" is not a route name" : null;
+    private static bool IsLabelName(string name) =>
+        name.Length is > 0 and <= 64 && !name.StartsWith("__", StringComparison.Ordinal)
+        && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    private static string Canonical(Dictionary<string, string> labels) =>
+        string.Join(",", labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
 
     private static string OutOfRange(string name, long value) =>
         string.Create(CultureInfo.InvariantCulture, $"{name} is {value} (counters are 0 to {Counter.Max})");

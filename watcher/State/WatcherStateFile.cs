@@ -3,64 +3,50 @@ using System.Text.Json.Serialization;
 namespace Sidecars.Watcher.State;
 
 /// <summary>
-/// What <c>watcher-state.json</c> holds: the tail position and every counter as of that position,
-/// saved together so a restart continues exactly where the exported values stopped.
+/// What a state slot holds: for each followed log, where reading stands; and every counter as of those
+/// positions, by metric family name, saved together so a restart continues exactly where the exported values
+/// stopped. Label sets carry their labels by name, so a changed configuration restores what still fits.
 /// </summary>
 internal sealed class WatcherStateFile
 {
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     public int Version { get; set; } = CurrentVersion;
     public DateTimeOffset SavedAt { get; set; }
-    public CheckpointState? Checkpoint { get; set; }
-    public CounterState Counters { get; set; } = new();
+
+    /// <summary>One entry per followed log.</summary>
+    public List<LogCheckpointState> Logs { get; set; } = [];
+
+    /// <summary>The request counters, one entry per label set.</summary>
+    public List<LabelSetState> LabelSets { get; set; } = [];
+
+    /// <summary>By histogram family name.</summary>
+    public Dictionary<string, HistogramState> Histograms { get; set; } = [];
+
+    /// <summary>By family name, then by the value of its fixed label (<c>watcher_lines_total</c> → <c>parsed</c> → n).</summary>
+    public Dictionary<string, Dictionary<string, long>> Counters { get; set; } = [];
+
+    /// <summary>Counters without labels, by family name.</summary>
+    public Dictionary<string, long> Totals { get; set; } = [];
 }
 
-internal sealed class CheckpointState
+/// <summary>Where reading one log stands. <see cref="Path"/> is null in a state migrated from version 1 (one log then).</summary>
+internal sealed class LogCheckpointState
 {
+    public string? Path { get; set; }
     public PositionState? Current { get; set; }
     public List<PositionState> Draining { get; set; } = [];
     public List<PositionState> Retired { get; set; } = [];
     public DateTimeOffset? TakenAt { get; set; }
 }
 
-internal sealed class PositionState
-{
-    public ulong Device { get; set; }
-    public ulong Inode { get; set; }
-    public ulong Fingerprint { get; set; }
-    public int FingerprintLength { get; set; }
-    public long Offset { get; set; }
-}
-
-internal sealed class CounterState
-{
-    public List<LabelSetState> LabelSets { get; set; } = [];
-    public Dictionary<string, HistogramState> Histograms { get; set; } = [];
-    public Dictionary<string, long> CacheStatus { get; set; } = [];
-    public long LinesParsed { get; set; }
-    public long LinesMalformed { get; set; }
-    public long LinesTooLong { get; set; }
-    public Dictionary<string, long> ParseErrors { get; set; } = [];
-    public long BytesRead { get; set; }
-    public Dictionary<string, long> Rotations { get; set; } = [];
-    public Dictionary<string, long> ReadErrors { get; set; } = [];
-    public long FilesLost { get; set; }
-    public long StateSaves { get; set; }
-    public long StateSaveFailures { get; set; }
-    public long StateResets { get; set; }
-    public long LabelSetsOverflow { get; set; }
-}
-
 internal sealed class LabelSetState
 {
-    public string Method { get; set; } = "";
-    public string Status { get; set; } = "";
-    public string? Route { get; set; }
-    public long Requests { get; set; }
-    public long BodyBytes { get; set; }
-    public long BytesSent { get; set; }
-    public long RequestBytes { get; set; }
+    /// <summary>Label name → value (<c>method</c> → <c>GET</c>).</summary>
+    public Dictionary<string, string> Labels { get; set; } = [];
+
+    /// <summary>Family name → the counter of this label set.</summary>
+    public Dictionary<string, long> Values { get; set; } = [];
 }
 
 internal sealed class HistogramState
@@ -71,12 +57,12 @@ internal sealed class HistogramState
 
 internal sealed class HistogramSeriesState
 {
-    public string Method { get; set; } = "";
-    public string? Route { get; set; }
+    public Dictionary<string, string> Labels { get; set; } = [];
     public long[] Buckets { get; set; } = [];
     public double Sum { get; set; }
 }
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = false)]
 [JsonSerializable(typeof(WatcherStateFile))]
+[JsonSerializable(typeof(StateFileV1))]
 internal sealed partial class WatcherStateJsonContext : JsonSerializerContext;

@@ -54,13 +54,13 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
         using var poll = time.CreateTimer(static n => ((ChangeNotifier)n!).Wake(), notifier, settings.PollInterval, settings.PollInterval);
         using var stop = ct.Register(static n => ((ChangeNotifier)n!).Wake(), notifier);
 
-        if (resume is null)
+        if (resume?.Of(files.FullPath) is { } saved)
         {
-            files.StartWithoutCheckpoint(_buffer);
+            new CheckpointResumer(settings, sink, logger).Resume(saved, resume.TakenAt, files, _buffer);
         }
         else
         {
-            new CheckpointResumer(settings, sink, logger).Resume(resume, files, _buffer);
+            files.StartWithoutCheckpoint(_buffer);
         }
         var changes = Changes.Woken; // the first turn looks at everything
         while (!ct.IsCancellationRequested)
@@ -164,9 +164,8 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             lag += files.Draining[i].LagBytes;
         }
         lag += files.Current?.LagBytes ?? 0;
-        sink.OnCheckpoint(new TailCheckpoint(files.Current?.Position, draining, lag, files.TakeConsumedBytes())
+        sink.OnCheckpoint(new TailCheckpoint([new LogPosition(files.FullPath, files.Current?.Position, draining, files.Retired)], lag, files.TakeConsumedBytes())
         {
-            Retired = files.Retired,
             TakenAt = time.GetUtcNow(),
         });
         _bytesSinceCheckpoint = 0;

@@ -28,7 +28,7 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
     private readonly List<string> _lost = [];
 
     /// <summary>Opens what <paramref name="checkpoint"/> names into <paramref name="files"/>; gzip-compressed files are read at once.</summary>
-    public void Resume(TailCheckpoint checkpoint, RotationFollower files, byte[] buffer)
+    public void Resume(LogPosition checkpoint, DateTimeOffset? takenAt, RotationFollower files, byte[] buffer)
     {
         List<(string Path, FileStatus Status)> candidates = RotatedSiblings.Of(files.FullPath);
         var seen = new HashSet<(ulong, ulong)>();
@@ -37,20 +37,20 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
         {
             if (seen.Add((saved.Identity.Device, saved.Identity.Inode)))
             {
-                ResumeSafely(saved, candidates, files, wasCurrent: false, checkpoint.TakenAt);
+                ResumeSafely(saved, candidates, files, wasCurrent: false, takenAt);
             }
         }
         if (checkpoint.Current is { } current && seen.Add((current.Identity.Device, current.Identity.Inode)))
         {
-            currentKind = ResumeSafely(current, candidates, files, wasCurrent: true, checkpoint.TakenAt);
+            currentKind = ResumeSafely(current, candidates, files, wasCurrent: true, takenAt);
         }
         foreach (TailPosition retired in checkpoint.Retired.Reverse())
         {
             files.RememberRetired(retired);
         }
-        if (checkpoint.TakenAt is { } takenAt)
+        if (takenAt is { } since)
         {
-            ReadRotatedSince(takenAt - ClockMargin, files, currentKind, buffer);
+            ReadRotatedSince(since - ClockMargin, files, currentKind, buffer);
         }
         foreach (var (missing, lostIfUnread) in _missing)
         {

@@ -57,9 +57,9 @@ public sealed class ExpositionTests
     [Fact]
     public void Histogram_places_values_in_inclusive_buckets_and_prints_them_cumulative()
     {
-        var layout = new MetricsLayout(new RouteTable([]), [0.1, 1], [100], 10, FormatFeatures.All);
+        var layout = new MetricsLayout(RequestLabels.Dimensions(new RouteTable([]), statusClasses: false), [0.1, 1], [100], 10, FormatFeatures.All);
         var values = new MetricValues(layout);
-        int series = layout.HistogramSeriesOf(0, 0);
+        int series = layout.SeriesOf(layout.GetOrAdd(default(LabelKey).With(0, HttpMethods.Index("GET"u8)).With(1, 200), out _));
         foreach (double v in new[] { 0.05, 0.1, 0.5, 1, 3 })
         {
             values.RequestDuration.Observe(series, v);

@@ -20,7 +20,7 @@ internal static class TestLines
     public static string Timed(string method, string path, int status, long bytes, string requestTime, string cache = "-") =>
         $"10.0.0.1 [08/Jan/2020:08:59:14 +0000] \"{method} {path} HTTP/1.1\" {status} {bytes} {requestTime} \"{cache}\"";
 
-    public static void Feed(this AccessLogProcessor processor, params string[] lines)
+    public static void Feed(this LineCounter processor, params string[] lines)
     {
         foreach (string line in lines)
         {
@@ -28,13 +28,14 @@ internal static class TestLines
         }
     }
 
-    public static (AccessLogProcessor Processor, WatcherMetrics Metrics) Processor(
-        LogFormat? format = null, WatcherOptions? options = null, StateStore? store = null, TimeProvider? time = null)
+    /// <summary>The requests a saved state holds, over all label sets.</summary>
+    public static long Requests(WatcherStateFile? state) =>
+        state?.LabelSets.Sum(s => s.Values.GetValueOrDefault(MetricFamilies.Requests.Name)) ?? 0;
+
+    public static (LineCounter Processor, WatcherMetrics Metrics) Processor(
+        LogFormat? format = null, WatcherOptions? options = null, StateStore? store = null, TimeProvider? time = null, Sidecars.Hosting.HealthState? health = null)
     {
-        format ??= LogFormat.Main;
-        options ??= new WatcherOptions();
-        var metrics = new WatcherMetrics(WatcherHostExtensions.CreateLayout(options, format));
-        var processor = new AccessLogProcessor(format, metrics, store, time ?? TimeProvider.System, NullLogger.Instance);
-        return (processor, metrics);
+        var counter = WatcherHostExtensions.CreateCounting(options ?? new WatcherOptions(), format ?? LogFormat.Main, store, time ?? TimeProvider.System, NullLoggerFactory.Instance, health);
+        return (counter, counter.Metrics);
     }
 }

@@ -45,9 +45,9 @@ public sealed class StateSizeTests(ITestOutputHelper output) : IDisposable
         }
         var v = metrics.Staged;
         v.LinesParsed = v.LinesMalformed = v.LinesTooLong = v.BytesRead = Counter.Max;
-        var checkpoint = new TailCheckpoint(new TailPosition(new FileIdentity(ulong.MaxValue, ulong.MaxValue, ulong.MaxValue, 1024), Counter.Max), [], 0, 0)
+        var far = new TailPosition(new FileIdentity(ulong.MaxValue, ulong.MaxValue, ulong.MaxValue, 1024), Counter.Max);
+        var checkpoint = new TailCheckpoint([new LogPosition("/var/log/nginx/access.log", far, [], [.. Enumerable.Repeat(far, 16)])], 0, 0)
         {
-            Retired = [.. Enumerable.Repeat(new TailPosition(new FileIdentity(ulong.MaxValue, ulong.MaxValue, ulong.MaxValue, 1024), Counter.Max), 16)],
             TakenAt = DateTimeOffset.MaxValue,
         };
 

@@ -47,7 +47,7 @@ public sealed class StateStoreTests : IDisposable
         fresh.Staged.LagBytes = staged.LagBytes;
         fresh.Staged.LastLineTimestampSeconds = staged.LastLineTimestampSeconds;
         Assert.Equal(Sidecars.Watcher.Metrics.Exposition.ToText(staged), Sidecars.Watcher.Metrics.Exposition.ToText(fresh.Staged));
-        int series = fresh.Layout.HistogramSeriesOf(HttpMethods.Index("GET"u8), 0);
+        int series = fresh.Layout.SeriesOf(0); // the first label set: GET /api/1 200
         Assert.Equal(0.1 + 0.2, fresh.Staged.RequestDuration.Sums[series]);
         Assert.Equal(BitConverter.DoubleToInt64Bits(staged.RequestDuration.Sums[series]), BitConverter.DoubleToInt64Bits(fresh.Staged.RequestDuration.Sums[series]));
     }
@@ -75,7 +75,7 @@ public sealed class StateStoreTests : IDisposable
                     }
                     continue;
                 }
-                long requests = state.Counters.LabelSets.Sum(s => s.Requests);
+                long requests = TestLines.Requests(state);
                 if (requests < lastSeen)
                 {
                     backwards++;
@@ -102,7 +102,7 @@ public sealed class StateStoreTests : IDisposable
         Assert.True(reads >= 50, $"the reader read {reads} times during {saves} saves");
         Assert.Equal(0, backwards);
         Assert.Equal(0, missing);
-        Assert.Equal(saves, store.Load(out _)!.Counters.LabelSets.Sum(s => s.Requests));
+        Assert.Equal(saves, TestLines.Requests(store.Load(out _)));
         Assert.Equal(StateStore.SlotFileNames.Order(), Directory.GetFiles(_folder.Path).Select(Path.GetFileName).Order());
     }
 
@@ -145,10 +145,10 @@ public sealed class StateStoreTests : IDisposable
         using var again = new StateStore(_folder.Path);
         var state = again.Load(out string? problem);
         Assert.Null(problem);
-        Assert.Equal(1, state!.Counters.LabelSets.Sum(s => s.Requests));
+        Assert.Equal(1, TestLines.Requests(state!));
         again.Save(StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
         Assert.Equal(2, SequenceOf(File.ReadAllText(newer)));
-        Assert.Equal(2, StateStore.Peek(_folder.Path)!.Counters.LabelSets.Sum(s => s.Requests));
+        Assert.Equal(2, TestLines.Requests(StateStore.Peek(_folder.Path)!));
     }
 
     [Fact]
@@ -168,7 +168,7 @@ public sealed class StateStoreTests : IDisposable
 
         string slot = File.ReadAllText(store.SlotPaths[0]);
         using var document = System.Text.Json.JsonDocument.Parse(slot); // throws on anything after the object but blanks
-        Assert.Empty(document.RootElement.GetProperty("State").GetProperty("Counters").GetProperty("LabelSets").EnumerateArray());
+        Assert.Empty(document.RootElement.GetProperty("State").GetProperty("LabelSets").EnumerateArray());
     }
 
     [Fact]
@@ -184,13 +184,13 @@ public sealed class StateStoreTests : IDisposable
         // When it is loaded, then saved in the new format
         var state = store.Load(out string? problem);
         Assert.Null(problem);
-        Assert.Equal(2, state!.Counters.LabelSets.Sum(s => s.Requests));
-        Assert.Equal(SampleCheckpoint.Current!.Value.Offset, state.Checkpoint!.Current!.Offset);
+        Assert.Equal(2, TestLines.Requests(state!));
+        Assert.Equal(SampleCheckpoint.Current!.Value.Offset, state!.Logs[0].Current!.Offset);
         store.Save(state);
 
         // Then only the slots remain
         Assert.False(File.Exists(store.LegacyPath));
-        Assert.Equal(2, StateStore.Peek(_folder.Path)!.Counters.LabelSets.Sum(s => s.Requests));
+        Assert.Equal(2, TestLines.Requests(StateStore.Peek(_folder.Path)!));
     }
 
     private static long SequenceOf(string slot)

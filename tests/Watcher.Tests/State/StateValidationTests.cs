@@ -35,28 +35,59 @@ public sealed class StateValidationTests : IDisposable
         return JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(state, WatcherStateJsonContext.Default.WatcherStateFile))!;
     }
 
+    private const string Requests = "nginx_http_requests_total";
+    private const string Durations = "nginx_http_request_duration_seconds";
+
     public static TheoryData<string, Action<JsonNode>> Damages => new()
     {
-        { "negative offset", s => s["Checkpoint"]!["Current"]!["Offset"] = -5 },
-        { "fingerprint longer than the file head", s => s["Checkpoint"]!["Current"]!["FingerprintLength"] = 5000 },
-        { "negative fingerprint length", s => s["Checkpoint"]!["Draining"]![0]!["FingerprintLength"] = -1 },
-        { "the same file current and draining", s => s["Checkpoint"]!["Draining"]![0]!["Inode"] = 1234 },
-        { "negative counter", s => s["Counters"]!["LinesMalformed"] = -100 },
-        { "counter at long.MaxValue", s => s["Counters"]!["BytesRead"] = long.MaxValue },
-        { "negative request count", s => s["Counters"]!["LabelSets"]![0]!["Requests"] = -1 },
-        { "bytes beyond the counter range", s => s["Counters"]!["LabelSets"]![0]!["BodyBytes"] = long.MaxValue },
-        { "negative bucket", s => s["Counters"]!["Histograms"]!["request_duration"]!["Series"]![0]!["Buckets"]![0] = -3 },
-        { "a bucket missing", s => s["Counters"]!["Histograms"]!["request_duration"]!["Series"]![0]!["Buckets"]!.AsArray().RemoveAt(0) },
-        { "an infinite sum", s => s["Counters"]!["Histograms"]!["request_duration"]!["Series"]![0]!["Sum"] = -1.0 },
-        { "duplicated label set", s => s["Counters"]!["LabelSets"]!.AsArray().Add(s["Counters"]!["LabelSets"]![0]!.DeepClone()) },
-        { "requests that do not add up to the parsed lines", s => s["Counters"]!["LinesParsed"] = 2 },
-        { "unknown method label", s => s["Counters"]!["LabelSets"]![0]!["Method"] = "get" },
-        { "status out of range", s => s["Counters"]!["LabelSets"]![0]!["Status"] = "700" },
-        { "parse errors that do not add up", s => s["Counters"]!["ParseErrors"]!["truncated"] = 5 },
-        { "unknown rotation kind", s => s["Counters"]!["Rotations"] = new JsonObject { ["sideways"] = 1 } },
-        { "null list", s => s["Counters"]!["LabelSets"] = null },
-        { "too many draining files", s => s["Checkpoint"]!["Draining"] = new JsonArray([.. Enumerable.Range(0, 100).Select(i => (JsonNode)new JsonObject { ["Inode"] = 10 + i, ["Offset"] = 0 })]) },
+        { "negative offset", s => s["Logs"]![0]!["Current"]!["Offset"] = -5 },
+        { "fingerprint longer than the file head", s => s["Logs"]![0]!["Current"]!["FingerprintLength"] = 5000 },
+        { "negative fingerprint length", s => s["Logs"]![0]!["Draining"]![0]!["FingerprintLength"] = -1 },
+        { "the same file current and draining", s => s["Logs"]![0]!["Draining"]![0]!["Inode"] = 1234 },
+        { "the same log twice", s => s["Logs"]!.AsArray().Add(s["Logs"]![0]!.DeepClone()) },
+        { "negative counter", s => s["Counters"]!["watcher_lines_total"]!["malformed"] = -100 },
+        { "counter at long.MaxValue", s => s["Totals"]!["watcher_bytes_read_total"] = long.MaxValue },
+        { "negative request count", s => s["LabelSets"]![0]!["Values"]![Requests] = -1 },
+        { "bytes beyond the counter range", s => s["LabelSets"]![0]!["Values"]!["nginx_http_response_body_bytes_total"] = long.MaxValue },
+        { "negative bucket", s => s["Histograms"]![Durations]!["Series"]![0]!["Buckets"]![0] = -3 },
+        { "a bucket missing", s => s["Histograms"]![Durations]!["Series"]![0]!["Buckets"]!.AsArray().RemoveAt(0) },
+        { "a negative sum", s => s["Histograms"]![Durations]!["Series"]![0]!["Sum"] = -1.0 },
+        { "duplicated label set", s => s["LabelSets"]!.AsArray().Add(s["LabelSets"]![0]!.DeepClone()) },
+        { "duplicated histogram series", s => s["Histograms"]![Durations]!["Series"]!.AsArray().Add(s["Histograms"]![Durations]!["Series"]![0]!.DeepClone()) },
+        { "requests that do not add up to the parsed lines", s => s["Counters"]!["watcher_lines_total"]!["parsed"] = 2 },
+        { "unknown method label", s => s["LabelSets"]![0]!["Labels"]!["method"] = "get" },
+        { "status out of range", s => s["LabelSets"]![0]!["Labels"]!["status"] = "700" },
+        { "status missing", s => s["LabelSets"]![0]!["Labels"]!.AsObject().Remove("status") },
+        { "a label name Prometheus refuses", s => s["LabelSets"]![0]!["Labels"]!["bad-name"] = "x" },
+        { "a label value longer than 256 bytes", s => s["LabelSets"]![0]!["Labels"]!["route"] = new string('r', 300) },
+        { "parse errors that do not add up", s => s["Counters"]!["watcher_parse_errors_total"]!["truncated"] = 5 },
+        { "unknown rotation kind", s => s["Counters"]!["watcher_rotations_total"] = new JsonObject { ["sideways"] = 1 } },
+        { "unknown family", s => s["Totals"]!["watcher_imaginary_total"] = 1 },
+        { "a histogram family that is a counter", s => s["Histograms"]![Requests] = s["Histograms"]![Durations]!.DeepClone() },
+        { "null list", s => s["LabelSets"] = null },
+        { "too many draining files", s => s["Logs"]![0]!["Draining"] = new JsonArray([.. Enumerable.Range(0, 100).Select(i => (JsonNode)new JsonObject { ["Inode"] = 10 + i, ["Offset"] = 0 })]) },
     };
+
+    /// <summary>The same checks apply to a state of version 1 (the single watcher-state.json of earlier watchers).</summary>
+    public static TheoryData<string, string> DamagedVersion1 => new()
+    {
+        { "negative offset", """{"Version":1,"Checkpoint":{"Current":{"Device":1,"Inode":2,"Offset":-5}},"Counters":{}}""" },
+        { "duplicated label set", """{"Version":1,"Counters":{"LinesParsed":2,"LabelSets":[{"Method":"GET","Status":"200","Requests":1},{"Method":"GET","Status":"200","Requests":1}]}}""" },
+        { "long.MaxValue", """{"Version":1,"Counters":{"BytesRead":9223372036854775807}}""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(DamagedVersion1))]
+    public void An_invalid_version_1_state_is_moved_aside_and_counted_as_a_reset(string damage, string json)
+    {
+        using var store = new StateStore(_folder.Path);
+        File.WriteAllText(store.LegacyPath, json);
+        var (processor, metrics) = TestLines.Processor(store: store);
+
+        Assert.Null(processor.Restore());
+        Assert.Equal(1, metrics.Snapshot().StateResets);
+        Assert.True(File.Exists(store.LegacyPath + ".corrupt"), damage);
+    }
 
     [Theory]
     [MemberData(nameof(Damages))]
@@ -98,7 +129,7 @@ public sealed class StateValidationTests : IDisposable
     public void Slots_holding_an_invalid_state_are_moved_aside_too()
     {
         var state = ValidState();
-        state["Checkpoint"]!["Current"]!["Offset"] = -5;
+        state["Logs"]![0]!["Current"]!["Offset"] = -5;
         using (var writer = new StateStore(_folder.Path))
         {
             writer.Save(System.Text.Json.JsonSerializer.Deserialize(state.ToJsonString(), WatcherStateJsonContext.Default.WatcherStateFile)!);
@@ -120,13 +151,13 @@ public sealed class StateValidationTests : IDisposable
         using (var store = new StateStore(_folder.Path))
         {
             var (first, metrics) = TestLines.Processor(options: options, store: store);
-            first.Start();
+            first.Publisher.Start();
             for (int status = 200; status < 210; status++)
             {
                 first.Feed(TestLines.MainLine(status: status), TestLines.MainLine(status: status));
             }
             first.OnCheckpoint(new TailCheckpoint(null, [], 0, 10));
-            await first.StopAsync();
+            await first.Publisher.StopAsync();
             Assert.Equal(14, metrics.Snapshot().LabelSetsOverflow);
         }
 
@@ -137,9 +168,9 @@ public sealed class StateValidationTests : IDisposable
             using var store = new StateStore(_folder.Path);
             var (again, metrics) = TestLines.Processor(options: options, store: store);
             again.Restore();
-            again.Start();
+            again.Publisher.Start();
             again.OnCheckpoint(new TailCheckpoint(null, [], 0, 0));
-            await again.StopAsync();
+            await again.Publisher.StopAsync();
             string text = Exposition.ToText(metrics.Snapshot());
 
             // Then every counter is what it was (saves aside: each restart saves once)
@@ -179,7 +210,7 @@ public sealed class StateValidationTests : IDisposable
         processor.OnCheckpoint(new TailCheckpoint(null, [], 0, 0));
         var v = metrics.Snapshot();
         Assert.Equal(1, v.LinesMalformed);
-        Assert.Equal(1, v.ParseErrors[(int)ParseFailure.BadNumber]);
+        Assert.Equal(1, v.ParseError(ParseFailure.BadNumber));
     }
 
     [Fact]
@@ -193,24 +224,23 @@ public sealed class StateValidationTests : IDisposable
         string folder = Path.Combine(_folder.Path, "state");
         Directory.CreateDirectory(folder);
         using var store = new StateStore(folder);
-        var metrics = new WatcherMetrics(WatcherHostExtensions.CreateLayout(new WatcherOptions(), LogFormat.Main));
-        var processor = new AccessLogProcessor(LogFormat.Main, metrics, store, time, NullLogger.Instance, health);
-        processor.Start();
+        var (processor, metrics) = TestLines.Processor(store: store, time: time, health: health);
+        processor.Publisher.Start();
         processor.Feed(TestLines.MainLine());
         processor.OnCheckpoint(new TailCheckpoint(null, [], 0, 1));
-        time.Advance(processor.SaveInterval);
+        time.Advance(processor.Publisher.SaveInterval);
         Assert.Equal(1, metrics.Snapshot().TotalRequests);
         Directory.Delete(folder, recursive: true);
 
         // When new lines cannot be saved for a while
         processor.Feed(TestLines.MainLine());
         processor.OnCheckpoint(new TailCheckpoint(null, [], 0, 1));
-        time.Advance(processor.SaveInterval);
+        time.Advance(processor.Publisher.SaveInterval);
         Assert.Null(health.NotReadyReason); // within the grace period
         Assert.Equal(1, metrics.Snapshot().StateSaveFailures);
         for (int i = 0; i < 12; i++)
         {
-            time.Advance(processor.SaveInterval);
+            time.Advance(processor.Publisher.SaveInterval);
             health.Beat();
         }
 
@@ -221,7 +251,7 @@ public sealed class StateValidationTests : IDisposable
 
         // And once the folder is back, the next save publishes the line and readiness returns
         Directory.CreateDirectory(folder);
-        time.Advance(processor.SaveInterval);
+        time.Advance(processor.Publisher.SaveInterval);
         health.Beat();
         Assert.Null(health.NotReadyReason);
         Assert.Equal(2, metrics.Snapshot().TotalRequests);

@@ -1,0 +1,185 @@
+using Microsoft.Extensions.Logging;
+using Sidecars.Hosting;
+using Sidecars.Watcher.Metrics;
+using Sidecars.Watcher.Parsing;
+using Sidecars.Watcher.State;
+using Sidecars.Watcher.Tailing;
+
+namespace Sidecars.Watcher;
+
+/// <summary>
+/// Counts the lines the tailer delivers into the staged values: each line is parsed with the log format and
+/// counted under its label set (method, status and the configured labels), or counted as malformed or too long.
+/// At each checkpoint it hands the values with the positions to the <see cref="StatePublisher"/>, which saves
+/// and publishes them. Only the tailer's thread calls it.
+/// </summary>
+internal sealed class LineCounter : IAccessLogSink
+{
+    private readonly LogFormat _format;
+    private readonly MetricsLayout _layout;
+    private readonly MetricValues _staged;
+    private readonly RequestLabels _labels;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly LogThrottle _throttle;
+    private long _linesAtLastCheckpoint;
+
+    public LineCounter(LogFormat format, WatcherMetrics metrics, RequestLabels labels, StatePublisher publisher, TimeProvider time, ILogger logger)
+    {
+        Metrics = metrics;
+        _format = format;
+        _layout = metrics.Layout;
+        _staged = metrics.Staged;
+        _labels = labels;
+        Publisher = publisher;
+        _time = time;
+        _logger = logger;
+        _throttle = new LogThrottle(time, TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>The values this counts into (staged) and what scrapes see (published).</summary>
+    public WatcherMetrics Metrics { get; }
+
+    /// <summary>Saves and publishes what this counts.</summary>
+    public StatePublisher Publisher { get; }
+
+    /// <summary>When set (once mode), the first few malformed lines are kept here, described.</summary>
+    public List<string>? MalformedExamples { get; private set; }
+
+    /// <summary>Keeps the first malformed lines, described, in <see cref="MalformedExamples"/> (once mode).</summary>
+    public LineCounter WithMalformedExamples()
+    {
+        MalformedExamples = [];
+        return this;
+    }
+
+    public int MaxMalformedExamples { get; init; } = 3;
+
+    public long LinesSeen => _staged.LinesParsed + _staged.LinesMalformed + _staged.LinesTooLong;
+
+    /// <summary>
+    /// Restores the saved state into the values this counts (once; later calls return the same checkpoint) and
+    /// returns the checkpoint to resume from. Lines restored are not new: the time of the last line stays.
+    /// </summary>
+    public TailCheckpoint? Restore()
+    {
+        var checkpoint = Publisher.Restore();
+        _linesAtLastCheckpoint = LinesSeen;
+        return checkpoint;
+    }
+
+    public void OnLine(ReadOnlySpan<byte> line)
+    {
+        var v = _staged;
+        var record = default(AccessLogRecord);
+        if (!_format.TryParse(line, ref record, out var error))
+        {
+            OnMalformed(line, error);
+            return;
+        }
+        v.LinesParsed++;
+        int id = _layout.GetOrAdd(_labels.KeyOf(ref record), out bool overflow);
+        if (overflow)
+        {
+            v.LabelSetsOverflow++;
+        }
+        if (id >= v.LabelSetCount)
+        {
+            v.LabelSetCount = id + 1;
+        }
+        v.Requests[id]++;
+        int series = _layout.SeriesOf(id);
+        if (record.BodyBytesSent >= 0)
+        {
+            v.BodyBytes[id] = Counter.Add(v.BodyBytes[id], record.BodyBytesSent);
+            v.ResponseSize.Observe(series, record.BodyBytesSent);
+        }
+        if (record.BytesSent >= 0)
+        {
+            v.BytesSent[id] = Counter.Add(v.BytesSent[id], record.BytesSent);
+        }
+        if (record.RequestLength >= 0)
+        {
+            v.RequestBytes[id] = Counter.Add(v.RequestBytes[id], record.RequestLength);
+        }
+        if (IsTime(record.RequestTime))
+        {
+            v.RequestDuration.Observe(series, record.RequestTime);
+        }
+        if (IsTime(record.UpstreamResponseTime))
+        {
+            v.UpstreamResponseDuration.Observe(series, record.UpstreamResponseTime);
+        }
+        if (IsTime(record.UpstreamConnectTime))
+        {
+            v.UpstreamConnectDuration.Observe(series, record.UpstreamConnectTime);
+        }
+        if (IsTime(record.UpstreamHeaderTime))
+        {
+            v.UpstreamHeaderDuration.Observe(series, record.UpstreamHeaderTime);
+        }
+        if (!record.UpstreamCacheStatus.IsEmpty)
+        {
+            v.CacheStatus[CacheStatuses.Index(record.UpstreamCacheStatus)]++;
+        }
+    }
+
+    private static bool IsTime(double seconds) => seconds >= 0 && double.IsFinite(seconds);
+
+    private void OnMalformed(ReadOnlySpan<byte> line, ParseError error)
+    {
+        _staged.LinesMalformed++;
+        _staged.ParseError(error.Reason == ParseFailure.None ? ParseFailure.LiteralMismatch : error.Reason)++;
+        if (MalformedExamples is { } examples && examples.Count < MaxMalformedExamples)
+        {
+            examples.Add($"line {LinesSeen}: {error.Describe(line)}");
+        }
+        if (_throttle.ShouldLog("malformed", out long suppressed))
+        {
+            Log.MalformedLine(_logger, error.Describe(line), _format.Name, suppressed);
+        }
+    }
+
+    public void OnLineTooLong(long length)
+    {
+        _staged.LinesTooLong++;
+        if (_throttle.ShouldLog("too_long", out long suppressed))
+        {
+            Log.LineTooLong(_logger, length, suppressed);
+        }
+    }
+
+    public void OnRotation(RotationKind kind)
+    {
+        int i = (int)kind;
+        if ((uint)i < (uint)_staged.Rotations.Length)
+        {
+            _staged.Rotations[i]++;
+        }
+    }
+
+    public void OnReadError(ReadError error)
+    {
+        int i = (int)error;
+        if ((uint)i < (uint)_staged.ReadErrors.Length)
+        {
+            _staged.ReadErrors[i]++;
+        }
+    }
+
+    public void OnFileLost() => _staged.FilesLost++;
+
+    public void OnCheckpoint(TailCheckpoint checkpoint)
+    {
+        var v = _staged;
+        v.BytesRead = Counter.Add(v.BytesRead, checkpoint.BytesRead);
+        v.LagBytes = checkpoint.LagBytes;
+        long lines = LinesSeen;
+        if (lines != _linesAtLastCheckpoint)
+        {
+            _linesAtLastCheckpoint = lines;
+            v.LastLineTimestampSeconds = _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        }
+        Publisher.Checkpoint(v, checkpoint);
+    }
+}
