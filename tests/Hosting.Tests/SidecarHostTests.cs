@@ -6,6 +6,7 @@ using Sidecars.Hosting;
 
 namespace Sidecars.Tests.Hosting;
 
+[Collection(Endpoint.RunningHost.Collection)]
 public sealed class SidecarHostTests
 {
     [Fact]
@@ -28,6 +29,8 @@ public sealed class SidecarHostTests
     [InlineData("--Http:Port=0", "Http:Port must be between 1 and 65535 (got 0)")]
     [InlineData("--Log:Format=xml", "Log:Format must be \"text\" or \"json\" (got \"xml\")")]
     [InlineData("--Log:Level=Loud", "Log:Level must be one of Verbose, Debug, Information, Warning, Error, Fatal (got \"Loud\")")]
+    [InlineData("--Http:Address=not-an-address", "Http:Address must be an IP address such as 127.0.0.1 or ::1, or empty for all (got \"not-an-address\")")]
+    [InlineData("--Http:WebConfigFile=/nonexistent/web.yml", "Http:WebConfigFile /nonexistent/web.yml cannot be read: Could not find a part of the path '/nonexistent/web.yml'.")]
     public async Task A_bad_shared_setting_stops_the_host_with_exit_code_2_and_one_line(string arg, string problem)
     {
         var stderr = new StringWriter();
