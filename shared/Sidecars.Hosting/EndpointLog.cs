@@ -8,6 +8,9 @@ internal static partial class EndpointLog
     [LoggerMessage(901, LogLevel.Information, "Serving /, /metrics, /healthz and /readyz on {Scheme}://{Address}:{Port}, at most {MaxConnections} connections{Security}")]
     public static partial void Listening(ILogger logger, string scheme, string address, int port, int maxConnections, string security);
 
+    [LoggerMessage(907, LogLevel.Information, "Serving /healthz and /readyz for probes on http://{Address}:{Port}")]
+    public static partial void ProbesListening(ILogger logger, string address, int port);
+
     [LoggerMessage(902, LogLevel.Warning, "basic_auth_users without tls_server_config in {File}: passwords cross the network in clear text")]
     public static partial void BasicAuthWithoutTls(ILogger logger, string file);
 

@@ -44,6 +44,7 @@ internal static class HttpEndpointRegistration
             s.GetRequiredService<EndpointSecurity>(),
             s.GetRequiredService<ILoggerFactory>().CreateLogger<EndpointApplication>()));
         services.AddHostedService<HttpEndpoint>();
+        services.AddHostedService<ProbeListener>();
     }
 
     /// <summary>

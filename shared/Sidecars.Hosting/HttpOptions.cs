@@ -22,6 +22,13 @@ public sealed class HttpOptions
     public string? Address { get; set; }
 
     /// <summary>
+    /// A second port that serves only <c>/healthz</c> and <c>/readyz</c>, plain HTTP without a password,
+    /// from a thread of its own, for the kubelet's probes; 0 (the default) for none. The main port
+    /// serves the probes too.
+    /// </summary>
+    public int ProbePort { get; set; }
+
+    /// <summary>
     /// A web configuration file in the Prometheus exporter-toolkit format (<c>tls_server_config</c>,
     /// <c>basic_auth_users</c>); empty serves plain HTTP without authentication.
     /// </summary>
@@ -40,6 +47,10 @@ internal sealed class HttpOptionsValidator : IValidateOptions<HttpOptions>
         if (options.Port is < 1 or > 65535)
         {
             failures.Add($"Http:Port must be between 1 and 65535 (got {options.Port})");
+        }
+        if (options.ProbePort is < 0 or > 65535 || (options.ProbePort != 0 && options.ProbePort == options.Port))
+        {
+            failures.Add($"Http:ProbePort must be 0 (none) or a port between 1 and 65535 other than Http:Port (got {options.ProbePort})");
         }
         if (!string.IsNullOrWhiteSpace(options.Address) && !IPAddress.TryParse(options.Address.Trim().Trim('[', ']'), out _))
         {

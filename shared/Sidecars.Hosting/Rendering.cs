@@ -19,14 +19,18 @@ internal sealed class Rendering
     private PooledBuffer? _gzip;
     private int _references = 1;
 
-    internal Rendering(PooledBuffer text, long renderedAt)
+    internal Rendering(PooledBuffer text, long renderedAt, TimeSpan shareFor)
     {
         _text = text;
         RenderedAt = renderedAt;
+        ShareFor = shareFor;
     }
 
     /// <summary>The <see cref="TimeProvider"/> timestamp taken before the values were read.</summary>
     public long RenderedAt { get; }
+
+    /// <summary>How long after <see cref="RenderedAt"/> new scrapes may still be served this rendering.</summary>
+    public TimeSpan ShareFor { get; }
 
     /// <summary>The exposition in the text format, UTF-8.</summary>
     public PooledBuffer Text => _text;

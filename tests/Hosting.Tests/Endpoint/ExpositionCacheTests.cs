@@ -37,12 +37,29 @@ public sealed class ExpositionCacheTests
     }
 
     [Fact]
+    public async Task A_slow_rendering_is_shared_ten_times_as_long_as_it_took_so_a_flood_of_scrapes_cannot_spend_the_CPU_on_rendering()
+    {
+        var time = new FakeTimeProvider();
+        var source = new CountingSource { OnRender = () => time.Advance(TimeSpan.FromMilliseconds(20)) };
+        using var cache = new ExpositionCache(Metrics.NewCustomRegistry(), [source], time);
+
+        (await cache.AcquireAsync(CancellationToken.None)).Release();
+        time.Advance(TimeSpan.FromMilliseconds(150)); // 170 ms after the rendering started: within 10 x 20 ms
+        (await cache.AcquireAsync(CancellationToken.None)).Release();
+        Assert.Equal(1, source.Renderings);
+
+        time.Advance(TimeSpan.FromMilliseconds(40)); // 210 ms
+        (await cache.AcquireAsync(CancellationToken.None)).Release();
+        Assert.Equal(2, source.Renderings);
+    }
+
+    [Fact]
     public void The_gzip_form_is_made_once_and_decompresses_to_exactly_the_text()
     {
         var text = new PooledBuffer();
         string exposition = string.Concat(Enumerable.Range(0, 5000).Select(i => $"metric_total{{label=\"{i}\"}} {i}\n"));
         Encoding.UTF8.GetBytes(exposition, text);
-        var rendering = new Rendering(text, 0);
+        var rendering = new Rendering(text, 0, ExpositionCache.ShareWindow);
 
         var gzip = rendering.Gzipped();
         Assert.Same(gzip, rendering.Gzipped());
@@ -58,8 +75,11 @@ public sealed class ExpositionCacheTests
 
         public int Renderings => _renderings;
 
+        public Action? OnRender { get; init; }
+
         public void WriteTo(IBufferWriter<byte> output)
         {
+            OnRender?.Invoke();
             int n = Interlocked.Increment(ref _renderings);
             Encoding.UTF8.GetBytes($"renderings {n}\n", output);
         }
