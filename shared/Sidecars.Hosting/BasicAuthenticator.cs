@@ -21,6 +21,7 @@ internal sealed class BasicAuthenticator : IDisposable
     private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
     private readonly ConcurrentDictionary<string, bool> _passed = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _oneCheckAtATime = new(1, 1);
+    private long _checks;
 
     public BasicAuthenticator(IReadOnlyDictionary<string, string> users)
     {
@@ -32,8 +33,8 @@ internal sealed class BasicAuthenticator : IDisposable
         _anyHash = users.Values.First();
     }
 
-    /// <summary>bcrypt checks made so far (remembered credentials do not count).</summary>
-    public long Checks { get; private set; }
+    /// <summary>bcrypt checks made so far (remembered credentials cost none).</summary>
+    public long Checks => Interlocked.Read(ref _checks);
 
     /// <summary>True when <paramref name="authorization"/> holds the name and password of a configured user.</summary>
     public async ValueTask<bool> IsAuthorizedAsync(string? authorization, CancellationToken cancellationToken)
@@ -52,7 +53,7 @@ internal sealed class BasicAuthenticator : IDisposable
         bool passed;
         try
         {
-            Checks++;
+            Interlocked.Increment(ref _checks);
             // An unknown user is checked against some real hash too: the same cost, always refused.
             passed = Verify(password, known ? hash! : _anyHash) && known;
         }

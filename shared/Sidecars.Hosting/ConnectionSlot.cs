@@ -25,9 +25,6 @@ internal sealed class ConnectionSlot
 
     internal int State { get; set; } = Waiting;
 
-    /// <summary>True once the connection closed or lost its slot to a newer one.</summary>
-    public bool IsGone => State == Gone;
-
     /// <summary>A request started: the connection cannot be evicted until it ends.</summary>
     public void RequestStarted() => _table.MarkBusy(this);
 

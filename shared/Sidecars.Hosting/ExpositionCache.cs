@@ -31,10 +31,6 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
     private readonly Lock _lock = new();
     private Rendering? _current;
     private Task<Rendering>? _inProgress;
-    private long _renderings;
-
-    /// <summary>Renderings made so far (each served one or more scrapes).</summary>
-    public long Renderings => Interlocked.Read(ref _renderings);
 
     /// <summary>
     /// A fresh rendering with a reference taken for the caller, who must <see cref="Rendering.Release"/> it.
@@ -95,7 +91,6 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
             _inProgress = null;
         }
         previous?.Release();
-        Interlocked.Increment(ref _renderings);
         completion.SetResult(fresh);
     }
 
