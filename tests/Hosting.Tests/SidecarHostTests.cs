@@ -48,6 +48,35 @@ public sealed class SidecarHostTests
         Assert.Equal($"probe: configuration error: {problem}", stderr.ToString().Trim());
     }
 
+    [Theory]
+    [InlineData("Http:Port")]
+    [InlineData("Http:ProbePort")]
+    public async Task A_port_in_use_stops_the_host_with_exit_code_2_and_one_line_naming_the_setting(string setting)
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.IPv6Any, 0);
+        taken.Server.DualMode = true;
+        taken.Start();
+        int busy = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        string[] args = setting == "Http:Port"
+            ? [$"--Http:Port={busy}"]
+            : [$"--Http:Port={Sidecars.Testing.Ports.Free()}", $"--Http:ProbePort={busy}"];
+        var stderr = new StringWriter();
+        var original = Console.Error;
+        Console.SetError(stderr);
+        int code;
+        try
+        {
+            code = await SidecarHost.RunAsync("probe", args, 9999, _ => { });
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+        Assert.Equal(SidecarHost.ConfigurationErrorExitCode, code);
+        Assert.StartsWith($"probe: configuration error: {setting} {busy} cannot be bound: ", stderr.ToString().Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', stderr.ToString().Trim());
+    }
+
     [Fact]
     public async Task The_endpoint_serves_metrics_health_and_readiness()
     {
