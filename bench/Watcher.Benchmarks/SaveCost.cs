@@ -58,20 +58,20 @@ internal static partial class SaveCost
 
     private static WatcherStateFile StateOf(int labelSets)
     {
-        var layout = new MetricsLayout(RouteTable.FromOptions([]), WatcherOptions.DefaultDurationBuckets,
+        var layout = new MetricsLayout(RequestLabels.Dimensions(RouteTable.FromOptions([]), statusClasses: false), WatcherOptions.DefaultDurationBuckets,
             WatcherOptions.DefaultSizeBuckets, 500, FormatFeatures.All);
         var values = new MetricValues(layout);
         var random = new Random(7);
         for (int i = 0; i < labelSets; i++)
         {
-            int id = layout.GetOrAdd(i % HttpMethods.Count, 100 + i / HttpMethods.Count, 0, out _);
+            int id = layout.GetOrAdd(default(LabelKey).With(0, i % HttpMethods.Count).With(1, 100 + i / HttpMethods.Count), out _);
             values.LabelSetCount = Math.Max(values.LabelSetCount, id + 1);
             values.Requests[id] = random.NextInt64(1, 1L << 40);
             values.BodyBytes[id] = random.NextInt64(1, 1L << 50);
             values.BytesSent[id] = random.NextInt64(1, 1L << 50);
             values.RequestBytes[id] = random.NextInt64(1, 1L << 50);
-            values.RequestDuration.Observe(i % HttpMethods.Count, random.NextDouble());
-            values.ResponseSize.Observe(i % HttpMethods.Count, random.Next(100_000));
+            values.RequestDuration.Observe(layout.SeriesOf(id), random.NextDouble());
+            values.ResponseSize.Observe(layout.SeriesOf(id), random.Next(100_000));
         }
         var checkpoint = new TailCheckpoint(new TailPosition(new FileIdentity(2049, 1234567, 0xABCDEF, 1024), 987654321), [], 0, 0);
         return StateMapping.ToState(values, checkpoint, DateTimeOffset.UtcNow);

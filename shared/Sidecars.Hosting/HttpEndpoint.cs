@@ -1,155 +1,125 @@
 using System.Net;
-using System.Text;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Prometheus;
 
 namespace Sidecars.Hosting;
 
 /// <summary>
-/// The sidecar's only HTTP surface: <c>GET /metrics</c> (Prometheus text format), <c>GET /healthz</c>
-/// (liveness) and <c>GET /readyz</c> (readiness). Built on <see cref="HttpListener"/>, which keeps the
-/// Native AOT binary small; the port is bound in <see cref="StartAsync"/> so a busy port stops the
-/// service at start.
+/// The sidecar's only HTTP surface: Kestrel, HTTP/1.1 only, with the limits of
+/// <see cref="HttpLimits"/>, the connection cap of <see cref="ConnectionTable"/> and, when the web
+/// configuration file asks for them, TLS and basic auth. Binds in <see cref="StartAsync"/>, so a
+/// busy port or a foreign address stops the service at start with one line.
 /// </summary>
-internal sealed partial class HttpEndpoint(
+internal sealed class HttpEndpoint(
+    IServer server,
+    IOptions<KestrelServerOptions> kestrel,
     IOptions<HttpOptions> options,
-    CollectorRegistry registry,
-    HealthState health,
-    IEnumerable<IMetricsSource> sources,
-    ILogger<HttpEndpoint> logger) : BackgroundService
+    EndpointApplication application,
+    EndpointSecurity security,
+    ConnectionTable connections,
+    TimeProvider time,
+    ILogger<HttpEndpoint> logger) : IHostedService
 {
-    private const string TextFormat = "text/plain; version=0.0.4; charset=utf-8";
-    private readonly HttpListener _listener = new();
-    private readonly IMetricsSource[] _sources = sources.ToArray();
+    private static readonly TimeSpan GracefulStop = TimeSpan.FromSeconds(1);
+    private readonly LogThrottle _capLog = new(time, TimeSpan.FromMinutes(1));
+    private long _evicted;
+    private long _refused;
 
-    public override Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        int port = options.Value.Port;
-        _listener.Prefixes.Add($"http://+:{port}/");
+        var http = options.Value;
+        var address = http.BindAddress();
+        var kestrelOptions = kestrel.Value;
+        HttpLimits.Apply(kestrelOptions);
+        if (address is null)
+        {
+            kestrelOptions.ListenAnyIP(http.Port, Configure);
+        }
+        else
+        {
+            kestrelOptions.Listen(address, http.Port, Configure);
+        }
         try
         {
-            _listener.Start();
+            await server.StartAsync(application, cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpListenerException e)
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
-            throw new ConfigurationException($"Http:Port {port} cannot be bound: {e.Message}", e);
+            string what = address is null ? $"Http:Port {http.Port}" : $"Http:Address {address} with Http:Port {http.Port}";
+            throw new ConfigurationException($"{what} cannot be bound: {(e.InnerException ?? e).Message}", e);
         }
-        Log.Listening(logger, port);
-        return base.StartAsync(cancellationToken);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var registration = stoppingToken.Register(_listener.Stop);
-        while (!stoppingToken.IsCancellationRequested)
+        string scheme = security.Certificates is null ? "http" : "https";
+        string auth = security.Authenticator is null ? "" : ", basic auth on all but /healthz and /readyz";
+        string tls = security.Certificates is { } certificates ? $", certificate valid until {certificates.NotAfter:u}" : "";
+        EndpointLog.Listening(logger, scheme, address is null ? "*" : address.ToString(), http.Port, connections.Capacity, tls + auth);
+        if (security.Authenticator is not null && security.Certificates is null)
         {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync().ConfigureAwait(false);
-            }
-            catch (Exception) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (HttpListenerException e)
-            {
-                Log.AcceptFailed(logger, e.Message);
-                continue;
-            }
-            _ = Task.Run(() => Serve(context), CancellationToken.None);
+            EndpointLog.BasicAuthWithoutTls(logger, security.File!);
         }
     }
 
-    private async Task Serve(HttpListenerContext context)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        var response = context.Response;
+        // Requests in progress get a moment to finish; idle and slow connections are closed at once.
+        using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        grace.CancelAfter(GracefulStop);
+        await server.StopAsync(grace.Token).ConfigureAwait(false);
+    }
+
+    private void Configure(ListenOptions listen)
+    {
+        listen.Protocols = HttpProtocols.Http1;
+        // First, so that a TLS handshake in progress holds a slot (and can lose it) like any connection.
+        listen.Use(next => connection => HoldSlotAsync(connection, next));
+        if (security.Certificates is { } certificates)
+        {
+            listen.UseHttps(new TlsHandshakeCallbackOptions
+            {
+                OnConnection = _ => ValueTask.FromResult(certificates.HandshakeOptions()),
+                HandshakeTimeout = HttpLimits.HandshakeTimeout,
+            });
+        }
+    }
+
+    private async Task HoldSlotAsync(ConnectionContext connection, ConnectionDelegate next)
+    {
+        var slot = connections.Admit(() => connection.Abort(new ConnectionAbortedException("closed for a newer connection at the cap")), out var evicted);
+        if (evicted is not null)
+        {
+            Interlocked.Increment(ref _evicted);
+            evicted.Abort();
+            ReportCap();
+        }
+        if (slot is null)
+        {
+            Interlocked.Increment(ref _refused);
+            ReportCap();
+            connection.Abort(new ConnectionAbortedException("every connection has a request in progress"));
+            return;
+        }
+        connection.Features.Set(slot);
         try
         {
-            string path = context.Request.Url?.AbsolutePath ?? "/";
-            bool head = context.Request.HttpMethod == "HEAD";
-            if (context.Request.HttpMethod != "GET" && !head)
-            {
-                response.StatusCode = 405;
-                response.AddHeader("Allow", "GET, HEAD");
-                await WriteText(response, "method not allowed\n", head).ConfigureAwait(false);
-                return;
-            }
-            switch (path)
-            {
-                case "/metrics":
-                    await WriteMetrics(response, head).ConfigureAwait(false);
-                    break;
-                case "/healthz":
-                    response.StatusCode = health.IsLive ? 200 : 503;
-                    await WriteText(response, health.IsLive ? "ok\n" : "main loop is not running\n", head).ConfigureAwait(false);
-                    break;
-                case "/readyz":
-                    string? reason = health.NotReadyReason;
-                    response.StatusCode = reason is null ? 200 : 503;
-                    await WriteText(response, reason is null ? "ready\n" : reason + "\n", head).ConfigureAwait(false);
-                    break;
-                default:
-                    response.StatusCode = 404;
-                    await WriteText(response, "not found: try /metrics, /healthz or /readyz\n", head).ConfigureAwait(false);
-                    break;
-            }
+            await next(connection).ConfigureAwait(false);
         }
-        catch (Exception e)
+        finally
         {
-            Log.ServeFailed(logger, e.Message);
-            try { response.Abort(); } catch (ObjectDisposedException) { }
+            slot.Release();
         }
     }
 
-    private async Task WriteMetrics(HttpListenerResponse response, bool head)
+    private void ReportCap()
     {
-        using var buffer = new MemoryStream(16 * 1024);
-        await registry.CollectAndExportAsTextAsync(buffer).ConfigureAwait(false);
-        foreach (var source in _sources)
+        if (_capLog.ShouldLog("cap", out _))
         {
-            source.WriteTo(buffer);
+            EndpointLog.AtConnectionCap(logger, connections.Count, connections.Capacity,
+                Interlocked.Exchange(ref _evicted, 0), Interlocked.Exchange(ref _refused, 0));
         }
-        response.StatusCode = 200;
-        response.ContentType = TextFormat;
-        response.ContentLength64 = buffer.Length;
-        if (!head)
-        {
-            buffer.Position = 0;
-            await buffer.CopyToAsync(response.OutputStream).ConfigureAwait(false);
-        }
-        response.Close();
-    }
-
-    private static async Task WriteText(HttpListenerResponse response, string text, bool head)
-    {
-        byte[] body = Encoding.UTF8.GetBytes(text);
-        response.ContentType = "text/plain; charset=utf-8";
-        response.ContentLength64 = body.Length;
-        if (!head)
-        {
-            await response.OutputStream.WriteAsync(body).ConfigureAwait(false);
-        }
-        response.Close();
-    }
-
-    public override void Dispose()
-    {
-        _listener.Close();
-        base.Dispose();
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(Level = LogLevel.Information, Message = "Serving /metrics, /healthz and /readyz on port {Port}")]
-        public static partial void Listening(ILogger logger, int port);
-
-        [LoggerMessage(Level = LogLevel.Warning, Message = "HTTP accept failed: {Reason}")]
-        public static partial void AcceptFailed(ILogger logger, string reason);
-
-        [LoggerMessage(Level = LogLevel.Debug, Message = "HTTP request failed: {Reason}")]
-        public static partial void ServeFailed(ILogger logger, string reason);
     }
 }

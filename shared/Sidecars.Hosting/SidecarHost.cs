@@ -56,12 +56,7 @@ public static class SidecarHost
         builder.Services.AddSingleton<IMetricFactory>(factory);
         BuildInfo.Register(factory, serviceName);
 
-        builder.Services.AddSingleton<IValidateOptions<HttpOptions>, HttpOptionsValidator>();
-        builder.Services.AddOptions<HttpOptions>()
-            .Configure(o => o.Port = defaultHttpPort)
-            .Bind(builder.Configuration.GetSection(HttpOptions.Section))
-            .ValidateOnStart();
-        builder.Services.AddHostedService<HttpEndpoint>();
+        builder.AddHttpEndpoint(serviceName, defaultHttpPort);
         return builder;
     }
 

@@ -6,6 +6,7 @@ using Sidecars.Hosting;
 
 namespace Sidecars.Tests.Hosting;
 
+[Collection(Endpoint.RunningHost.Collection)]
 public sealed class SidecarHostTests
 {
     [Fact]
@@ -28,6 +29,8 @@ public sealed class SidecarHostTests
     [InlineData("--Http:Port=0", "Http:Port must be between 1 and 65535 (got 0)")]
     [InlineData("--Log:Format=xml", "Log:Format must be \"text\" or \"json\" (got \"xml\")")]
     [InlineData("--Log:Level=Loud", "Log:Level must be one of Verbose, Debug, Information, Warning, Error, Fatal (got \"Loud\")")]
+    [InlineData("--Http:Address=not-an-address", "Http:Address must be an IP address such as 127.0.0.1 or ::1, or empty for all (got \"not-an-address\")")]
+    [InlineData("--Http:WebConfigFile=/nonexistent/web.yml", "Http:WebConfigFile /nonexistent/web.yml cannot be read: Could not find a part of the path '/nonexistent/web.yml'.")]
     public async Task A_bad_shared_setting_stops_the_host_with_exit_code_2_and_one_line(string arg, string problem)
     {
         var stderr = new StringWriter();
@@ -43,6 +46,35 @@ public sealed class SidecarHostTests
             Console.SetError(original);
         }
         Assert.Equal($"probe: configuration error: {problem}", stderr.ToString().Trim());
+    }
+
+    [Theory]
+    [InlineData("Http:Port")]
+    [InlineData("Http:ProbePort")]
+    public async Task A_port_in_use_stops_the_host_with_exit_code_2_and_one_line_naming_the_setting(string setting)
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.IPv6Any, 0);
+        taken.Server.DualMode = true;
+        taken.Start();
+        int busy = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        string[] args = setting == "Http:Port"
+            ? [$"--Http:Port={busy}"]
+            : [$"--Http:Port={Sidecars.Testing.Ports.Free()}", $"--Http:ProbePort={busy}"];
+        var stderr = new StringWriter();
+        var original = Console.Error;
+        Console.SetError(stderr);
+        int code;
+        try
+        {
+            code = await SidecarHost.RunAsync("probe", args, 9999, _ => { });
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+        Assert.Equal(SidecarHost.ConfigurationErrorExitCode, code);
+        Assert.StartsWith($"probe: configuration error: {setting} {busy} cannot be bound: ", stderr.ToString().Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', stderr.ToString().Trim());
     }
 
     [Fact]

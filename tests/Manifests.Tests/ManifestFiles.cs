@@ -14,6 +14,7 @@ internal static class ManifestFiles
     public const string LogFormat = "nginx-log-format.yaml";
     public const string PodMonitor = "podmonitor.yaml";
     public const string Kustomization = "kustomization.yaml";
+    public const string WebConfigExample = "web-config.example.yaml";
 
     public static string PathOf(string name) => Path.Combine(RepositoryLayout.Manifests, name);
 

@@ -2,7 +2,7 @@ using k8s.Models;
 
 namespace Sidecars.Tests.Manifests;
 
-/// <summary>What both sidecar containers promise: hardening, probes on the metrics port, resources, scrape annotations.</summary>
+/// <summary>What both sidecar containers promise: hardening, probes on their own port, resources, scrape annotations.</summary>
 internal static class SidecarChecks
 {
     public const long AppUid = 1654;
@@ -43,17 +43,22 @@ internal static class SidecarChecks
         Assert.Equal("http", http.Name);
     }
 
-    public static void AssertProbesOnMetricsPort(V1Container container, int metricsPort)
+    public static void AssertProbesOnProbePort(V1Container container, int metricsPort, int probePort)
     {
-        var port = Assert.Single(container.Ports, p => p.Name == "metrics");
-        Assert.Equal(metricsPort, port.ContainerPort);
+        var metrics = Assert.Single(container.Ports, p => p.Name == "metrics");
+        Assert.Equal(metricsPort, metrics.ContainerPort);
+        var probes = Assert.Single(container.Ports, p => p.Name == "probes");
+        Assert.Equal(probePort, probes.ContainerPort);
+        // The sidecar serves the probe port only when told to, on the port the container declares.
+        Assert.Equal(probePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Assert.Single(container.Env, e => e.Name == "Http__ProbePort").Value);
 
         Assert.Equal("/healthz", container.LivenessProbe?.HttpGet?.Path);
         Assert.Equal("/readyz", container.ReadinessProbe?.HttpGet?.Path);
         foreach (var probe in new[] { container.LivenessProbe!, container.ReadinessProbe! })
         {
             // A probe naming a port that no container declares never succeeds.
-            Assert.Equal(port.Name, probe.HttpGet.Port.Value);
+            Assert.Equal(probes.Name, probe.HttpGet.Port.Value);
         }
     }
 

@@ -13,6 +13,7 @@ public sealed class StrictParsingTests
         [ManifestFiles.Pods02] = [typeof(V1Pod)],
         [ManifestFiles.Pods03] = [typeof(V1Pod)],
         [ManifestFiles.LogFormat] = [typeof(V1ConfigMap)],
+        [ManifestFiles.WebConfigExample] = [typeof(V1Secret)],
     };
 
     public static TheoryData<string> CoreFiles() => [.. ExpectedKinds.Keys];

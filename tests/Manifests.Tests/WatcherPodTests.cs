@@ -51,9 +51,9 @@ public sealed class WatcherPodTests
     }
 
     [Fact]
-    public void Watcher_probes_use_its_metrics_port()
+    public void Watcher_probes_use_its_probe_port()
     {
-        SidecarChecks.AssertProbesOnMetricsPort(Watcher, 9145);
+        SidecarChecks.AssertProbesOnProbePort(Watcher, 9145, 8090);
     }
 
     [Fact]

@@ -44,9 +44,9 @@ public sealed partial class WebserverDeploymentTests
         var watcher = (await PodAsync()).InitContainer("webwatcher");
         // Without a startup probe the kubelet would start nginx as soon as the watcher's process runs.
         Assert.Equal("/readyz", watcher.StartupProbe?.HttpGet?.Path);
-        Assert.Equal("metrics", watcher.StartupProbe!.HttpGet.Port.Value);
+        Assert.Equal("probes", watcher.StartupProbe!.HttpGet.Port.Value);
         Assert.True(watcher.StartupProbe.PeriodSeconds * watcher.StartupProbe.FailureThreshold >= 30, "give the watcher at least 30 s to start");
-        SidecarChecks.AssertProbesOnMetricsPort(watcher, 9145);
+        SidecarChecks.AssertProbesOnProbePort(watcher, 9145, 8090);
     }
 
     [Fact]

@@ -44,9 +44,9 @@ public sealed class WriterPodTests
     }
 
     [Fact]
-    public void Writer_probes_use_its_metrics_port()
+    public void Writer_probes_use_its_probe_port()
     {
-        SidecarChecks.AssertProbesOnMetricsPort(Writer, 9146);
+        SidecarChecks.AssertProbesOnProbePort(Writer, 9146, 8090);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Sidecars.Hosting;
 
@@ -61,7 +62,7 @@ internal sealed class WatcherMetrics : IMetricsSource
     /// <summary>Set once the saved values were restored (or there were none): before that, scrapes show none of these values.</summary>
     public bool Restored { get; set; }
 
-    public void WriteTo(Stream output)
+    public void WriteTo(IBufferWriter<byte> output)
     {
         if (!Restored)
         {
@@ -71,7 +72,12 @@ internal sealed class WatcherMetrics : IMetricsSource
         var snapshot = Snapshot();
         var text = new StringBuilder(16 * 1024);
         Exposition.Write(text, snapshot);
-        var bytes = Encoding.UTF8.GetBytes(text.ToString());
-        output.Write(bytes);
+        // Straight from the builder's chunks into the endpoint's pooled buffer: no string, no array.
+        var encoder = Encoding.UTF8.GetEncoder();
+        foreach (var chunk in text.GetChunks())
+        {
+            encoder.Convert(chunk.Span, output, flush: false, out _, out _);
+        }
+        encoder.Convert([], output, flush: true, out _, out _);
     }
 }

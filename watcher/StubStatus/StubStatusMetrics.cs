@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Sidecars.Hosting;
 
@@ -9,12 +10,12 @@ namespace Sidecars.Watcher.StubStatus;
 /// </summary>
 internal sealed class StubStatusMetrics(StubStatusPoller poller) : IMetricsSource
 {
-    public void WriteTo(Stream output)
+    public void WriteTo(IBufferWriter<byte> output)
     {
         if (!poller.Enabled)
         {
             return;
         }
-        output.Write(Encoding.UTF8.GetBytes(StubStatusExposition.ToText(poller.Latest)));
+        Encoding.UTF8.GetBytes(StubStatusExposition.ToText(poller.Latest), output);
     }
 }

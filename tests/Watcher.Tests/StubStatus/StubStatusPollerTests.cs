@@ -43,9 +43,9 @@ public sealed class StubStatusPollerTests : IAsyncDisposable
 
     private static string Scrape(StubStatusPoller poller)
     {
-        using var output = new MemoryStream();
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
         new StubStatusMetrics(poller).WriteTo(output);
-        return Encoding.UTF8.GetString(output.ToArray());
+        return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
     /// <summary>A URL where nothing listens: nginx not started yet, or gone.</summary>

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Logging;
+
+namespace Sidecars.Hosting;
+
+/// <summary>The HTTP endpoint's log events. Event ids 900 to 949 belong to the endpoint in both services.</summary>
+internal static partial class EndpointLog
+{
+    [LoggerMessage(901, LogLevel.Information, "Serving /, /metrics, /healthz and /readyz on {Scheme}://{Address}:{Port}, at most {MaxConnections} connections{Security}")]
+    public static partial void Listening(ILogger logger, string scheme, string address, int port, int maxConnections, string security);
+
+    [LoggerMessage(907, LogLevel.Information, "Serving /healthz and /readyz for probes on http://{Address}:{Port}")]
+    public static partial void ProbesListening(ILogger logger, string address, int port);
+
+    [LoggerMessage(902, LogLevel.Warning, "basic_auth_users without tls_server_config in {File}: passwords cross the network in clear text")]
+    public static partial void BasicAuthWithoutTls(ILogger logger, string file);
+
+    [LoggerMessage(903, LogLevel.Information, "Read the changed TLS certificate {CertFile} (valid until {NotAfter:u})")]
+    public static partial void CertificateReloaded(ILogger logger, string certFile, DateTime notAfter);
+
+    [LoggerMessage(904, LogLevel.Warning, "The TLS files changed but cannot be used ({Reason}); still serving the previous certificate of {CertFile}")]
+    public static partial void CertificateReloadFailed(ILogger logger, string certFile, string reason);
+
+    [LoggerMessage(905, LogLevel.Debug, "HTTP request failed: {Reason}")]
+    public static partial void RequestFailed(ILogger logger, string reason);
+
+    [LoggerMessage(906, LogLevel.Warning,
+        "{Open} connections open, the cap is {Capacity}: {Evicted} idle or slow connections closed to make room and {Refused} new ones refused since the last message")]
+    public static partial void AtConnectionCap(ILogger logger, int open, int capacity, long evicted, long refused);
+}

@@ -1,0 +1,87 @@
+using System.IO.Compression;
+
+namespace Sidecars.Hosting;
+
+/// <summary>
+/// One rendering of the exposition, shared by every scrape that arrives while it is fresh: the text
+/// in a pooled buffer and, made at most once and only if a scraper asks for it, its gzip form.
+/// Reference-counted: the <see cref="ExpositionCache"/> holds one reference while the rendering is
+/// current and each response holds one while it writes; the last <see cref="Release"/> returns the
+/// buffers to the pool.
+/// </summary>
+internal sealed class Rendering
+{
+    /// <summary>Fast beats small here: measured on a 500-label-set exposition (README, "The HTTP endpoint").</summary>
+    internal const CompressionLevel GzipLevel = CompressionLevel.Fastest;
+
+    private readonly PooledBuffer _text;
+    private readonly Lock _gzipLock = new();
+    private PooledBuffer? _gzip;
+    private int _references = 1;
+
+    internal Rendering(PooledBuffer text, long renderedAt, TimeSpan shareFor)
+    {
+        _text = text;
+        RenderedAt = renderedAt;
+        ShareFor = shareFor;
+    }
+
+    /// <summary>The <see cref="TimeProvider"/> timestamp taken before the values were read.</summary>
+    public long RenderedAt { get; }
+
+    /// <summary>How long after <see cref="RenderedAt"/> new scrapes may still be served this rendering.</summary>
+    public TimeSpan ShareFor { get; }
+
+    /// <summary>The exposition in the text format, UTF-8.</summary>
+    public PooledBuffer Text => _text;
+
+    /// <summary>The exposition gzip-compressed; compressed on the first call, shared after it.</summary>
+    public PooledBuffer Gzipped()
+    {
+        lock (_gzipLock)
+        {
+            if (_gzip is null)
+            {
+                var gzip = new PooledBuffer();
+                using (var stream = new GZipStream(gzip.AsStream(), GzipLevel, leaveOpen: true))
+                {
+                    foreach (var chunk in _text.Chunks)
+                    {
+                        stream.Write(chunk.Span);
+                    }
+                }
+                _gzip = gzip;
+            }
+            return _gzip;
+        }
+    }
+
+    /// <summary>Takes a reference unless the rendering was already released for good.</summary>
+    public bool TryAddReference()
+    {
+        int current = Volatile.Read(ref _references);
+        while (current > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _references, current + 1, current);
+            if (seen == current)
+            {
+                return true;
+            }
+            current = seen;
+        }
+        return false;
+    }
+
+    /// <summary>Gives a reference back; the last one returns the buffers to the pool.</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _references) == 0)
+        {
+            _text.Dispose();
+            lock (_gzipLock)
+            {
+                _gzip?.Dispose();
+            }
+        }
+    }
+}

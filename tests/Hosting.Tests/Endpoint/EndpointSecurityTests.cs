@@ -1,0 +1,203 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Sidecars.Hosting;
+using Sidecars.Testing;
+
+namespace Sidecars.Tests.Hosting.Endpoint;
+
+/// <summary>TLS and basic auth from an exporter-toolkit web configuration file (Http:WebConfigFile).</summary>
+[Collection(RunningHost.Collection)]
+public sealed class EndpointSecurityTests : IDisposable
+{
+    // Made with `htpasswd -nbBC 10 prometheus s3cret-scrape` (Debian's apache2-utils): the $2y$ variant.
+    private const string HtpasswdHash = "$2y$10$m1PXatzrt6/dewDI6QDS8OwrhJMbm1Vk0R1ZXcNCp1T9V9rcBXxHq";
+    private readonly TempFolder _folder = new("web-config");
+    private readonly TestCertificates _ca = new();
+
+    public void Dispose()
+    {
+        _ca.Dispose();
+        _folder.Dispose();
+    }
+
+    [Fact]
+    public async Task A_wrong_or_missing_password_gets_401_with_WWW_Authenticate_and_the_right_one_gets_the_metrics()
+    {
+        string config = WriteConfig($"""
+            basic_auth_users:
+              prometheus: {HtpasswdHash}
+            """);
+        await using var host = await RunningHost.StartAsync($"--Http:WebConfigFile={config}");
+        using var http = new HttpClient();
+
+        using var none = await http.GetAsync(host.Address("/metrics"));
+        using var wrong = await http.SendAsync(WithBasicAuth(host.Address("/metrics"), "prometheus", "guess"));
+        using var unknown = await http.SendAsync(WithBasicAuth(host.Address("/metrics"), "nobody", "s3cret-scrape"));
+        using var right = await http.SendAsync(WithBasicAuth(host.Address("/metrics"), "prometheus", "s3cret-scrape"));
+
+        foreach (var refused in new[] { none, wrong, unknown })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Equal("Basic realm=\"probe\", charset=\"UTF-8\"", Assert.Single(refused.Headers.WwwAuthenticate).ToString());
+        }
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+        Assert.Contains("probe_build_info", await right.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_basic_auth_the_probes_need_no_password_and_everything_else_does()
+    {
+        string config = WriteConfig($"basic_auth_users:\n  prometheus: {BCrypt.Net.BCrypt.HashPassword("pw", 4)}\n");
+        await using var host = await RunningHost.StartAsync($"--Http:WebConfigFile={config}");
+        using var http = new HttpClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(host.Address("/healthz"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(host.Address("/readyz"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(host.Address("/"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(host.Address("/nothing-here"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task TLS_serves_the_configured_certificate_and_a_replaced_certificate_file_is_used_without_a_restart()
+    {
+        // Given TLS from certificate files, as a mounted Secret holds them
+        var first = _ca.Server(["localhost"], [IPAddress.Loopback], subject: "first");
+        var second = _ca.Server(["localhost"], [IPAddress.Loopback], subject: "second");
+        File.WriteAllText(_folder.File("tls.crt"), first.CertificatePem);
+        File.WriteAllText(_folder.File("tls.key"), first.KeyPem);
+        string config = WriteConfig("tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n");
+        await using var host = await RunningHost.StartAsync($"--Http:WebConfigFile={config}");
+
+        // When a client that trusts only the test CA connects, then the files are replaced
+        Assert.Equal("CN=first", await ServerSubjectAsync(host.Port));
+        using (var plain = new HttpClient())
+        {
+            await Assert.ThrowsAsync<HttpRequestException>(() => plain.GetAsync(host.Address("/healthz")));
+        }
+        File.WriteAllText(_folder.File("tls.key.new"), second.KeyPem);
+        File.WriteAllText(_folder.File("tls.crt.new"), second.CertificatePem);
+        File.Move(_folder.File("tls.key.new"), _folder.File("tls.key"), overwrite: true);
+        File.Move(_folder.File("tls.crt.new"), _folder.File("tls.crt"), overwrite: true);
+
+        // Then new connections get the new certificate within a few seconds
+        await Eventually.Holds(async () => await ServerSubjectAsync(host.Port) == "CN=second", TimeSpan.FromSeconds(10), "the replaced certificate");
+        using var https = TrustingOnly(_ca.Authority);
+        Assert.Equal("ok\n", await https.GetStringAsync(host.Address("/healthz", "https")));
+    }
+
+    [Fact]
+    public async Task RequireAndVerifyClientCert_admits_a_client_certificate_from_the_CA_and_refuses_others()
+    {
+        var server = _ca.Server(["localhost"], [IPAddress.Loopback]);
+        File.WriteAllText(_folder.File("tls.crt"), server.CertificatePem);
+        File.WriteAllText(_folder.File("tls.key"), server.KeyPem);
+        File.WriteAllText(_folder.File("ca.crt"), _ca.AuthorityPem);
+        string config = WriteConfig("""
+            tls_server_config:
+              cert_file: tls.crt
+              key_file: tls.key
+              client_auth_type: RequireAndVerifyClientCert
+              client_ca_file: ca.crt
+            """);
+        await using var host = await RunningHost.StartAsync($"--Http:WebConfigFile={config}");
+        using var otherCa = new TestCertificates("another CA");
+
+        Assert.Equal("ok\n", await GetWithClientCertificate(host, _ca.Client("prometheus").Certificate));
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => GetWithClientCertificate(host, otherCa.Client("intruder").Certificate));
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => GetWithClientCertificate(host, null));
+    }
+
+    [Theory]
+    [InlineData("tls_server_config:\n  cert_file: missing.crt\n  key_file: missing.key\n", "tls_server_config: cert_file/key_file ")]
+    [InlineData("tls_config:\n  cert_file: a\n", "line 1: unknown key tls_config (known: tls_server_config, basic_auth_users)")]
+    [InlineData("tls_server_config:\n  key_file: a.key\n", "tls_server_config.cert_file is required")]
+    [InlineData("tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suites: [TLS_AES_128_GCM_SHA256]\n", "line 4: tls_server_config.cipher_suites is not supported")]
+    [InlineData("basic_auth_users:\n  alice: plaintext\n", "line 2: basic_auth_users.alice is not a bcrypt hash")]
+    [InlineData("basic_auth_users: [alice]\n", "line 1: basic_auth_users must be a mapping")]
+    [InlineData("tls_server_config: {cert_file: a, key_file: b, client_auth_type: Sometimes}\n", "tls_server_config.client_auth_type must be one of NoClientCert, ")]
+    [InlineData("a: [unclosed\n", "line ")]
+    public async Task A_bad_web_config_file_stops_the_host_at_start_with_exit_code_2_and_one_line_naming_the_setting(string yaml, string problem)
+    {
+        string config = WriteConfig(yaml);
+        var stderr = new StringWriter();
+        var original = Console.Error;
+        Console.SetError(stderr);
+        int code;
+        try
+        {
+            code = await SidecarHost.RunAsync("probe", [$"--Http:Port={Ports.Free()}", $"--Http:WebConfigFile={config}"], 9999, _ => { });
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+
+        string line = stderr.ToString().Trim();
+        Assert.Equal(SidecarHost.ConfigurationErrorExitCode, code);
+        Assert.DoesNotContain('\n', line);
+        Assert.StartsWith($"probe: configuration error: Http:WebConfigFile {config}: ", line, StringComparison.Ordinal);
+        Assert.Contains(problem, line, StringComparison.Ordinal);
+    }
+
+    private string WriteConfig(string yaml)
+    {
+        string path = _folder.File("web-config.yml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    private static HttpRequestMessage WithBasicAuth(Uri uri, string user, string password)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        return request;
+    }
+
+    private async Task<string> ServerSubjectAsync(int port)
+    {
+        using var tcp = await RawHttp.ConnectAsync(port);
+        using var tls = new SslStream(tcp.GetStream());
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            RemoteCertificateValidationCallback = (_, certificate, _, _) => Verify(certificate, _ca.Authority),
+        });
+        return tls.RemoteCertificate!.Subject;
+    }
+
+    private static HttpClient TrustingOnly(X509Certificate2 authority, X509Certificate2? clientCertificate = null)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => Verify(certificate, authority),
+                ClientCertificates = clientCertificate is null ? null : [clientCertificate],
+            },
+        };
+        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    private async Task<string> GetWithClientCertificate(RunningHost host, X509Certificate2? certificate)
+    {
+        using var http = TrustingOnly(_ca.Authority, certificate);
+        return await http.GetStringAsync(host.Address("/healthz", "https"));
+    }
+
+    private static bool Verify(X509Certificate? certificate, X509Certificate2 authority)
+    {
+        if (certificate is null)
+        {
+            return false;
+        }
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = new X509Certificate2(certificate);
+        return chain.Build(leaf);
+    }
+}
