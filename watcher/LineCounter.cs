@@ -37,6 +37,9 @@ internal sealed class LineCounter : IAccessLogSink
         _throttle = new LogThrottle(time, TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>Lines left out of the request metrics (<c>Watcher:Exclude</c>).</summary>
+    public LineFilter Filter { get; init; } = new([], -1);
+
     /// <summary>The values this counts into (staged) and what scrapes see (published).</summary>
     public WatcherMetrics Metrics { get; }
 
@@ -55,7 +58,7 @@ internal sealed class LineCounter : IAccessLogSink
 
     public int MaxMalformedExamples { get; init; } = 3;
 
-    public long LinesSeen => _staged.LinesParsed + _staged.LinesMalformed + _staged.LinesTooLong;
+    public long LinesSeen => _staged.LinesParsed + _staged.LinesMalformed + _staged.LinesTooLong + _staged.LinesExcluded;
 
     /// <summary>
     /// Restores the saved state into the values this counts (once; later calls return the same checkpoint) and
@@ -71,14 +74,21 @@ internal sealed class LineCounter : IAccessLogSink
     public void OnLine(ReadOnlySpan<byte> line)
     {
         var v = _staged;
-        var record = default(AccessLogRecord);
+        Span<Range> captures = stackalloc Range[LabelKey.MaxDimensions];
+        scoped var record = default(AccessLogRecord);
+        record.Captures = captures[..Math.Max(_labels.Captures, Filter.UserAgentCapture + 1)];
         if (!_format.TryParse(line, ref record, out var error))
         {
             OnMalformed(line, error);
             return;
         }
+        if (!Filter.IsEmpty && Filter.Excludes(ref record, line))
+        {
+            v.LinesExcluded++;
+            return;
+        }
         v.LinesParsed++;
-        int id = _layout.GetOrAdd(_labels.KeyOf(ref record), out bool overflow);
+        int id = _layout.GetOrAdd(_labels.KeyOf(ref record, line), out bool overflow);
         if (overflow)
         {
             v.LabelSetsOverflow++;

@@ -61,11 +61,23 @@ internal static class WatcherHostExtensions
         var layout = CreateLayout(options, format, routes);
         var metrics = new WatcherMetrics(layout);
         var publisher = new StatePublisher(metrics, store, time, loggers.CreateLogger<StatePublisher>(), health);
-        return new LineCounter(format, metrics, new RequestLabels(layout, routes, options.StatusClasses), publisher, time, loggers.CreateLogger<LineCounter>());
+        // The values the labels and the exclude rules read, captured by the parser: the labels' first.
+        List<string> captured = [.. RequestLabels.CapturedVariables(options.Labels)];
+        int userAgent = -1;
+        if (LineFilter.NeedsUserAgent(options.Exclude))
+        {
+            userAgent = captured.Count;
+            captured.Add("http_user_agent");
+        }
+        var capturing = captured.Count == 0 ? format : format.WithCaptures(captured);
+        return new LineCounter(capturing, metrics, new RequestLabels(layout, routes, options.StatusClasses), publisher, time, loggers.CreateLogger<LineCounter>())
+        {
+            Filter = new LineFilter(options.Exclude, userAgent),
+        };
     }
 
     public static MetricsLayout CreateLayout(WatcherOptions options, LogFormat format, RouteTable? routes = null) => new(
-        RequestLabels.Dimensions(routes ?? RouteTable.FromOptions(options.Routes), options.StatusClasses),
+        RequestLabels.Dimensions(routes ?? RouteTable.FromOptions(options.Routes), options.StatusClasses, options.Labels),
         options.EffectiveDurationBuckets,
         options.EffectiveSizeBuckets,
         options.MaxLabelSets,

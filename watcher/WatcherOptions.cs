@@ -50,6 +50,12 @@ internal sealed class WatcherOptions
     /// <summary>Named path patterns, tried in order; the first match names the <c>route</c> label.</summary>
     public List<RouteOptions> Routes { get; set; } = [];
 
+    /// <summary>Labels taken from log_format variables (<c>$host</c>, <c>$upstream_addr</c>...), each with its own cap on values.</summary>
+    public List<LabelOptions> Labels { get; set; } = [];
+
+    /// <summary>Lines left out of the request metrics (counted as <c>excluded</c>): by user agent, path or status.</summary>
+    public List<ExcludeOptions> Exclude { get; set; } = [];
+
     /// <summary>The <c>status</c> label as its class (<c>2xx</c>) instead of the code: fewer series.</summary>
     public bool StatusClasses { get; set; }
 
@@ -89,6 +95,37 @@ internal sealed class WatcherOptions
         !string.IsNullOrWhiteSpace(FormatFile)
             ? LogFormat.FromNginxConfig(FormatFile, FormatName ?? "")
             : LogFormat.Resolve(Format);
+}
+
+/// <summary>
+/// A label of the request counters taken from a log_format variable: <see cref="Name"/>="<c>$variable</c>'s value",
+/// at most <see cref="MaxValues"/> distinct values (the rest, and any not in <see cref="Allow"/> when it is given,
+/// count as <c>other</c>). On the histograms too only with <see cref="OnHistograms"/>: a label there multiplies
+/// every bucket.
+/// </summary>
+internal sealed class LabelOptions
+{
+    public string Name { get; set; } = "";
+    public string Variable { get; set; } = "";
+    public int MaxValues { get; set; } = 50;
+    public List<string> Allow { get; set; } = [];
+    public bool OnHistograms { get; set; }
+
+    /// <summary>The variable's name without <c>$</c>.</summary>
+    public string VariableName => Variable.TrimStart('$');
+}
+
+/// <summary>One rule of <c>Watcher:Exclude</c>: a line matching all it sets is left out of the request metrics.</summary>
+internal sealed class ExcludeOptions
+{
+    /// <summary>A glob over <c>$http_user_agent</c>, e.g. <c>kube-probe/*</c>.</summary>
+    public string? UserAgent { get; set; }
+
+    /// <summary>A path prefix or glob, as a route's pattern, e.g. <c>/healthz</c>.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>A status code or class, e.g. <c>404</c> or <c>4xx</c>.</summary>
+    public string? Status { get; set; }
 }
 
 /// <summary>One named route: <see cref="Pattern"/> is a path prefix or a glob (<c>*</c> one segment, <c>**</c> the rest).</summary>
@@ -186,6 +223,7 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
                 failures.Add($"Watcher:Routes:{i}:Pattern {patternProblem} (got \"{route.Pattern}\")");
             }
         }
+        LabelProblems(options, failures);
         BucketProblem("Watcher:DurationBuckets", options.DurationBuckets, failures);
         BucketProblem("Watcher:SizeBuckets", options.SizeBuckets, failures);
         if (options.MaxLabelSets is < 1 or > MaxMaxLabelSets)
@@ -256,6 +294,86 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         catch (LogFormatException e)
         {
             return $"Watcher:Format: {e.Message}";
+        }
+    }
+
+    /// <summary>Labels from variables the watcher can have: the label set key holds 8 dimensions, 4 are its own.</summary>
+    public const int MaxLabels = 4;
+
+    private static readonly string[] ReservedLabels = ["method", "status", "route", "log", "le", "quantile", "job", "instance"];
+
+    private static void LabelProblems(WatcherOptions options, List<string> failures)
+    {
+        if (options.Labels.Count > MaxLabels)
+        {
+            failures.Add($"Watcher:Labels may name at most {MaxLabels} labels (got {options.Labels.Count})");
+            return;
+        }
+        LogFormat? format = null;
+        try
+        {
+            format = options.ResolveFormat();
+        }
+        catch (Exception e) when (e is LogFormatException or IOException or UnauthorizedAccessException)
+        {
+            // reported as a format problem
+        }
+        ExcludeProblems(options, format, failures);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < options.Labels.Count; i++)
+        {
+            var label = options.Labels[i];
+            string key = $"Watcher:Labels:{i}";
+            if (string.IsNullOrEmpty(label.Name) || label.Name.Length > 64 || label.Name.StartsWith("__", StringComparison.Ordinal)
+                || !(char.IsAsciiLetter(label.Name[0]) || label.Name[0] == '_') || !label.Name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            {
+                failures.Add($"{key}:Name must be a Prometheus label name: letters, digits and _, not starting with a digit or __ (got \"{label.Name}\")");
+            }
+            else if (ReservedLabels.Contains(label.Name))
+            {
+                failures.Add($"{key}:Name \"{label.Name}\" is taken (reserved: {string.Join(", ", ReservedLabels)})");
+            }
+            else if (!names.Add(label.Name))
+            {
+                failures.Add($"{key}:Name \"{label.Name}\" is used twice");
+            }
+            if (string.IsNullOrWhiteSpace(label.VariableName))
+            {
+                failures.Add($"{key}:Variable must name a log_format variable, e.g. $host");
+            }
+            else if (format is not null && !format.HasVariable(label.VariableName))
+            {
+                failures.Add($"{key}:Variable ${label.VariableName} is not in the log format ({string.Join(" ", format.Variables.Select(v => "$" + v))})");
+            }
+            if (label.MaxValues is < 1 or > 10_000)
+            {
+                failures.Add($"{key}:MaxValues must be between 1 and 10000 (got {label.MaxValues})");
+            }
+        }
+    }
+
+    private static void ExcludeProblems(WatcherOptions options, LogFormat? format, List<string> failures)
+    {
+        for (int i = 0; i < options.Exclude.Count; i++)
+        {
+            var rule = options.Exclude[i];
+            string key = $"Watcher:Exclude:{i}";
+            if (string.IsNullOrEmpty(rule.UserAgent) && string.IsNullOrEmpty(rule.Path) && string.IsNullOrEmpty(rule.Status))
+            {
+                failures.Add($"{key} must set UserAgent, Path or Status (a rule that sets none would exclude every line)");
+            }
+            if (!string.IsNullOrEmpty(rule.UserAgent) && format is not null && !format.HasVariable("http_user_agent"))
+            {
+                failures.Add($"{key}:UserAgent needs $http_user_agent in the log format");
+            }
+            if (!string.IsNullOrEmpty(rule.Path) && RouteTable.PatternProblem(rule.Path) is { } pathProblem)
+            {
+                failures.Add($"{key}:Path {pathProblem} (got \"{rule.Path}\")");
+            }
+            if (!string.IsNullOrEmpty(rule.Status) && LineFilter.StatusProblem(rule.Status) is { } statusProblem)
+            {
+                failures.Add($"{key}:Status {statusProblem} (got \"{rule.Status}\")");
+            }
         }
     }
 

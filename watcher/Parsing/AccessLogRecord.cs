@@ -53,9 +53,16 @@ internal ref struct AccessLogRecord
     /// <summary><c>$scheme</c>.</summary>
     public ReadOnlySpan<byte> Scheme;
 
-    /// <summary>Sets every field to "absent".</summary>
+    /// <summary>
+    /// Where the values of the variables a format captures (<see cref="LogFormat.WithCaptures"/>) are in the line;
+    /// the caller provides the room (empty when the format captures nothing).
+    /// </summary>
+    public Span<Range> Captures;
+
+    /// <summary>Sets every field to "absent" (captured ranges too; the room for them stays).</summary>
     public void Clear()
     {
+        Captures.Clear();
         Method = default;
         Path = default;
         Protocol = default;

@@ -162,6 +162,29 @@ internal sealed class LogFormat
         return Compile(found.Format, found.Escape, name);
     }
 
+    /// <summary>
+    /// This format, also recording where the values of <paramref name="variables"/> (names without <c>$</c>) are in
+    /// each line: <see cref="AccessLogRecord.Captures"/>[i] for <paramref name="variables"/>[i], which the caller
+    /// provides with room for them all. A variable the format has twice is captured where it appears last.
+    /// </summary>
+    public LogFormat WithCaptures(IReadOnlyList<string> variables)
+    {
+        var segments = new Segment[_segments.Length];
+        for (int s = 0; s < segments.Length; s++)
+        {
+            int capture = -1;
+            for (int v = 0; v < variables.Count; v++)
+            {
+                if (string.Equals(_segments[s].VariableElement, "$" + variables[v], StringComparison.OrdinalIgnoreCase))
+                {
+                    capture = v;
+                }
+            }
+            segments[s] = _segments[s] with { Capture = capture };
+        }
+        return new LogFormat(Name, Text, Escape, [.. Variables], _prefix, _prefixElement, segments, _lastElement);
+    }
+
     /// <summary>Parses one line (without its newline). On failure <paramref name="error"/> says why and where.</summary>
     public bool TryParse(ReadOnlySpan<byte> line, ref AccessLogRecord record, out ParseError error)
     {
@@ -198,6 +221,11 @@ internal sealed class LogFormat
                 }
 
                 next = valueEnd + segment.Literal.Length;
+            }
+
+            if (segment.Capture >= 0)
+            {
+                record.Captures[segment.Capture] = pos..valueEnd;
             }
 
             if (segment.Field != Field.Ignored &&
@@ -530,7 +558,11 @@ internal sealed class LogFormat
     }
 
     /// <summary>A variable and the literal after it (null when the variable ends the format).</summary>
-    private sealed record Segment(Field Field, string VariableElement, byte[]? Literal, string LiteralElement, bool SkipEscapedQuote);
+    private sealed record Segment(Field Field, string VariableElement, byte[]? Literal, string LiteralElement, bool SkipEscapedQuote)
+    {
+        /// <summary>Where the value's range goes in <see cref="AccessLogRecord.Captures"/>; -1: not captured.</summary>
+        public int Capture { get; init; } = -1;
+    }
 
     /// <summary>Values that fill a record field only when a preferred source is missing (resolved after the whole line).</summary>
     private ref struct ExtraFields
