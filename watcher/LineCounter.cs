@@ -71,7 +71,15 @@ internal sealed class LineCounter : IAccessLogSink
         return checkpoint;
     }
 
-    public void OnLine(ReadOnlySpan<byte> line)
+    public void OnLine(ReadOnlySpan<byte> line) => OnLine(line, log: 0);
+
+    /// <summary>Where the lines of the log at <paramref name="path"/> go: counted under its <c>log</c> label when several logs are followed.</summary>
+    public IAccessLogSink ForLog(string path) =>
+        _labels.Logs is { } logs ? new LogLines(this, logs.Intern(Tailing.LogPaths.LabelOf(path))) : this;
+
+    public void OnLogSkipped(string path) => _staged.LogsSkipped++;
+
+    private void OnLine(ReadOnlySpan<byte> line, int log)
     {
         var v = _staged;
         Span<Range> captures = stackalloc Range[LabelKey.MaxDimensions];
@@ -88,7 +96,7 @@ internal sealed class LineCounter : IAccessLogSink
             return;
         }
         v.LinesParsed++;
-        int id = _layout.GetOrAdd(_labels.KeyOf(ref record, line), out bool overflow);
+        int id = _layout.GetOrAdd(_labels.KeyOf(ref record, line, log), out bool overflow);
         if (overflow)
         {
             v.LabelSetsOverflow++;
@@ -191,5 +199,23 @@ internal sealed class LineCounter : IAccessLogSink
             v.LastLineTimestampSeconds = _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
         }
         Publisher.Checkpoint(v, checkpoint);
+    }
+
+    /// <summary>The lines of one of several logs: counted under its <c>log</c> label; everything else as the counter does.</summary>
+    private sealed class LogLines(LineCounter counter, int log) : IAccessLogSink
+    {
+        public void OnLine(ReadOnlySpan<byte> line) => counter.OnLine(line, log);
+
+        public void OnLineTooLong(long length) => counter.OnLineTooLong(length);
+
+        public void OnRotation(RotationKind kind) => counter.OnRotation(kind);
+
+        public void OnReadError(ReadError error) => counter.OnReadError(error);
+
+        public void OnFileLost() => counter.OnFileLost();
+
+        public void OnLogSkipped(string path) => counter.OnLogSkipped(path);
+
+        public void OnCheckpoint(TailCheckpoint checkpoint) => counter.OnCheckpoint(checkpoint);
     }
 }

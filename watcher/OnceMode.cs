@@ -174,6 +174,8 @@ internal static class OnceMode
 
         public void OnFileLost() => processor.OnFileLost();
 
+        public void OnLogSkipped(string path) => processor.OnLogSkipped(path);
+
         public void OnCheckpoint(TailCheckpoint checkpoint) => processor.OnCheckpoint(checkpoint);
     }
 }

@@ -77,7 +77,8 @@ internal static class WatcherHostExtensions
     }
 
     public static MetricsLayout CreateLayout(WatcherOptions options, LogFormat format, RouteTable? routes = null) => new(
-        RequestLabels.Dimensions(routes ?? RouteTable.FromOptions(options.Routes), options.StatusClasses, options.Labels),
+        RequestLabels.Dimensions(routes ?? RouteTable.FromOptions(options.Routes), options.StatusClasses, options.Labels,
+            severalLogs: options.SeveralLogs ? options.MaxLogs : 0),
         options.EffectiveDurationBuckets,
         options.EffectiveSizeBuckets,
         options.MaxLabelSets,

@@ -17,6 +17,18 @@ internal sealed class WatcherOptions
     /// <summary>The access log to follow. Its folder must exist; the file may appear later.</summary>
     public string Path { get; set; } = "/var/log/nginx/access.log";
 
+    /// <summary>Several logs (paths or globs, <c>*</c> and <c>?</c> in the file name); when set, <see cref="Path"/> is not used.</summary>
+    public List<string> Paths { get; set; } = [];
+
+    /// <summary>At most this many logs are followed (with <see cref="Paths"/> or a glob); more are logged and counted.</summary>
+    public int MaxLogs { get; set; } = 16;
+
+    /// <summary>The paths and globs to follow: <see cref="Paths"/> when set, else <see cref="Path"/>.</summary>
+    public IReadOnlyList<string> EffectivePaths => Paths.Count > 0 ? Paths : [Path];
+
+    /// <summary>Several logs (a glob, or more than one path): every request metric gets a <c>log</c> label.</summary>
+    public bool SeveralLogs => Tailing.LogPaths.AreSeveral(EffectivePaths);
+
     /// <summary>A built-in format name (<c>main</c>, <c>combined</c>) or an nginx <c>log_format</c> string.</summary>
     public string Format { get; set; } = "main";
 
@@ -161,22 +173,33 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
     public static List<string> Check(WatcherOptions options, bool checkStateDirectory)
     {
         var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.Path))
+        for (int i = 0; i < options.EffectivePaths.Count; i++)
         {
-            failures.Add("Watcher:Path must not be empty");
-        }
-        else
-        {
-            string full = System.IO.Path.GetFullPath(options.Path);
-            string folder = System.IO.Path.GetDirectoryName(full) ?? "/";
-            if (Directory.Exists(full))
+            string key = options.Paths.Count > 0 ? $"Watcher:Paths:{i}" : "Watcher:Path";
+            string path = options.EffectivePaths[i];
+            if (string.IsNullOrWhiteSpace(path))
             {
-                failures.Add($"Watcher:Path {options.Path} is a folder, not a file");
+                failures.Add($"{key} must not be empty");
+                continue;
+            }
+            string full = System.IO.Path.GetFullPath(path);
+            string folder = System.IO.Path.GetDirectoryName(full) ?? "/";
+            if (Tailing.LogPaths.IsGlob(folder))
+            {
+                failures.Add($"{key} {path}: a glob may only be in the file name, not in the folders");
+            }
+            else if (Directory.Exists(full))
+            {
+                failures.Add($"{key} {path} is a folder, not a file");
             }
             else if (!Directory.Exists(folder))
             {
-                failures.Add($"Watcher:Path folder {folder} does not exist");
+                failures.Add($"{key} folder {folder} does not exist");
             }
+        }
+        if (options.MaxLogs is < 1 or > 256)
+        {
+            failures.Add($"Watcher:MaxLogs must be between 1 and 256 (got {options.MaxLogs})");
         }
         if (FormatProblem(options) is { } formatProblem)
         {

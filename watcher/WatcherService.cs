@@ -30,7 +30,7 @@ internal sealed class WatcherService(
         health.StaleAfter = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, o.PollInterval.Ticks * 5));
         var resume = counter.Restore(); // done already by StateRestoreService: the same checkpoint
         counter.Publisher.Start();
-        Log.Started(logger, o.Path, Log.Describe(format), o.StartAtEnd ? "end" : "beginning",
+        Log.Started(logger, string.Join(", ", o.EffectivePaths), Log.Describe(format), o.StartAtEnd ? "end" : "beginning",
             o.SavesState ? o.StateDirectory! : "(none: counters start from zero after a restart)",
             LogText.Duration(o.PollInterval), LogText.Boolean(o.UseNotifications), o.Routes.Count, o.MaxLineBytes, http.Value.Port);
         foreach (string warning in FormatCoverage.Warnings(format))
@@ -41,7 +41,13 @@ internal sealed class WatcherService(
 
         var settings = new TailerSettings(o.Path, o.StartAtEnd, o.MaxLineBytes, o.PollInterval, o.UseNotifications);
         // Alive while the tailer's loop turns (it turns at least once per poll interval).
-        var tailer = new AccessLogTailer(settings, counter, time, loggers.CreateLogger<AccessLogTailer>()) { OnTurn = health.Beat };
+        var tailer = new AccessLogTailer(settings, counter, time, loggers.CreateLogger<AccessLogTailer>())
+        {
+            OnTurn = health.Beat,
+            Paths = o.SeveralLogs ? o.EffectivePaths : null,
+            MaxLogs = o.MaxLogs,
+            SinkForLog = counter.ForLog,
+        };
         var tailing = tailer.RunAsync(resume, stoppingToken);
         health.Beat();
         health.SetReady();

@@ -81,12 +81,15 @@ internal static class MetricFamilies
     public static readonly MetricFamily LabelSetsOverflow = new(21, "watcher_label_sets_overflow_total",
         "Requests counted under \"other\" label values because the label set cap (Watcher:MaxLabelSets) was reached.", FamilyShape.Single);
 
+    public static readonly MetricFamily LogsSkipped = new(22, "watcher_logs_skipped_total",
+        "Logs that match the paths but were not followed: Watcher:MaxLogs were followed already.", FamilyShape.Single);
+
     public static readonly MetricFamily[] All =
     [
         Requests, BodyBytes, BytesSent, RequestBytes,
         RequestDuration, UpstreamResponseDuration, UpstreamConnectDuration, UpstreamHeaderDuration, ResponseSize,
         CacheStatus, Lines, ParseErrors, BytesRead, Rotations, ReadErrors, FilesLost, LagBytes, LastLineTimestamp,
-        StateSaves, StateSaveFailures, StateResets, LabelSetsOverflow,
+        StateSaves, StateSaveFailures, StateResets, LabelSetsOverflow, LogsSkipped,
     ];
 
     /// <summary>The family with this name, or null.</summary>

@@ -200,6 +200,7 @@ internal sealed class MetricValues
     public ref long StateSaveFailures => ref _counts[MetricFamilies.StateSaveFailures.Index][0];
     public ref long StateResets => ref _counts[MetricFamilies.StateResets.Index][0];
     public ref long LabelSetsOverflow => ref _counts[MetricFamilies.LabelSetsOverflow.Index][0];
+    public ref long LogsSkipped => ref _counts[MetricFamilies.LogsSkipped.Index][0];
 
     /// <summary>
     /// Parse errors by <see cref="ParseFailure"/> (index 0, none, is never counted; the family's values start at 1).

@@ -29,19 +29,33 @@ internal static class StateSize
         {
             labels.Add(("route", options.Routes.Select(r => r.Name).Append(RouteTable.Other).MaxBy(n => n.Length)!, options.Routes.Count + 1));
         }
+        if (options.SeveralLogs)
+        {
+            labels.Add(("log", new string('l', 255), options.MaxLogs + 1));
+        }
+        foreach (var label in options.Labels)
+        {
+            labels.Add((label.Name, new string('v', LabelValues.MaxValueBytes), label.MaxValues + 1));
+        }
+        var notOnHistograms = options.Labels.Where(l => !l.OnHistograms).Select(l => l.Name).Append("status").ToHashSet(StringComparer.Ordinal);
         Dictionary<string, string> Labels(bool histogram) =>
-            labels.Where(l => !histogram || l.Name != "status").ToDictionary(l => l.Name, l => l.Longest, StringComparer.Ordinal);
+            labels.Where(l => !histogram || !notOnHistograms.Contains(l.Name)).ToDictionary(l => l.Name, l => l.Longest, StringComparer.Ordinal);
 
         var state = new WatcherStateFile { SavedAt = DateTimeOffset.MaxValue };
         var position = new PositionState { Device = ulong.MaxValue, Inode = ulong.MaxValue, Fingerprint = ulong.MaxValue, FingerprintLength = FileFingerprint.MaxLength, Offset = Counter.Max };
-        state.Logs.Add(new LogCheckpointState
+        // Per log: the current file, a few rotated files draining (more only if the log is rotated faster than
+        // nginx lets go of the old files), and the finished files remembered.
+        for (int log = 0; log < (options.SeveralLogs ? options.MaxLogs : 1); log++)
         {
-            Path = new string('x', 4096),
-            Current = position,
-            Draining = [.. Enumerable.Repeat(position, StateValidator.MaxPositions)],
-            Retired = [.. Enumerable.Repeat(position, StateValidator.MaxPositions)],
-            TakenAt = DateTimeOffset.MaxValue,
-        });
+            state.Logs.Add(new LogCheckpointState
+            {
+                Path = new string('x', 1024),
+                Current = position,
+                Draining = [.. Enumerable.Repeat(position, 8)],
+                Retired = [.. Enumerable.Repeat(position, RotationFollower.RetiredCapacity)],
+                TakenAt = DateTimeOffset.MaxValue,
+            });
+        }
         for (int i = 0; i <= options.MaxLabelSets; i++)
         {
             state.LabelSets.Add(new LabelSetState
@@ -51,7 +65,7 @@ internal static class StateSize
             });
         }
         // A series per combination of the histograms' labels, never more than there are label sets.
-        long combinations = labels.Where(l => l.Name != "status").Aggregate(1L, (n, l) => n * l.Values);
+        long combinations = labels.Where(l => !notOnHistograms.Contains(l.Name)).Aggregate(1L, (n, l) => Math.Min(n * l.Values, int.MaxValue));
         int series = (int)Math.Min(combinations, options.MaxLabelSets + 1);
         foreach (var family in MetricFamilies.All.Where(f => f.Shape == FamilyShape.Histogram))
         {

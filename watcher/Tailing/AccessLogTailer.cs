@@ -4,23 +4,35 @@ using Sidecars.Hosting;
 namespace Sidecars.Watcher.Tailing;
 
 /// <summary>
-/// Follows one access log and delivers every completed line exactly once, in file order, to the sink:
-/// across rename-and-reopen rotation, copytruncate, deletion and re-creation (<see cref="RotationFollower"/>),
-/// restarts (<see cref="CheckpointResumer"/>) and a file that does not exist yet.
+/// Follows the access logs and delivers every completed line exactly once, in file order, to the sink of its
+/// log: across rename-and-reopen rotation, copytruncate, deletion and re-creation (<see cref="RotationFollower"/>,
+/// one per log), restarts (<see cref="CheckpointResumer"/>), logs that do not exist yet, and logs that appear
+/// while it runs (<see cref="LogPaths"/>: a glob, or a list of paths).
 /// <para>
-/// The loop runs on one dedicated thread for the tailer's life: a turn reads everything there is, reports
-/// a checkpoint, then blocks in <see cref="ChangeNotifier.Wait"/> until a followed file changes or the
-/// poll timer (a <see cref="TimeProvider"/> timer, so a fake clock drives the same loop) wakes it.
-/// Waiting costs nothing; a burst of writes costs one turn, since each turn reads to the end.
+/// The loop runs on one dedicated thread for the tailer's life: a turn reads everything there is in every log,
+/// reports one checkpoint for all of them, then blocks in <see cref="ChangeNotifier.Wait"/> until a followed
+/// file changes or the poll timer (a <see cref="TimeProvider"/> timer, so a fake clock drives the same loop)
+/// wakes it. Waiting costs nothing; a burst of writes costs one turn, since each turn reads to the end.
 /// </para>
 /// </summary>
 internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink sink, TimeProvider time, ILogger<AccessLogTailer> logger)
 {
     private readonly byte[] _buffer = new byte[Math.Max(settings.ReadBufferBytes, FileFingerprint.MaxLength)];
     private readonly LogThrottle _throttle = new(time, TimeSpan.FromSeconds(10));
+    private readonly List<RotationFollower> _logs = [];
+    private readonly HashSet<string> _skipped = new(StringComparer.Ordinal);
     private long _bytesSinceCheckpoint;
     private long _turns;
     private long _lastTurnTimestamp;
+
+    /// <summary>The logs to follow (paths and globs); null: <see cref="TailerSettings.Path"/> alone.</summary>
+    public IReadOnlyList<string>? Paths { get; init; }
+
+    /// <summary>At most this many logs are followed; more are reported (<see cref="IAccessLogSink.OnLogSkipped"/>) once each.</summary>
+    public int MaxLogs { get; init; } = 16;
+
+    /// <summary>Where the lines of the log at a path go; null: all to the sink.</summary>
+    public Func<string, IAccessLogSink>? SinkForLog { get; init; }
 
     /// <summary>Loop turns so far: it grows at least once per poll interval while the tailer runs.</summary>
     public long Turns => Interlocked.Read(ref _turns);
@@ -48,40 +60,107 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
 
     private void Run(TailCheckpoint? resume, CancellationToken ct)
     {
-        using var files = new RotationFollower(settings, sink, time, logger);
-        string folder = Path.GetDirectoryName(files.FullPath)!;
-        using var notifier = new ChangeNotifier(folder, Path.GetFileName(files.FullPath), settings.UseNotifications, logger);
+        var paths = new LogPaths(Paths ?? [settings.Path]);
+        // One log: only its own name (and its rotated siblings') wakes the loop. Several: any name in their folders.
+        var folders = Paths is null
+            ? [(paths.Folders[0], Path.GetFileName(Path.GetFullPath(settings.Path)))]
+            : paths.Folders.Select(f => (f, (string?)null)).ToList();
+        using var notifier = new ChangeNotifier(folders, settings.UseNotifications, logger);
         using var poll = time.CreateTimer(static n => ((ChangeNotifier)n!).Wake(), notifier, settings.PollInterval, settings.PollInterval);
         using var stop = ct.Register(static n => ((ChangeNotifier)n!).Wake(), notifier);
-
-        if (resume?.Of(files.FullPath) is { } saved)
+        try
         {
-            new CheckpointResumer(settings, sink, logger).Resume(saved, resume.TakenAt, files, _buffer);
+            // The logs saved in the checkpoint that the paths still name, found now or not, then what is there.
+            var saved = resume?.Logs.Where(l => l.Path is not null && paths.Matches(l.Path)).Select(l => l.Path!) ?? [];
+            foreach (string path in saved.Concat(paths.Discover()).Distinct(StringComparer.Ordinal))
+            {
+                AddLog(path, resume, atStart: true);
+            }
+            var changes = Changes.Woken; // the first turn looks at everything
+            while (!ct.IsCancellationRequested)
+            {
+                notifier.EnsureWatching();
+                // When the only news is that followed files were written to, no path can have changed (a rename,
+                // creation or deletion would have said so): no stat of the paths, no fstat, no new logs.
+                bool dataOnly = changes == Changes.Data && notifier.IsWatching;
+                if (!dataOnly && Paths is not null)
+                {
+                    foreach (string path in paths.Discover())
+                    {
+                        AddLog(path, resume: null, atStart: false);
+                    }
+                }
+                Turn(dataOnly, ct);
+                if (ct.IsCancellationRequested)
+                {
+                    break;
+                }
+                changes = notifier.Wait();
+            }
+            if (_logs.Exists(l => l.Changed) || _bytesSinceCheckpoint > 0)
+            {
+                Checkpoint();
+            }
+        }
+        finally
+        {
+            _logs.ForEach(l => l.Dispose());
+            _logs.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Starts following the log at <paramref name="path"/> unless it is followed already: from the checkpoint when
+    /// it names it; else, at start, as <see cref="TailerSettings.StartAtEnd"/> says; a log that appears later is
+    /// new, so all of it is read.
+    /// </summary>
+    private void AddLog(string path, TailCheckpoint? resume, bool atStart)
+    {
+        string full = Path.GetFullPath(path);
+        if (_logs.Exists(l => string.Equals(l.FullPath, full, StringComparison.Ordinal)))
+        {
+            return;
+        }
+        var logSink = SinkForLog?.Invoke(full) ?? sink;
+        if (_logs.Count >= MaxLogs)
+        {
+            if (_skipped.Add(full))
+            {
+                TailerLog.LogSkipped(logger, full, MaxLogs);
+                sink.OnLogSkipped(full);
+            }
+            return;
+        }
+        var logSettings = settings with { Path = full, StartAtEnd = settings.StartAtEnd && atStart };
+        var files = new RotationFollower(logSettings, logSink, time, logger);
+        _logs.Add(files);
+        if (resume?.Of(full) is { } position && (Paths is null || position.Path is not null))
+        {
+            new CheckpointResumer(logSettings, logSink, logger).Resume(position, resume.TakenAt, files, _buffer);
         }
         else
         {
             files.StartWithoutCheckpoint(_buffer);
         }
-        var changes = Changes.Woken; // the first turn looks at everything
-        while (!ct.IsCancellationRequested)
-        {
-            notifier.EnsureWatching();
-            // When the only news is that followed files were written to, the path cannot have changed
-            // (a rename, creation or deletion would have said so): no stat of the path, no fstat.
-            Turn(files, dataOnly: changes == Changes.Data && notifier.IsWatching, ct);
-            if (ct.IsCancellationRequested)
-            {
-                break;
-            }
-            changes = notifier.Wait();
-        }
-        if (files.Changed || _bytesSinceCheckpoint > 0)
-        {
-            Checkpoint(files);
-        }
+        files.Changed = true;
     }
 
-    private void Turn(RotationFollower files, bool dataOnly, CancellationToken ct)
+    private void Turn(bool dataOnly, CancellationToken ct)
+    {
+        foreach (var files in _logs)
+        {
+            TurnOf(files, dataOnly, ct);
+        }
+        if (_logs.Exists(l => l.Changed) || _bytesSinceCheckpoint > 0)
+        {
+            Checkpoint();
+        }
+        Interlocked.Increment(ref _turns);
+        Interlocked.Exchange(ref _lastTurnTimestamp, time.GetUtcNow().UtcTicks);
+        OnTurn?.Invoke();
+    }
+
+    private void TurnOf(RotationFollower files, bool dataOnly, CancellationToken ct)
     {
         long ReadToEndOf(TailedFile file) => ReadToEnd(file, files, ct);
         try
@@ -109,19 +188,12 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            files.Sink.OnReadError(e is UnauthorizedAccessException ? ReadError.PermissionDenied : ReadError.Io);
             if (_throttle.ShouldLog("read", out long suppressed))
             {
-                TailerLog.ReadFailed(logger, e, settings.Path, suppressed);
+                TailerLog.ReadFailed(logger, e, files.FullPath, suppressed);
             }
         }
-
-        if (files.Changed || _bytesSinceCheckpoint > 0)
-        {
-            Checkpoint(files);
-        }
-        Interlocked.Increment(ref _turns);
-        Interlocked.Exchange(ref _lastTurnTimestamp, time.GetUtcNow().UtcTicks);
-        OnTurn?.Invoke();
     }
 
     /// <summary>Reads a file to its current end in large chunks, reporting a checkpoint every few MiB of a long read.</summary>
@@ -130,7 +202,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
         long total = 0;
         while (true)
         {
-            int read = file.ReadChunk(_buffer, sink);
+            int read = file.ReadChunk(_buffer, files.Sink);
             total += read;
             _bytesSinceCheckpoint += read;
             // A short read of a regular file is its end: no second read just to be told so.
@@ -140,7 +212,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             }
             if (_bytesSinceCheckpoint >= settings.CheckpointEveryBytes)
             {
-                Checkpoint(files);
+                Checkpoint();
             }
             if (ct.IsCancellationRequested)
             {
@@ -154,21 +226,26 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
         return total;
     }
 
-    private void Checkpoint(RotationFollower files)
+    /// <summary>One checkpoint for every log: all lines delivered so far, in any log, belong to it.</summary>
+    private void Checkpoint()
     {
-        var draining = new TailPosition[files.Draining.Count];
-        long lag = 0;
-        for (int i = 0; i < draining.Length; i++)
+        var logs = new LogPosition[_logs.Count];
+        long lag = 0, consumed = 0;
+        for (int l = 0; l < logs.Length; l++)
         {
-            draining[i] = files.Draining[i].Position;
-            lag += files.Draining[i].LagBytes;
+            var files = _logs[l];
+            var draining = new TailPosition[files.Draining.Count];
+            for (int i = 0; i < draining.Length; i++)
+            {
+                draining[i] = files.Draining[i].Position;
+                lag += files.Draining[i].LagBytes;
+            }
+            lag += files.Current?.LagBytes ?? 0;
+            consumed += files.TakeConsumedBytes();
+            logs[l] = new LogPosition(files.FullPath, files.Current?.Position, draining, files.Retired);
+            files.Changed = false;
         }
-        lag += files.Current?.LagBytes ?? 0;
-        sink.OnCheckpoint(new TailCheckpoint([new LogPosition(files.FullPath, files.Current?.Position, draining, files.Retired)], lag, files.TakeConsumedBytes())
-        {
-            TakenAt = time.GetUtcNow(),
-        });
+        sink.OnCheckpoint(new TailCheckpoint(logs, lag, consumed) { TakenAt = time.GetUtcNow() });
         _bytesSinceCheckpoint = 0;
-        files.Changed = false;
     }
 }

@@ -43,24 +43,28 @@ internal sealed class ChangeNotifier : IDisposable
     private const uint Mask = InModify | InMovedFrom | InMovedTo | InCreate | InDelete | InDeleteSelf | InMoveSelf | InOnlyDirectory;
     private const int EventHeaderBytes = 16; // int wd; uint32 mask, cookie, len; then len bytes of name
 
-    private readonly string _folder;
-    private readonly byte[] _namePrefix;
+    private readonly Watch[] _watches;
     private readonly bool _useInotify;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private readonly byte[] _events = new byte[64 * 1024];
     private int _eventFd;
     private int _inotifyFd = -1;
-    private int _watch = -1;
     private bool _unavailableLogged;
 
     /// <param name="folder">The folder to watch.</param>
     /// <param name="namePrefix">Only events about names that start with this wake the waiter (the log and its rotated siblings).</param>
     /// <param name="useInotify">False: waits end only at <see cref="Wake"/> (the tailer then polls).</param>
     public ChangeNotifier(string folder, string namePrefix, bool useInotify, ILogger logger)
+        : this([(folder, namePrefix)], useInotify, logger)
     {
-        _folder = folder;
-        _namePrefix = System.Text.Encoding.UTF8.GetBytes(namePrefix);
+    }
+
+    /// <param name="folders">The folders to watch, each with the prefix of the names that matter there (null: any name).</param>
+    /// <param name="useInotify">False: waits end only at <see cref="Wake"/> (the tailer then polls).</param>
+    public ChangeNotifier(IReadOnlyList<(string Folder, string? NamePrefix)> folders, bool useInotify, ILogger logger)
+    {
+        _watches = [.. folders.Select(f => new Watch(f.Folder, f.NamePrefix is null ? null : System.Text.Encoding.UTF8.GetBytes(f.NamePrefix)))];
         _useInotify = useInotify;
         _logger = logger;
         _eventFd = LibC.EventFd(0, LibC.CloseOnExec | LibC.NonBlocking);
@@ -71,13 +75,13 @@ internal sealed class ChangeNotifier : IDisposable
         EnsureWatching();
     }
 
-    /// <summary>Whether file-system events currently wake the waiter (false: only the poll does).</summary>
-    public bool IsWatching => _watch >= 0;
+    /// <summary>Whether file-system events currently wake the waiter for every folder (false: the poll must look too).</summary>
+    public bool IsWatching => Array.TrueForAll(_watches, w => w.Descriptor >= 0);
 
-    /// <summary>Sets the watch up if it is missing (the folder appeared, inotify limits eased); cheap when it exists.</summary>
+    /// <summary>Sets watches up that are missing (the folder appeared, inotify limits eased); cheap when they exist.</summary>
     public void EnsureWatching()
     {
-        if (!_useInotify || _watch >= 0)
+        if (!_useInotify || IsWatching)
         {
             return;
         }
@@ -86,18 +90,29 @@ internal sealed class ChangeNotifier : IDisposable
             _inotifyFd = LibC.InotifyInit(LibC.CloseOnExec | LibC.NonBlocking);
             if (_inotifyFd < 0)
             {
-                LogUnavailable($"inotify_init1 failed (errno {Marshal.GetLastPInvokeError()}; fs.inotify.max_user_instances reached?)");
+                LogUnavailable(_watches[0].Folder, $"inotify_init1 failed (errno {Marshal.GetLastPInvokeError()}; fs.inotify.max_user_instances reached?)");
                 return;
             }
         }
-        _watch = LibC.InotifyAddWatch(_inotifyFd, _folder, Mask);
-        if (_watch < 0)
+        bool all = true;
+        foreach (var watch in _watches)
         {
-            int errno = Marshal.GetLastPInvokeError();
-            LogUnavailable(errno == 2 ? "the folder does not exist yet" : $"inotify_add_watch failed (errno {errno})");
-            return;
+            if (watch.Descriptor >= 0)
+            {
+                continue;
+            }
+            watch.Descriptor = LibC.InotifyAddWatch(_inotifyFd, watch.Folder, Mask);
+            if (watch.Descriptor < 0)
+            {
+                all = false;
+                int errno = Marshal.GetLastPInvokeError();
+                LogUnavailable(watch.Folder, errno == 2 ? "the folder does not exist yet" : $"inotify_add_watch failed (errno {errno})");
+            }
         }
-        _unavailableLogged = false;
+        if (all)
+        {
+            _unavailableLogged = false;
+        }
     }
 
     /// <summary>Ends the current or the next <see cref="Wait"/>; safe from any thread, also after disposal.</summary>
@@ -168,6 +183,7 @@ internal sealed class ChangeNotifier : IDisposable
                 bool drained = read <= _events.Length - 4096; // room was left: the queue is empty (a later event wakes poll again)
                 for (int at = 0; at + EventHeaderBytes <= read;)
                 {
+                    int descriptor = *(int*)(buffer + at);
                     uint mask = *(uint*)(buffer + at + 4);
                     int nameLength = (int)*(uint*)(buffer + at + 12);
                     var name = new ReadOnlySpan<byte>(buffer + at + EventHeaderBytes, nameLength);
@@ -179,10 +195,16 @@ internal sealed class ChangeNotifier : IDisposable
                     else if ((mask & (InIgnored | InDeleteSelf | InMoveSelf)) != 0)
                     {
                         // The folder itself went away: the watch is gone, set it up again later.
-                        _watch = -1;
+                        foreach (var watch in _watches)
+                        {
+                            if (watch.Descriptor == descriptor)
+                            {
+                                watch.Descriptor = -1;
+                            }
+                        }
                         changes |= Changes.Names;
                     }
-                    else if (name.StartsWith(_namePrefix))
+                    else if (Relevant(descriptor, name))
                     {
                         changes |= (mask & InModify) != 0 ? Changes.Data : Changes.Names;
                     }
@@ -195,13 +217,33 @@ internal sealed class ChangeNotifier : IDisposable
         }
     }
 
-    private void LogUnavailable(string reason)
+    private bool Relevant(int descriptor, ReadOnlySpan<byte> name)
+    {
+        foreach (var watch in _watches)
+        {
+            if (watch.Descriptor == descriptor && (watch.NamePrefix is null || name.StartsWith(watch.NamePrefix)))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void LogUnavailable(string folder, string reason)
     {
         if (!_unavailableLogged)
         {
             _unavailableLogged = true;
-            TailerLog.NotificationsUnavailable(_logger, _folder, reason);
+            TailerLog.NotificationsUnavailable(_logger, folder, reason);
         }
+    }
+
+    /// <summary>One watched folder: its inotify watch descriptor (-1 while it has none) and the names that matter.</summary>
+    private sealed class Watch(string folder, byte[]? namePrefix)
+    {
+        public string Folder { get; } = folder;
+        public byte[]? NamePrefix { get; } = namePrefix;
+        public int Descriptor { get; set; } = -1;
     }
 
     public void Dispose()

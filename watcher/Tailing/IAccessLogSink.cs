@@ -25,6 +25,9 @@ internal interface IAccessLogSink
     /// </summary>
     void OnFileLost();
 
+    /// <summary>A log matching the paths was not followed: the tailer already follows as many as it may.</summary>
+    void OnLogSkipped(string path);
+
     /// <summary>
     /// Every line before the positions in <paramref name="checkpoint"/> was delivered. The sink saves
     /// the checkpoint together with its counters; a tailer started with it resumes exactly there.

@@ -28,6 +28,9 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     private RotationKind? _pendingKind;
     private bool _waitingLogged;
 
+    /// <summary>Where this log's lines, rotations and errors go.</summary>
+    public IAccessLogSink Sink => sink;
+
     /// <summary>The log's path, made absolute.</summary>
     public string FullPath { get; } = Path.GetFullPath(settings.Path);
 

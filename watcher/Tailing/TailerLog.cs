@@ -58,6 +58,9 @@ internal static partial class TailerLog
     [LoggerMessage(EventId = 119, Level = LogLevel.Information, Message = "{Path} was compressed while the watcher was stopped: read it once, from offset {Offset}")]
     public static partial void ReadCompressed(ILogger logger, string path, long offset);
 
+    [LoggerMessage(EventId = 121, Level = LogLevel.Warning, Message = "{Path} matches the logs to follow, but {MaxLogs} are followed already (Watcher:MaxLogs): it is not read (counted in watcher_logs_skipped_total)")]
+    public static partial void LogSkipped(ILogger logger, string path, int maxLogs);
+
     [LoggerMessage(EventId = 113, Level = LogLevel.Information, Message = "Reading the {Unread} bytes written before the truncation from the copy {Copy}, from offset {Offset}")]
     public static partial void DrainingCopy(ILogger logger, string copy, long offset, long unread);
 }

@@ -67,6 +67,18 @@ internal sealed class RecordingSink : IAccessLogSink
         }
     }
 
+    private readonly List<string> _skipped = [];
+
+    public IReadOnlyList<string> LogsSkipped { get { lock (_lock) { return [.. _skipped]; } } }
+
+    public void OnLogSkipped(string path)
+    {
+        lock (_lock)
+        {
+            _skipped.Add(path);
+        }
+    }
+
     public void OnFileLost()
     {
         lock (_lock)

@@ -1,0 +1,92 @@
+using System.Text.RegularExpressions;
+
+namespace Sidecars.Watcher.Tailing;
+
+/// <summary>
+/// The logs to follow: paths and globs (<c>*</c> and <c>?</c> in the file name only, e.g.
+/// <c>/var/log/nginx/shared/*.access.log</c>). A path without a glob is always followed, also while its file
+/// does not exist; a glob follows the regular files that match it, found at start and whenever the folder
+/// changes. Names that look like rotated siblings (<c>.1</c>, <c>-20261126</c>, compressed) never count as logs
+/// of their own: they belong to the log they were rotated from.
+/// </summary>
+internal sealed partial class LogPaths
+{
+    private readonly (string Folder, string? Exact, Regex? Glob)[] _patterns;
+
+    public LogPaths(IReadOnlyList<string> patterns)
+    {
+        _patterns = [.. patterns.Select(p =>
+        {
+            string full = Path.GetFullPath(p);
+            string folder = Path.GetDirectoryName(full)!;
+            string name = Path.GetFileName(full);
+            return IsGlob(name) ? (folder, (string?)null, ToRegex(name)) : (folder, full, (Regex?)null);
+        })];
+        Folders = [.. _patterns.Select(p => p.Folder).Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The folders the patterns name (to watch for changes).</summary>
+    public IReadOnlyList<string> Folders { get; }
+
+    /// <summary>Whether a pattern names several logs (a glob, or more than one path): then every request metric gets a <c>log</c> label.</summary>
+    public static bool AreSeveral(IReadOnlyList<string> patterns) =>
+        patterns.Count > 1 || patterns.Any(p => IsGlob(Path.GetFileName(p)));
+
+    public static bool IsGlob(string name) => name.AsSpan().IndexOfAny('*', '?') >= 0;
+
+    /// <summary>The name the <c>log</c> label gives a log: its file name without the folder.</summary>
+    public static string LabelOf(string path) => Path.GetFileName(path);
+
+    /// <summary>Whether <paramref name="fullPath"/> is one of the logs (by path or by a glob), found or not.</summary>
+    public bool Matches(string fullPath)
+    {
+        string folder = Path.GetDirectoryName(fullPath)!;
+        string name = Path.GetFileName(fullPath);
+        foreach (var (patternFolder, exact, glob) in _patterns)
+        {
+            if (exact is not null ? string.Equals(exact, fullPath, StringComparison.Ordinal)
+                : string.Equals(folder, patternFolder, StringComparison.Ordinal) && glob!.IsMatch(name) && !LooksRotated(name))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Every log there is now, in a stable order: the exact paths (found or not), then the glob matches by name.</summary>
+    public List<string> Discover()
+    {
+        var found = new List<string>();
+        foreach (var (folder, exact, glob) in _patterns)
+        {
+            if (exact is not null)
+            {
+                found.Add(exact);
+                continue;
+            }
+            if (!Directory.Exists(folder))
+            {
+                continue;
+            }
+            foreach (string file in Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal))
+            {
+                string name = Path.GetFileName(file);
+                if (glob!.IsMatch(name) && !LooksRotated(name) && FileStatus.OfPath(file) is { IsRegularFile: true })
+                {
+                    found.Add(file);
+                }
+            }
+        }
+        return [.. found.Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>A name logrotate gives a rotated file: <c>.N</c>, <c>-YYYYMMDD</c> (with or without the hour), or compressed.</summary>
+    public static bool LooksRotated(string name) => RotatedName().IsMatch(name) || RotatedSiblings.IsCompressed(name);
+
+    private static Regex ToRegex(string glob) =>
+        new("^" + Regex.Escape(glob).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
+            RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+
+    [GeneratedRegex(@"(\.[0-9]+|-[0-9]{8}|-[0-9]{10})$", RegexOptions.CultureInvariant)]
+    private static partial Regex RotatedName();
+}
