@@ -134,4 +134,34 @@ public sealed class WatcherEndToEndTests : IDisposable
         string metrics = await second.ScrapeAsync();
         Assert.Equal(15, Exposition.Value(metrics, "watcher_lines_total", "result=\"parsed\""));
     }
+
+    [Fact]
+    public async Task Several_logs_by_a_glob_are_counted_per_log_and_exactly_across_a_kill_and_a_rotation()
+    {
+        // Given two vhosts' logs matched by a glob, and a watcher with a state folder
+        string a = _folder.File("site-a.access.log"), b = _folder.File("site-b.access.log");
+        string[] args = [$"--Watcher:Path={_folder.File("*.access.log")}", $"--Watcher:StateDirectory={_state}", "--Watcher:PollInterval=00:00:00.050"];
+        Append(4, a);
+        Append(6, b);
+        var first = WatcherProcess.Start(args);
+        await WaitForRequests(first, 10);
+        string metrics = await first.ScrapeAsync();
+        Assert.Equal(4, Exposition.Value(metrics, "nginx_http_requests_total", "log=\"site-a.access.log\""));
+        Assert.Equal(6, Exposition.Value(metrics, "nginx_http_requests_total", "log=\"site-b.access.log\""));
+
+        // When it is killed, b is rotated while it is down, both get lines, and it starts again
+        await first.KillAsync();
+        await first.DisposeAsync();
+        Append(2, a);
+        File.Move(b, b + ".1");
+        Append(3, b);
+        await using var second = WatcherProcess.Start(args);
+
+        // Then every line of both logs is counted once, under its own log
+        await WaitForRequests(second, 15);
+        metrics = await second.ScrapeAsync();
+        Assert.Equal(6, Exposition.Value(metrics, "nginx_http_requests_total", "log=\"site-a.access.log\""));
+        Assert.Equal(9, Exposition.Value(metrics, "nginx_http_requests_total", "log=\"site-b.access.log\""));
+        Assert.Equal(15, _written);
+    }
 }
