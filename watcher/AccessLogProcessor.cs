@@ -150,13 +150,13 @@ internal sealed class AccessLogProcessor : IAccessLogSink, IAsyncDisposable
         v.LinesParsed++;
         int method = HttpMethods.Index(record.Method);
         int status = StatusLabel.Normalize(record.Status);
-        int route = _layout.Routes.Enabled ? _layout.Routes.Match(record.Path) : 0;
+        int route = _layout.Routes.Match(record.Path, record.Host);
         int id = _layout.GetOrAdd(method, status, route, out bool overflow);
         if (overflow)
         {
             v.LabelSetsOverflow++;
             method = HttpMethods.Other;
-            route = _layout.OverflowRoute;
+            route = MetricsLayout.OverflowRoute;
         }
         if (id >= v.LabelSetCount)
         {

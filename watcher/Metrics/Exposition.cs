@@ -130,7 +130,7 @@ internal static class Exposition
             if (layout.Routes.Enabled)
             {
                 text.Append(",route=\"");
-                Escape(text, layout.Routes.Names[route]).Append('"');
+                Escape(text, layout.Routes.ValueName(route)).Append('"');
             }
             text.Append("} ");
             Number(text, values[id]).Append('\n');
@@ -151,7 +151,7 @@ internal static class Exposition
                     continue; // a series appears with its first observation
                 }
                 string labels = $"method=\"{HttpMethods.Names[method]}\"" +
-                    (layout.Routes.Enabled ? $",route=\"{EscapeString(layout.Routes.Names[route])}\"" : "");
+                    (layout.Routes.Enabled ? $",route=\"{EscapeString(layout.Routes.ValueName(route))}\"" : "");
                 long cumulative = 0;
                 for (int i = 0; i < h.Width; i++)
                 {

@@ -77,6 +77,9 @@ internal sealed class LabelValues
     /// <summary>The id a value has now, without adding it; -1 when it has none yet.</summary>
     public int Find(string value) => _ids.TryGetValue(value, out int id) ? id : -1;
 
+    /// <summary>The id a value has now, without adding it or allocating; -1 when it has none yet.</summary>
+    public int Find(ReadOnlySpan<char> value) => _lookup.TryGetValue(value, out int id) ? id : -1;
+
     private int Add(string value)
     {
         if (_allowed is not null && !_allowed.Contains(value))

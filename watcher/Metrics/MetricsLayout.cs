@@ -52,15 +52,15 @@ internal sealed class MetricsLayout
     public FormatFeatures Features { get; }
     public int Capacity { get; }
 
-    /// <summary>1 without routes (no <c>route</c> label), else the routes plus <c>other</c>.</summary>
-    public int RouteCount => Routes.Enabled ? Routes.Count : 1;
+    /// <summary>1 without routes (no <c>route</c> label), else the most route values there can be (<c>other</c> included).</summary>
+    public int RouteCount => Routes.Enabled ? Routes.ValueCapacity : 1;
 
     /// <summary>Histograms are labelled by method and route only.</summary>
     public int HistogramSeries => HttpMethods.Count * RouteCount;
 
     public int LabelSetCount => Volatile.Read(ref _count);
 
-    public int OverflowRoute => Routes.Enabled ? Routes.OtherIndex : 0;
+    public const int OverflowRoute = LabelValues.OtherId;
 
     /// <summary>
     /// The id of {method,status,route}; a new combination beyond <see cref="MaxLabelSets"/> gets the

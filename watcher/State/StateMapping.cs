@@ -29,7 +29,7 @@ internal static class StateMapping
             {
                 Method = HttpMethods.Names[method],
                 Status = StatusLabel.Name(status),
-                Route = layout.Routes.Enabled ? layout.Routes.Names[route] : null,
+                Route = layout.Routes.Enabled ? layout.Routes.ValueName(route) : null,
                 Requests = v.Requests[id],
                 BodyBytes = v.BodyBytes[id],
                 BytesSent = v.BytesSent[id],
@@ -51,7 +51,7 @@ internal static class StateMapping
                     state.Series.Add(new HistogramSeriesState
                     {
                         Method = HttpMethods.Names[method],
-                        Route = layout.Routes.Enabled ? layout.Routes.Names[route] : null,
+                        Route = layout.Routes.Enabled ? layout.Routes.ValueName(route) : null,
                         Buckets = histogram.Buckets.AsSpan(series * histogram.Width, histogram.Width).ToArray(),
                         Sum = histogram.Sums[series],
                     });
@@ -192,15 +192,8 @@ internal static class StateMapping
             };
     }
 
-    private static int RouteIndex(MetricsLayout layout, string? name)
-    {
-        if (!layout.Routes.Enabled)
-        {
-            return 0;
-        }
-        int i = name is null ? -1 : Array.IndexOf(layout.Routes.Names, name);
-        return i >= 0 ? i : layout.Routes.OtherIndex;
-    }
+    private static int RouteIndex(MetricsLayout layout, string? name) =>
+        name is null ? LabelValues.OtherId : layout.Routes.Intern(name);
 
     /// <summary>The saved names of the histograms, in the order of <see cref="Histograms"/>.</summary>
     public static readonly string[] HistogramNames =

@@ -19,8 +19,7 @@ internal static class StateSize
     /// <summary>The largest size one slot file can reach with <paramref name="options"/> (JSON and its envelope).</summary>
     public static long SlotBound(WatcherOptions options)
     {
-        string longestRoute = options.Routes.Count == 0 ? "" : options.Routes.Select(r => r.Name).Append(RouteTable.Other).MaxBy(n => n.Length)!;
-        string? route = options.Routes.Count == 0 ? null : longestRoute;
+        string? route = options.Routes.Count == 0 ? null : LongestRouteValue(options.Routes);
         var counters = new CounterState
         {
             LinesParsed = Counter.Max, LinesMalformed = Counter.Max, LinesTooLong = Counter.Max, BytesRead = Counter.Max,
@@ -35,7 +34,7 @@ internal static class StateSize
                 Requests = Counter.Max, BodyBytes = Counter.Max, BytesSent = Counter.Max, RequestBytes = Counter.Max,
             });
         }
-        int routes = options.Routes.Count == 0 ? 1 : options.Routes.Count + 1;
+        int routes = options.Routes.Count == 0 ? 1 : RouteTable.FromOptions(options.Routes).ValueCapacity;
         foreach (string name in StateMapping.HistogramNames)
         {
             double[] bounds = name == "response_size" ? options.EffectiveSizeBuckets : options.EffectiveDurationBuckets;
@@ -81,4 +80,16 @@ internal static class StateSize
         long json = JsonSerializer.SerializeToUtf8Bytes(state, WatcherStateJsonContext.Default.WatcherStateFile).LongLength;
         return json + StateStore.EnvelopeBytes;
     }
+
+    /// <summary>
+    /// The route value longest in JSON: a name or constant replacement, or, when a replacement refers to
+    /// groups (or values restored from an earlier run fill its room), any text up to the label value limit,
+    /// each character at its longest once escaped (<c>\u0001</c>, 6 bytes).
+    /// </summary>
+    private static string LongestRouteValue(List<RouteOptions> routes) =>
+        routes.Any(RouteTable.Expands)
+            ? new string('\u0001', LabelValues.MaxValueBytes)
+            : routes.Select(r => !string.IsNullOrEmpty(r.Regex) && !string.IsNullOrEmpty(r.Replacement) ? r.Replacement.Replace("$$", "$", StringComparison.Ordinal) : r.Name)
+                .Append(RouteTable.Other)
+                .MaxBy(v => JsonEncodedText.Encode(v).EncodedUtf8Bytes.Length)!;
 }

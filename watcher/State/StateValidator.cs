@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Sidecars.Watcher.Metrics;
 using Sidecars.Watcher.Parsing;
 using Sidecars.Watcher.Tailing;
@@ -258,9 +259,11 @@ internal static class StateValidator
     private static string? MethodProblem(string? method, string name) =>
         method is null || Array.IndexOf(HttpMethods.Names, method) < 0 ? $"{name}.Method \"{method}\" is not a method label" : null;
 
-    // Routes may be renamed or removed between runs (they then count as "other"), but a name is always a valid one.
+    // Routes may be renamed or removed between runs; a route value is a name or a replacement's value: text, not empty, short.
     private static string? RouteProblem(string? route, string name) =>
-        route is not null && !RouteTable.IsValidName(route) ? $"{name}.Route \"{route}\" is not a route name" : null;
+        route is not null && (route.Length == 0 || Encoding.UTF8.GetByteCount(route) > LabelValues.MaxValueBytes)
+            ? $"{name}.Route \"{route}\" is not a route value (1 to {LabelValues.MaxValueBytes} bytes)"
+            : null;
 
     private static string OutOfRange(string name, long value) =>
         string.Create(CultureInfo.InvariantCulture, $"{name} is {value} (counters are 0 to {Counter.Max})");

@@ -47,7 +47,7 @@ public sealed class StateStoreTests : IDisposable
         fresh.Staged.LagBytes = staged.LagBytes;
         fresh.Staged.LastLineTimestampSeconds = staged.LastLineTimestampSeconds;
         Assert.Equal(Sidecars.Watcher.Metrics.Exposition.ToText(staged), Sidecars.Watcher.Metrics.Exposition.ToText(fresh.Staged));
-        int series = fresh.Layout.HistogramSeriesOf(HttpMethods.Index("GET"u8), 0);
+        int series = fresh.Layout.HistogramSeriesOf(HttpMethods.Index("GET"u8), fresh.Layout.Routes.Intern("api"));
         Assert.Equal(0.1 + 0.2, fresh.Staged.RequestDuration.Sums[series]);
         Assert.Equal(BitConverter.DoubleToInt64Bits(staged.RequestDuration.Sums[series]), BitConverter.DoubleToInt64Bits(fresh.Staged.RequestDuration.Sums[series]));
     }
