@@ -49,9 +49,8 @@ internal static class OnceMode
             }
             var format = options.ResolveFormat();
             var metrics = new WatcherMetrics(WatcherHostExtensions.CreateLayout(options, format));
-            // Once mode only: the live watcher counts no paths.
-            using var unmatched = new UnmatchedPathsCollector(new UnmatchedPaths());
-            metrics.Layout.Routes.OnUnmatched = unmatched.Add;
+            var unmatched = new UnmatchedPaths();
+            metrics.Layout.Routes.OnUnmatched = unmatched.Add; // once mode only: the live watcher counts no paths
             // The summary lists the first malformed lines and counts the rest: no log lines about them on top.
             var processor = new AccessLogProcessor(format, metrics, store: null, TimeProvider.System, NullLogger.Instance)
             {
@@ -79,7 +78,7 @@ internal static class OnceMode
             await stdout.FlushAsync().ConfigureAwait(false);
             var verdict = Judge(values, format, sampler.Lines);
             await stderr.WriteAsync(Describe(file, format, values, processor.MalformedExamples!, result, seconds, verdict)).ConfigureAwait(false);
-            await stderr.WriteAsync(DescribeUnmatched(unmatched.Complete(), metrics.Layout.Routes.Enabled)).ConfigureAwait(false);
+            await stderr.WriteAsync(DescribeUnmatched(unmatched, metrics.Layout.Routes.Enabled)).ConfigureAwait(false);
             return verdict.ExitCode;
         }
         catch (Exception e) when (SidecarHost.DescribeConfigurationError(e) is { } line)
@@ -171,9 +170,10 @@ internal static class OnceMode
         var top = unmatched.Top(UnmatchedPathsShown);
         var text = new StringBuilder();
         text.Append(inv, $"  unmatched:  {unmatched.Lines} lines {(routesConfigured ? "no route matched" : "(no routes configured)")}, by path without the query, ");
-        text.Append("numbers as {n}, long hex ids as {hex}, UUIDs as {uuid}");
-        text.Append(inv, $"{(top.Count < unmatched.Count ? $"; the {top.Count} most frequent of {unmatched.Count}" : "")}:\n");
-        long rest = unmatched.Lines - unmatched.More - top.Sum(t => t.Count);
+        text.Append("numbers as {n}, hex ids as {hex}, UUIDs as {uuid}");
+        text.Append(inv, $"{(top.Count < unmatched.Count ? $"; the {top.Count} most frequent of {unmatched.Count}" : "")}");
+        text.Append(inv, $"{(unmatched.Sampled ? $" (estimated: beyond the first {UnmatchedPaths.ExactLines} lines, 1 in {UnmatchedPaths.SampleEvery} was counted)" : "")}:\n");
+        long rest = unmatched.Counted - top.Sum(t => t.Count);
         int width = new[] { top.Count == 0 ? 0 : top[0].Count, rest, unmatched.More }.Max().ToString(inv).Length;
         foreach (var (path, count) in top)
         {

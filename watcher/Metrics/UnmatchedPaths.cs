@@ -12,17 +12,28 @@ namespace Sidecars.Watcher.Metrics;
 /// <c>/users/{n}/orders</c>, <c>/static/app.6f6496.js</c> → <c>/static/app.{hex}.js</c>). Bounded: at most
 /// <see cref="MaxPaths"/> distinct shapes are kept, in the order first seen, and lines with any other
 /// shape are counted in <see cref="More"/>; a shape is cut after <see cref="MaxPathBytes"/> bytes.
-/// Pure: no I/O; a known shape is counted without allocating.
+/// Cheap enough for every line of a replay: the first <see cref="ExactLines"/> paths are all counted,
+/// later ones 1 in <see cref="SampleEvery"/> on average, at random gaps, each counting for that many (collapsing and
+/// looking up a path costs a third of parsing its line; a list of the most frequent paths does not need
+/// every line of a log of millions). Pure: no I/O, no clock; a known shape is counted without allocating.
 /// </summary>
 internal sealed class UnmatchedPaths
 {
     public const int DefaultMaxPaths = 10_000;
+
+    /// <summary>Paths counted one by one before sampling starts: the counts of a smaller log are exact.</summary>
+    public const long ExactLines = 20_000;
+
+    /// <summary>Beyond <see cref="ExactLines"/>, one path in this many is counted, for this many.</summary>
+    public const int SampleEvery = 32;
     public const int MaxPathBytes = 200;
     /// <summary>Hex ids shorter than this stay as they are (<c>beef42</c> is collapsed, <c>cafe1</c> is not).</summary>
     public const int MinHexLength = 6;
 
     private readonly Dictionary<byte[], long> _counts = new(new ByteKeys());
     private readonly Dictionary<byte[], long>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    private ulong _random = 0x9E3779B97F4A7C15; // fixed: a replay of the same log lists the same counts
+    private int _skip = 1;
 
     public UnmatchedPaths(int maxPaths = DefaultMaxPaths)
     {
@@ -33,10 +44,13 @@ internal sealed class UnmatchedPaths
 
     public int MaxPaths { get; }
 
-    /// <summary>Lines counted (kept shapes and <see cref="More"/>).</summary>
+    /// <summary>Paths seen (exact, sampled or not).</summary>
     public long Lines { get; private set; }
 
-    /// <summary>Lines whose shape was not kept because <see cref="MaxPaths"/> shapes already were.</summary>
+    /// <summary>True when the counts are estimates: more than <see cref="ExactLines"/> paths were seen.</summary>
+    public bool Sampled => Lines > ExactLines;
+
+    /// <summary>Paths whose shape was not kept because <see cref="MaxPaths"/> shapes already were (an estimate when <see cref="Sampled"/>).</summary>
     public long More { get; private set; }
 
     /// <summary>Distinct shapes kept.</summary>
@@ -46,6 +60,25 @@ internal sealed class UnmatchedPaths
     [SkipLocalsInit]
     public void Add(ReadOnlySpan<byte> path)
     {
+        if (path.IsEmpty)
+        {
+            return;
+        }
+        int weight = 1;
+        if (++Lines > ExactLines)
+        {
+            if (--_skip > 0)
+            {
+                return;
+            }
+            // The next sample after a random gap of 1 to 2 x SampleEvery - 1 paths (SampleEvery on average),
+            // so that no period in the log lines up with the samples. xorshift64: a few instructions.
+            _random ^= _random << 13;
+            _random ^= _random >> 7;
+            _random ^= _random << 17;
+            _skip = 1 + (int)(_random % (2 * SampleEvery - 1));
+            weight = SampleEvery;
+        }
         int query = path.IndexOfAny((byte)'?', (byte)'#');
         if (query >= 0)
         {
@@ -55,23 +88,25 @@ internal sealed class UnmatchedPaths
         {
             return;
         }
-        Lines++;
         Span<byte> buffer = stackalloc byte[MaxPathBytes + 3];
         var shape = Collapse(path, buffer);
         ref long count = ref CollectionsMarshal.GetValueRefOrNullRef(_lookup, shape);
         if (!Unsafe.IsNullRef(ref count))
         {
-            count++;
+            count += weight;
         }
         else if (_counts.Count < MaxPaths)
         {
-            _lookup[shape] = 1;
+            _lookup[shape] = weight;
         }
         else
         {
-            More++;
+            More += weight;
         }
     }
+
+    /// <summary>The counts of all kept shapes together.</summary>
+    public long Counted => _counts.Values.Sum();
 
     /// <summary>The <paramref name="n"/> most frequent shapes, most frequent first (ties by path).</summary>
     public List<(string Path, long Count)> Top(int n) =>

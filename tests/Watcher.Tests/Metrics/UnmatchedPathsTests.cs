@@ -1,5 +1,4 @@
 using System.Text;
-using Sidecars.Watcher;
 using Sidecars.Watcher.Metrics;
 
 namespace Sidecars.Tests.Watcher.Metrics;
@@ -92,27 +91,35 @@ public sealed class UnmatchedPathsTests
     }
 
     [Fact]
-    public void The_collector_counts_on_its_own_thread_exactly_what_counting_here_would()
+    public void Beyond_the_first_paths_one_in_32_is_counted_for_32_so_big_logs_stay_cheap()
     {
-        // Given many paths, more than fill several batches, one of them very long
-        var random = new Random(7);
-        var paths = Enumerable.Range(0, 50_000)
-            .Select(i => Encoding.UTF8.GetBytes($"/p{random.Next(30)}/{i}/x{random.Next(3)}.png"))
-            .Append(Encoding.UTF8.GetBytes("/long/" + new string('y', 10_000)))
-            .ToList();
-        var direct = new UnmatchedPaths();
-        using var collector = new UnmatchedPathsCollector(new UnmatchedPaths());
-
-        // When they are counted here and by the collector
-        foreach (byte[] path in paths)
+        // Given far more paths than are counted exactly: three quarters of one shape, a quarter of another
+        var paths = new UnmatchedPaths();
+        long total = UnmatchedPaths.ExactLines + 400_000;
+        for (long i = 0; i < total; i++)
         {
-            direct.Add(path);
-            collector.Add(path);
+            paths.Add(i % 4 == 3 ? "/b"u8 : "/a/1"u8);
         }
-        var collected = collector.Complete();
 
-        // Then the counts are the same
-        Assert.Equal(direct.Lines, collected.Lines);
-        Assert.Equal(direct.Top(100), collected.Top(100));
+        // Then every path is seen, and the counts are estimates within 3 %
+        Assert.Equal(total, paths.Lines);
+        Assert.True(paths.Sampled);
+        var top = paths.Top(2);
+        Assert.Equal(["/a/{n}", "/b"], top.Select(t => t.Path));
+        Assert.InRange(top[0].Count, total * 3 / 4 * 0.97, total * 3 / 4 * 1.03);
+        Assert.InRange(top[1].Count, total / 4 * 0.97, total / 4 * 1.03);
+        Assert.InRange(paths.Counted, total * 0.97, total * 1.03);
+    }
+
+    [Fact]
+    public void Up_to_the_exact_limit_counts_are_exact()
+    {
+        var paths = new UnmatchedPaths();
+        for (long i = 0; i < UnmatchedPaths.ExactLines; i++)
+        {
+            paths.Add(i % 10 == 0 ? "/b?q=1"u8 : "/a"u8);
+        }
+        Assert.False(paths.Sampled);
+        Assert.Equal([("/a", UnmatchedPaths.ExactLines * 9 / 10), ("/b", UnmatchedPaths.ExactLines / 10)], paths.Top(20));
     }
 }
