@@ -27,9 +27,6 @@ internal sealed class RouteTable
     /// <summary>How many values one expanding route may produce unless it says otherwise.</summary>
     public const int DefaultMaxValues = 50;
 
-    /// <summary>Linear-time matching; invariant culture, so <c>(?i)</c> means the same everywhere.</summary>
-    public const RegexOptions Options = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
-
     // Paths and hosts up to this many bytes are decoded on the stack, longer ones into a pooled array.
     private const int StackChars = 512;
 
@@ -109,11 +106,13 @@ internal sealed class RouteTable
         int id = -1;
         foreach (var route in _routes)
         {
-            if (route.Pattern is not null ? !route.Pattern.Matches(path) : !route.Regex!.IsMatch(pathText.Chars))
+            if (route.Pattern is not null
+                ? !route.Pattern.Matches(path)
+                : !path.StartsWith(route.Regex!.Prefix) || !route.Regex.Regex.IsMatch(pathText.Chars))
             {
                 continue;
             }
-            if (route.Host is not null && !route.Host.IsMatch(hostText.Chars))
+            if (route.Host is not null && (!host.StartsWith(route.Host.Prefix) || !route.Host.Regex.IsMatch(hostText.Chars)))
             {
                 continue;
             }
@@ -137,36 +136,12 @@ internal sealed class RouteTable
     public static string? PatternProblem(string? pattern) => PathPattern.Problem(pattern);
 
     /// <summary>Null when <paramref name="pattern"/> compiles for linear-time matching, else why not (with the position for a syntax error).</summary>
-    public static string? RegexProblem(string pattern)
-    {
-        try
-        {
-            _ = new Regex(pattern, Options);
-            return null;
-        }
-        catch (RegexParseException e)
-        {
-            // "Invalid pattern '...' at offset 16. Not enough )'s." -> "Not enough )'s at position 16"
-            string marker = $" at offset {e.Offset}. ";
-            int at = e.Message.IndexOf(marker, StringComparison.Ordinal);
-            string reason = at >= 0 ? e.Message[(at + marker.Length)..].TrimEnd('.') : e.Error.ToString();
-            return $"is not a valid regular expression: {reason} at position {e.Offset}";
-        }
-        catch (NotSupportedException e)
-        {
-            // Lookarounds, backreferences, atomic groups, conditionals: what a linear-time engine cannot do.
-            // "... not supported in conjunction with expressions containing: 'backreference (\ number)'."
-            string marker = "containing: '";
-            int at = e.Message.IndexOf(marker, StringComparison.Ordinal);
-            string construct = at >= 0 ? e.Message[(at + marker.Length)..].TrimEnd('.', '\'') : e.Message;
-            return $"uses {construct}, which linear-time matching cannot do";
-        }
-    }
+    public static string? RegexProblem(string pattern) => RouteRegex.Problem(pattern);
 
     /// <summary>Null when the replacement fits the regex (both valid), else what is wrong with it.</summary>
     public static string? ReplacementProblem(string regex, string replacement)
     {
-        var parsed = RouteReplacement.Parse(replacement, new Regex(regex, Options), out string? problem);
+        var parsed = RouteReplacement.Parse(replacement, new Regex(regex, RouteRegex.Options), out string? problem);
         if (parsed is { HasGroups: false } && Encoding.UTF8.GetByteCount(parsed.Constant) > LabelValues.MaxValueBytes)
         {
             return $"is longer than {LabelValues.MaxValueBytes} bytes: it is a label value";
@@ -183,7 +158,7 @@ internal sealed class RouteTable
     private static RouteReplacement? ReplacementOf(RouteOptions options) =>
         string.IsNullOrEmpty(options.Regex) || string.IsNullOrEmpty(options.Replacement)
             ? null
-            : RouteReplacement.Parse(options.Replacement, new Regex(options.Regex, Options), out _)
+            : RouteReplacement.Parse(options.Replacement, new Regex(options.Regex, RouteRegex.Options), out _)
                 ?? throw new ArgumentException($"route {options.Name}: the replacement does not fit the regex", nameof(options));
 
     private Route NewRoute(RouteOptions options)
@@ -193,8 +168,8 @@ internal sealed class RouteTable
         return new Route
         {
             Pattern = string.IsNullOrEmpty(options.Regex) ? new PathPattern(Encoding.UTF8.GetBytes(options.Pattern ?? "")) : null,
-            Regex = string.IsNullOrEmpty(options.Regex) ? null : new Regex(options.Regex, Options),
-            Host = string.IsNullOrEmpty(options.Host) ? null : new Regex(options.Host, Options),
+            Regex = string.IsNullOrEmpty(options.Regex) ? null : new RouteRegex(options.Regex),
+            Host = string.IsNullOrEmpty(options.Host) ? null : new RouteRegex(options.Host),
             ValueId = _values.Intern(replacement is { HasGroups: false } ? replacement.Constant : options.Name),
             Replacement = expands ? replacement : null,
             MaxValues = options.MaxValues,
@@ -207,7 +182,7 @@ internal sealed class RouteTable
     private int Expand(Route route, ReadOnlySpan<char> path)
     {
         // IsMatch succeeded; the groups need a Match, and a Match needs the path as a string.
-        var match = route.Regex!.Match(path.ToString());
+        var match = route.Regex!.Regex.Match(path.ToString());
         Span<char> buffer = stackalloc char[LabelValues.MaxValueBytes];
         int length = route.Replacement!.Expand(match, buffer);
         var value = buffer[..Math.Max(length, 0)];
@@ -243,8 +218,8 @@ internal sealed class RouteTable
     private sealed class Route
     {
         public PathPattern? Pattern;
-        public Regex? Regex;
-        public Regex? Host;
+        public RouteRegex? Regex;
+        public RouteRegex? Host;
 
         /// <summary>The route's one value, or for an expanding route the one beyond its cap: its name.</summary>
         public int ValueId;

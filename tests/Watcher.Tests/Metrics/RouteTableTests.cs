@@ -296,6 +296,42 @@ public sealed class RouteTableTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData("^/api/users/[0-9]+$", "/api/users/")]
+    [InlineData("^/apis?/", "/api")]
+    [InlineData("^/ap{2}", "/a")]
+    [InlineData("^/a+", "/")]
+    [InlineData("^/a|^/b", "")]
+    [InlineData("^/a/(x|y)|/b", "")]
+    [InlineData("^/(a|b)/c", "/")]
+    [InlineData("^/x[|]y", "/x")]
+    [InlineData("^/x[]|]y", "/x")]
+    [InlineData("^/x\\|y", "/x")]
+    [InlineData("/api", "")]
+    [InlineData("(?i)^/api", "")]
+    [InlineData("^(?i)/api", "")]
+    [InlineData("^api\\.example", "api")]
+    [InlineData("^/café/x", "/café/x")]
+    [InlineData("^/b/\uFFFD", "/b/")]
+    public void A_regex_anchored_at_the_start_has_the_literal_prefix_every_match_starts_with(string pattern, string prefix) =>
+        Assert.Equal(prefix, RouteRegex.LiteralPrefix(pattern));
+
+    [Fact]
+    public void Ruling_out_paths_by_the_literal_prefix_changes_no_result()
+    {
+        string[] patterns = ["^/api/users/[0-9]+$", "^/apis?/x", "^/ap{2}", "^/a|^/b", "^/x[|]y", "^/x\\|y", "^/(a|b)/c", "^/é+", "^$", "^/$"];
+        string[] paths = ["/api/users/7", "/apis/x", "/api/x", "/app", "/ap", "/a", "/b", "/x|y", "/x", "/a/c", "/é", "/éé", "", "/", "/ap/users"];
+        foreach (string pattern in patterns)
+        {
+            var table = new RouteTable([Rx("r", pattern)]);
+            var plain = new System.Text.RegularExpressions.Regex(pattern, RouteRegex.Options);
+            foreach (string path in paths)
+            {
+                Assert.True(plain.IsMatch(path) == (Route(table, path) == "r"), $"{pattern} on {path}");
+            }
+        }
+    }
+
+    [Theory]
     [InlineData("api")]
     [InlineData("/a/**/b")]
     [InlineData("")]
