@@ -19,7 +19,7 @@ internal sealed class LineFilter
     {
         _rules = [.. rules.Select(r => new Rule(
             r.UserAgent is { Length: > 0 } ua ? Encoding.UTF8.GetBytes(ua) : null,
-            r.Path is { Length: > 0 } path ? new RouteTable([("excluded", path)]) : null,
+            r.Path is { Length: > 0 } path ? new RouteTable([new RouteOptions { Name = "excluded", Pattern = path }]) : null,
             r.Status is { Length: > 0 } status ? ParseStatus(status) : null))];
         UserAgentCapture = userAgentCapture;
     }
@@ -37,7 +37,7 @@ internal sealed class LineFilter
         foreach (var rule in _rules)
         {
             if ((rule.UserAgent is null || Glob(rule.UserAgent, UserAgentCapture >= 0 ? line[record.Captures[UserAgentCapture]] : default))
-                && (rule.Path is null || rule.Path.Match(record.Path) != rule.Path.OtherIndex)
+                && (rule.Path is null || rule.Path.Match(record.Path, record.Host) != LabelValues.OtherId)
                 && (rule.Status is not { } status || status.Matches(record.Status)))
             {
                 return true;

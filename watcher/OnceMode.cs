@@ -15,7 +15,8 @@ namespace Sidecars.Watcher;
 /// same processor (nothing saved), prints the exposition on stdout and a summary on stderr.
 /// Exit 0; 1 when no line matched the format or more than half the lines did not (the summary says so,
 /// and names the built-in format the lines look like, if any); 2 with one line when the file cannot be
-/// read or a setting is wrong.
+/// read or a setting is wrong. The summary also lists the most frequent paths no route matched, collapsed to
+/// their shape (<see cref="UnmatchedPaths"/>), to write routes from.
 /// </summary>
 internal static class OnceMode
 {
@@ -24,6 +25,9 @@ internal static class OnceMode
 
     /// <summary>How many malformed lines are kept to try the built-in formats on.</summary>
     private const int GuessSamples = 20;
+
+    /// <summary>How many of the most frequent unmatched paths the summary lists.</summary>
+    public const int UnmatchedPathsShown = 20;
 
     public static async Task<int> RunAsync(string file, string[] settings, TextWriter stdout, TextWriter stderr)
     {
@@ -44,9 +48,10 @@ internal static class OnceMode
                 return SidecarHost.ConfigurationErrorExitCode;
             }
             var format = options.ResolveFormat();
+            var unmatched = new UnmatchedPaths();
             // The summary lists the first malformed lines and counts the rest: no log lines about them on top.
-            var processor = WatcherHostExtensions.CreateCounting(options, format, store: null, TimeProvider.System, NullLoggerFactory.Instance)
-                .WithMalformedExamples();
+            var processor = WatcherHostExtensions.CreateCounting(options, format, store: null, TimeProvider.System, NullLoggerFactory.Instance,
+                onUnmatchedPath: unmatched.Add).WithMalformedExamples(); // once mode only: the live watcher counts no paths
             var metrics = processor.Metrics;
             var sampler = new MalformedSampler(processor, metrics.Staged, GuessSamples);
 
@@ -70,6 +75,7 @@ internal static class OnceMode
             await stdout.FlushAsync().ConfigureAwait(false);
             var verdict = Judge(values, format, sampler.Lines);
             await stderr.WriteAsync(Describe(file, format, values, processor.MalformedExamples!, result, seconds, verdict)).ConfigureAwait(false);
+            await stderr.WriteAsync(DescribeUnmatched(unmatched, options.Routes.Count > 0)).ConfigureAwait(false);
             return verdict.ExitCode;
         }
         catch (Exception e) when (SidecarHost.DescribeConfigurationError(e) is { } line)
@@ -144,6 +150,40 @@ internal static class OnceMode
         if (verdict.LooksLike is { } builtIn)
         {
             text.Append(inv, $"  hint:       {(verdict.ExitCode == 0 ? "the malformed lines" : "these lines")} look like `{builtIn.Name}`: try `--Watcher:Format={builtIn.Name}`\n");
+        }
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The most frequent paths no route matched, with their counts, for writing routes; empty when no line had a path.
+    /// </summary>
+    public static string DescribeUnmatched(UnmatchedPaths unmatched, bool routesConfigured)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        if (unmatched.Lines == 0)
+        {
+            return routesConfigured ? "  unmatched:  none: a route matched every path\n" : "";
+        }
+        var top = unmatched.Top(UnmatchedPathsShown);
+        var text = new StringBuilder();
+        text.Append(inv, $"  unmatched:  {unmatched.Lines} lines {(routesConfigured ? "no route matched" : "(no routes configured)")}, by path without the query, ");
+        text.Append("numbers as {n}, hex ids as {hex}, UUIDs as {uuid}");
+        text.Append(inv, $"{(top.Count < unmatched.Count ? $"; the {top.Count} most frequent of {unmatched.Count}" : "")}");
+        text.Append(inv, $"{(unmatched.Sampled ? $" (estimated: beyond the first {UnmatchedPaths.ExactLines} lines, 1 in {UnmatchedPaths.SampleEvery} was counted)" : "")}:\n");
+        long rest = unmatched.Counted - top.Sum(t => t.Count);
+        int width = new[] { top.Count == 0 ? 0 : top[0].Count, rest, unmatched.More }.Max().ToString(inv).Length;
+        foreach (var (path, count) in top)
+        {
+            text.Append("    ").Append(count.ToString(inv).PadLeft(width)).Append("  ").Append(path).Append('\n');
+        }
+        if (rest > 0)
+        {
+            text.Append("    ").Append(rest.ToString(inv).PadLeft(width)).Append(inv, $"  (the other {unmatched.Count - top.Count} paths)\n");
+        }
+        if (unmatched.More > 0)
+        {
+            text.Append("    ").Append(unmatched.More.ToString(inv).PadLeft(width))
+                .Append(inv, $"  (more: paths beyond the first {unmatched.MaxPaths} distinct ones, not told apart)\n");
         }
         return text.ToString();
     }

@@ -55,9 +55,11 @@ internal static class WatcherHostExtensions
     /// publisher (saving to <paramref name="store"/> when given) and the counter.
     /// </summary>
     public static LineCounter CreateCounting(
-        WatcherOptions options, LogFormat format, StateStore? store, TimeProvider time, ILoggerFactory loggers, HealthState? health = null)
+        WatcherOptions options, LogFormat format, StateStore? store, TimeProvider time, ILoggerFactory loggers, HealthState? health = null,
+        RouteTable.PathHandler? onUnmatchedPath = null)
     {
         var routes = RouteTable.FromOptions(options.Routes);
+        routes.OnUnmatched = onUnmatchedPath;
         var layout = CreateLayout(options, format, routes);
         var metrics = new WatcherMetrics(layout);
         var publisher = new StatePublisher(metrics, store, time, loggers.CreateLogger<StatePublisher>(), health);

@@ -140,11 +140,31 @@ internal sealed class ExcludeOptions
     public string? Status { get; set; }
 }
 
-/// <summary>One named route: <see cref="Pattern"/> is a path prefix or a glob (<c>*</c> one segment, <c>**</c> the rest).</summary>
+/// One named route: exactly one of <see cref="Pattern"/> (a path prefix or a glob) and <see cref="Regex"/>
+/// (a regular expression on the path), optionally with <see cref="Host"/> (a regular expression on <c>$host</c>).
+/// </summary>
 internal sealed class RouteOptions
 {
+    /// <summary>The label value (unless a <see cref="Replacement"/> gives one); lowercase letters, digits and _.</summary>
     public string Name { get; set; } = "";
-    public string Pattern { get; set; } = "";
+
+    /// <summary>A path prefix (<c>/api</c>) or a glob (<c>*</c> one segment, <c>**</c> the rest).</summary>
+    public string? Pattern { get; set; }
+
+    /// <summary>A .NET regular expression matched on the path without its query, in linear time (no lookarounds or backreferences).</summary>
+    public string? Regex { get; set; }
+
+    /// <summary>
+    /// The label value for a <see cref="Regex"/> match instead of <see cref="Name"/>; may refer to groups
+    /// (<c>${version}</c>, <c>$1</c>), and then has at most <see cref="MaxValues"/> values, beyond which it is <see cref="Name"/>.
+    /// </summary>
+    public string? Replacement { get; set; }
+
+    /// <summary>A regular expression that <c>$host</c> must match as well (the format must log <c>$host</c>).</summary>
+    public string? Host { get; set; }
+
+    /// <summary>The most values a <see cref="Replacement"/> with group references may produce.</summary>
+    public int MaxValues { get; set; } = RouteTable.DefaultMaxValues;
 }
 
 /// <summary>Checks <see cref="WatcherOptions"/> at start; each message names the setting, the problem and the value.</summary>
@@ -201,7 +221,8 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         {
             failures.Add($"Watcher:MaxLogs must be between 1 and 256 (got {options.MaxLogs})");
         }
-        if (FormatProblem(options) is { } formatProblem)
+        string? formatProblem = FormatProblem(options);
+        if (formatProblem is not null)
         {
             failures.Add(formatProblem);
         }
@@ -222,6 +243,8 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
             failures.Add($"Watcher:PollInterval must be between 00:00:00.010 and 00:01:00 (got {options.PollInterval:c})");
         }
         var names = new HashSet<string>(StringComparer.Ordinal);
+        int failuresBeforeRoutes = failures.Count;
+        bool? formatHasHost = null;
         for (int i = 0; i < options.Routes.Count; i++)
         {
             var route = options.Routes[i];
@@ -241,12 +264,17 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
             {
                 failures.Add($"Watcher:Routes:{i}:Name \"{route.Name}\" is used twice");
             }
-            if (RouteTable.PatternProblem(route.Pattern) is { } patternProblem)
+            RouteProblems($"Watcher:Routes:{i}", route, failures);
+            if (!string.IsNullOrEmpty(route.Host) && formatProblem is null && !(formatHasHost ??= options.ResolveFormat().HasVariable("host")))
             {
-                failures.Add($"Watcher:Routes:{i}:Pattern {patternProblem} (got \"{route.Pattern}\")");
+                failures.Add($"Watcher:Routes:{i}:Host needs $host in the log format, which has none (got \"{route.Host}\")");
             }
         }
         LabelProblems(options, failures);
+        if (failures.Count == failuresBeforeRoutes && options.Routes.Count > 0 && RouteTable.ValuesNeeded(options.Routes) is var values && values > RouteTable.MaxValues)
+        {
+            failures.Add($"Watcher:Routes can give at most {RouteTable.MaxValues} route values in all, each route's name or constant Replacement counting one and each Replacement with groups its MaxValues (got {values}); lower MaxValues");
+        }
         BucketProblem("Watcher:DurationBuckets", options.DurationBuckets, failures);
         BucketProblem("Watcher:SizeBuckets", options.SizeBuckets, failures);
         if (options.MaxLabelSets is < 1 or > MaxMaxLabelSets)
@@ -268,12 +296,55 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         return failures;
     }
 
+    /// <summary>The form of one route: exactly one of Pattern and Regex, and what fits each.</summary>
+    private static void RouteProblems(string key, RouteOptions route, List<string> failures)
+    {
+        bool pattern = !string.IsNullOrEmpty(route.Pattern);
+        bool regex = !string.IsNullOrEmpty(route.Regex);
+        if (pattern && regex)
+        {
+            failures.Add($"{key} has both a Pattern and a Regex: give one");
+        }
+        else if (!pattern && !regex)
+        {
+            failures.Add($"{key} needs a Pattern (a path prefix or glob) or a Regex");
+        }
+        else if (pattern && RouteTable.PatternProblem(route.Pattern) is { } patternProblem)
+        {
+            failures.Add($"{key}:Pattern {patternProblem} (got \"{route.Pattern}\")");
+        }
+        string? regexProblem = regex ? RouteTable.RegexProblem(route.Regex!) : null;
+        if (regexProblem is not null)
+        {
+            failures.Add($"{key}:Regex {regexProblem} (got \"{route.Regex}\")");
+        }
+        if (!string.IsNullOrEmpty(route.Replacement))
+        {
+            if (!regex)
+            {
+                failures.Add($"{key}:Replacement needs a Regex (got \"{route.Replacement}\")");
+            }
+            else if (regexProblem is null && RouteTable.ReplacementProblem(route.Regex!, route.Replacement) is { } replacementProblem)
+            {
+                failures.Add($"{key}:Replacement {replacementProblem} (got \"{route.Replacement}\")");
+            }
+        }
+        if (!string.IsNullOrEmpty(route.Host) && RouteTable.RegexProblem(route.Host) is { } hostProblem)
+        {
+            failures.Add($"{key}:Host {hostProblem} (got \"{route.Host}\")");
+        }
+        if (route.MaxValues is < 1 or > RouteTable.MaxValues)
+        {
+            failures.Add($"{key}:MaxValues must be between 1 and {RouteTable.MaxValues} (got {route.MaxValues})");
+        }
+    }
+
     /// <summary>Reserves room for both state slots at their largest, so a volume too small fails now, not at a later save.</summary>
     private static string? StateRoomProblem(WatcherOptions options)
     {
         long slot = State.StateSize.SlotBound(options);
         return State.StateStore.Reserve(options.StateDirectory!, slot) is { } problem
-            ? $"Watcher:StateDirectory {options.StateDirectory} has no room for the state: it needs up to 2 x {slot} bytes with Watcher:MaxLabelSets={options.MaxLabelSets} ({problem}); give the volume more room or lower Watcher:MaxLabelSets"
+            ? $"Watcher:StateDirectory {options.StateDirectory} has no room for the state: it needs up to 2 x {slot} bytes with Watcher:MaxLabelSets={options.MaxLabelSets} ({problem}); give the volume more room or lower Watcher:MaxLabelSets{(options.Routes.Any(RouteTable.Expands) ? " or the MaxValues of Watcher:Routes" : "")}"
             : null;
     }
 

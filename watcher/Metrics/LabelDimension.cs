@@ -63,8 +63,8 @@ internal sealed class LabelDimension
         ? new("status", DimensionKind.Status, StatusLabel.Other, 6, StatusLabel.ClassName, StatusLabel.ClassIndex, onHistograms: false)
         : new("status", DimensionKind.Status, StatusLabel.Other, 600, StatusLabel.Name, StatusLabel.Index, onHistograms: false);
 
-    public static LabelDimension Route(RouteTable routes) => new("route", DimensionKind.Route, routes.OtherIndex, routes.Count,
-        id => routes.Names[id], name => Array.IndexOf(routes.Names, name) is var i and >= 0 ? i : routes.OtherIndex, onHistograms: true);
+    public static LabelDimension Route(RouteTable routes) => new("route", DimensionKind.Route, LabelValues.OtherId, routes.ValueCapacity,
+        routes.ValueName, routes.Intern, onHistograms: true);
 
     public static LabelDimension Log(LabelValues logs) => new("log", DimensionKind.Log, LabelValues.OtherId, logs.Capacity,
         id => logs[id], logs.Intern, onHistograms: true) { Values = logs };

@@ -72,10 +72,13 @@ internal sealed class LabelValues
 
     /// <summary>The id of a value (restoring saved state, configuration).</summary>
     public int Intern(string value) =>
-        value.Length > MaxValueBytes ? OtherId : _ids.TryGetValue(value, out int id) ? id : Add(value);
+        Encoding.UTF8.GetByteCount(value) > MaxValueBytes ? OtherId : _ids.TryGetValue(value, out int id) ? id : Add(value);
 
     /// <summary>The id a value has now, without adding it; -1 when it has none yet.</summary>
     public int Find(string value) => _ids.TryGetValue(value, out int id) ? id : -1;
+
+    /// <summary>The id a value has now, without adding it or allocating; -1 when it has none yet.</summary>
+    public int Find(ReadOnlySpan<char> value) => _lookup.TryGetValue(value, out int id) ? id : -1;
 
     private int Add(string value)
     {

@@ -42,7 +42,11 @@ internal sealed class RequestLabels
         var key = default(LabelKey).With(0, HttpMethods.Index(record.Method)).With(1, status);
         if (_route >= 0)
         {
-            key = key.With(_route, _routes.Match(record.Path));
+            key = key.With(_route, _routes.Match(record.Path, record.Host));
+        }
+        else if (_routes.OnUnmatched is not null)
+        {
+            _routes.Match(record.Path, record.Host); // once mode lists the paths, also without routes
         }
         if (_log >= 0)
         {

@@ -27,7 +27,12 @@ internal static class StateSize
         };
         if (options.Routes.Count > 0)
         {
-            labels.Add(("route", options.Routes.Select(r => r.Name).Append(RouteTable.Other).MaxBy(n => n.Length)!, options.Routes.Count + 1));
+            // A route that takes its value from the path may give any value up to the label limit, every character
+            // escaped in JSON (\u0001: 6 bytes).
+            string longest = options.Routes.Any(RouteTable.Expands)
+                ? new string('\u0001', LabelValues.MaxValueBytes)
+                : options.Routes.Select(r => r.Replacement ?? r.Name).Append(RouteTable.Other).MaxBy(n => n.Length)!;
+            labels.Add(("route", longest, RouteTable.ValuesNeeded(options.Routes) + 1));
         }
         if (options.SeveralLogs)
         {

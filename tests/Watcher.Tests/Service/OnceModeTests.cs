@@ -40,6 +40,62 @@ public sealed class OnceModeTests : IDisposable
     }
 
     [Fact]
+    public async Task Once_lists_the_most_frequent_paths_no_route_matched_collapsed_and_without_the_query()
+    {
+        // Given a log whose paths are partly routed, with ids and queries
+        string file = _folder.File("access.log");
+        string[] paths =
+        [
+            "/api/items", "/users/1/orders?page=2", "/users/22/orders", "/users/333/orders#x", "/static/app.css",
+            "/static/app.css?v=9", "/files/3f2504e0-4f89-11d3-9a0c-0305e82c3301", "/api/v1/x",
+        ];
+        File.WriteAllLines(file, paths.Select((p, i) => TestLines.MainLine(path: p, i: i)));
+
+        // When it is read once with one route
+        var (exitCode, stdout, stderr) = await WatcherProcess.RunToEndAsync(
+            "--once", file, "--Watcher:Routes:0:Name=api", "--Watcher:Routes:0:Pattern=/api");
+
+        // Then the summary lists the unmatched paths by shape, most frequent first, with their counts
+        Assert.Equal(0, exitCode);
+        Assert.Equal(2, Exposition.Value(stdout, "nginx_http_requests_total", "route=\"api\""));
+        string[] summary = stderr.Split('\n');
+        int header = Array.FindIndex(summary, l => l.StartsWith("  unmatched:  6 lines no route matched", StringComparison.Ordinal));
+        Assert.True(header >= 0, stderr);
+        Assert.Equal(["    3  /users/{n}/orders", "    2  /static/app.css", "    1  /files/{uuid}"], summary[(header + 1)..(header + 4)]);
+        Assert.DoesNotContain("/api", string.Join('\n', summary[header..]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Once_without_routes_lists_the_top_20_paths_and_sums_up_the_rest()
+    {
+        // Given 25 distinct paths, the first one most often
+        string file = _folder.File("access.log");
+        var lines = Enumerable.Range(0, 25).Select(i => TestLines.MainLine(path: $"/p{i:D2}/{i}", i: i)).ToList();
+        lines.AddRange(Enumerable.Repeat(TestLines.MainLine(path: "/p00/7"), 4));
+        File.WriteAllLines(file, lines);
+
+        var (exitCode, _, stderr) = await WatcherProcess.RunToEndAsync("--once", file);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("  unmatched:  29 lines (no routes configured), by path without the query, numbers as {n}, hex ids as {hex}, UUIDs as {uuid}; the 20 most frequent of 25:\n    5  /p00/{n}\n    1  /p01/{n}\n", stderr, StringComparison.Ordinal);
+        Assert.Contains("    1  /p19/{n}\n    5  (the other 5 paths)\n", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("/p20/", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Once_says_when_every_path_matched_a_route()
+    {
+        string file = _folder.File("access.log");
+        File.WriteAllLines(file, [TestLines.MainLine(path: "/a"), TestLines.MainLine(path: "/b?x=1")]);
+
+        var (exitCode, _, stderr) = await WatcherProcess.RunToEndAsync(
+            "--once", file, "--Watcher:Routes:0:Name=all", "--Watcher:Routes:0:Regex=^/[a-z]+$");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("  unmatched:  none: a route matched every path\n", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Once_on_a_FIFO_exits_2_at_once_with_one_line_naming_what_it_is()
     {
         // Given a named pipe with no writer: a plain open() would block for ever

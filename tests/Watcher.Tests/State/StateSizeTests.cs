@@ -63,6 +63,36 @@ public sealed class StateSizeTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void A_full_state_with_route_values_from_paths_fits_in_the_bound()
+    {
+        // Given a route whose values come from the path, filled with the longest values JSON escapes most ('<' is \u003C)
+        var options = new WatcherOptions
+        {
+            MaxLabelSets = 200,
+            Routes = [new RouteOptions { Name = "tenant", Regex = "^/t/(?<t>.+)$", Replacement = "${t}", MaxValues = 20 }, new RouteOptions { Name = "api", Pattern = "/api" }],
+        };
+        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(TestLines.TimedFormat), options: options);
+        string[] methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "PROPFIND"];
+        for (int i = 0; i < options.MaxLabelSets + 50; i++)
+        {
+            string value = $"{i % 25:D2}" + new string('<', Sidecars.Watcher.Metrics.LabelValues.MaxValueBytes - 2);
+            processor.Feed(TestLines.Timed(methods[i % methods.Length], $"/t/{value}", 100 + (i / methods.Length % 500), 999_999_999_999_999_999, "999999.999", "HIT"));
+        }
+
+        // When it is saved
+        using var store = new StateStore(_folder.Path);
+        store.Save(StateMapping.ToState(metrics.Staged, checkpoint: null, DateTimeOffset.MaxValue));
+        long actual = new FileInfo(store.SlotPaths[0]).Length;
+        long bound = StateSize.SlotBound(options);
+
+        // Then it is within the bound
+        output.WriteLine($"expanding route: slot {actual} bytes, bound {bound} bytes");
+        int route = metrics.Layout.DimensionOf(DimensionKind.Route);
+        Assert.Equal(23, Enumerable.Range(0, metrics.Staged.LabelSetCount).Select(id => metrics.Layout.KeyOf(id)[route]).Append(0).Append(1).Append(2).Distinct().Count()); // other, tenant, api and 20 values
+        Assert.InRange(actual, 1, bound);
+    }
+
+    [Fact]
     public void Each_label_set_adds_at_most_the_documented_bytes()
     {
         long one = StateSize.SlotBound(new WatcherOptions { MaxLabelSets = 1 });
