@@ -41,6 +41,14 @@ w_parsed=$(sum 'watcher_lines_total{result="parsed"}' "$out/watcher.prom")
 w_count=$(sum nginx_http_requests_total "$out/watcher.prom")
 m_count=$(sum apache_http_requests_total "$out/mtail.prom")
 
+echo "bench: one-shot with a label from a variable and three regex routes" >&2
+labels=(--Watcher:Labels:0:Name=client '--Watcher:Labels:0:Variable=$remote_addr'
+  --Watcher:Routes:0:Name=items '--Watcher:Routes:0:Regex=^/api/items/[0-9]+$' --Watcher:Routes:0:Replacement=/api/items/:id
+  --Watcher:Routes:1:Name=users '--Watcher:Routes:1:Regex=^/api/users/[0-9]+(/.*)?$' --Watcher:Routes:1:Replacement=/api/users/:id
+  --Watcher:Routes:2:Name=static '--Watcher:Routes:2:Regex=^/static/.*[.](js|css|png)$')
+read -r wl_s wl_mib wl_code < <(python3 bench/measure.py "$out/watcher-labels.prom" -- "$watcher" --once "$log" "${labels[@]}")
+wl_count=$(sum nginx_http_requests_total "$out/watcher-labels.prom")
+
 echo "bench: live latency (300 lines, about 20 ms apart)" >&2
 # mtail reads its logs on a timer (--poll_interval, 250ms by default in Debian's 3.0.0).
 m_poll=$(mtail --help 2>&1 | awk '/-poll_interval duration/ {getline; if (match($0, /default [^)]*/)) print substr($0, RSTART + 8, RLENGTH - 8)}')
@@ -80,6 +88,7 @@ verdict() { if python3 -c "import sys; sys.exit(0 if $1 else 1)" 2>/dev/null; th
   echo "  mtail one-shot: ${m_s} s, peak RSS ${m_mib} MiB, requests counted ${m_count}, exit ${m_code}"
   echo "  watcher counted: lines ${w_lines} (parsed ${w_parsed}), requests ${w_count}   all ${lines}: $(verdict "$w_lines == $lines and $w_parsed == $lines and $w_count == $lines")"
   echo "  watcher is ${ratio}x mtail's speed                 target >= 20x: $(verdict "$ratio >= 20")"
+  echo "  with a label from \$remote_addr (50 values, then other) and three regex routes: ${wl_s} s, requests counted ${wl_count}, peak RSS ${wl_mib} MiB, exit ${wl_code}"
   echo "  watcher peak RSS ${w_mib} MiB                        target < 64 MB: $(verdict "$w_mib * 1.048576 < 64")"
   echo "live, write to visible on /metrics, 300 lines (p50 / p99 / max ms):"
   echo "  watcher:                        ${wl50} / ${wl99} / ${wlmax}     target p99 < 20 ms: $(verdict "$wl99 < 20")"

@@ -82,9 +82,10 @@ internal sealed class LineCounter : IAccessLogSink
     private void OnLine(ReadOnlySpan<byte> line, int log)
     {
         var v = _staged;
-        Span<Range> captures = stackalloc Range[LabelKey.MaxDimensions];
+        int capturing = Math.Max(_labels.Captures, Filter.UserAgentCapture + 1);
+        scoped Span<Range> captures = capturing > 0 ? stackalloc Range[LabelKey.MaxDimensions] : default;
         scoped var record = default(AccessLogRecord);
-        record.Captures = captures[..Math.Max(_labels.Captures, Filter.UserAgentCapture + 1)];
+        record.Captures = captures[..capturing];
         if (!_format.TryParse(line, ref record, out var error))
         {
             OnMalformed(line, error);

@@ -21,6 +21,10 @@ internal sealed class MetricsLayout
     private readonly bool[] _enabled;
     private int _count;
     private int _seriesCount;
+    // With only method and status (the default), ids are found in a dense array instead of the dictionary:
+    // id + 1 at method * statuses + status (0: not seen yet).
+    private readonly int[]? _dense;
+    private readonly int _statuses;
 
     public MetricsLayout(IReadOnlyList<LabelDimension> dimensions, double[] durationBuckets, double[] sizeBuckets, int maxLabelSets, Func<MetricFamily, bool> enabled)
     {
@@ -37,6 +41,11 @@ internal sealed class MetricsLayout
         _seriesOf = new int[Capacity];
         _seriesKeys = new LabelKey[Capacity];
         _enabled = [.. MetricFamilies.All.Select(enabled)];
+        if (dimensions.Count == 2)
+        {
+            _statuses = dimensions[1].Capacity;
+            _dense = new int[dimensions[0].Capacity * _statuses];
+        }
         var overflow = default(LabelKey);
         for (int d = 0; d < dimensions.Count; d++)
         {
@@ -81,7 +90,16 @@ internal sealed class MetricsLayout
     public int GetOrAdd(LabelKey key, out bool overflow)
     {
         overflow = false;
-        if (_ids.TryGetValue(key, out int id))
+        int id;
+        if (_dense is not null)
+        {
+            id = _dense[(key[0] * _statuses) + key[1]] - 1;
+            if (id >= 0)
+            {
+                return id;
+            }
+        }
+        else if (_ids.TryGetValue(key, out id))
         {
             return id;
         }
@@ -102,6 +120,10 @@ internal sealed class MetricsLayout
         _keys[id] = key;
         _seriesOf[id] = SeriesFor(key);
         _ids[key] = id;
+        if (_dense is not null)
+        {
+            _dense[(key[0] * _statuses) + key[1]] = id + 1;
+        }
         Volatile.Write(ref _count, id + 1);
         return id;
     }

@@ -22,10 +22,10 @@ internal sealed class UnmatchedPaths
     public const int DefaultMaxPaths = 10_000;
 
     /// <summary>Paths counted one by one before sampling starts: the counts of a smaller log are exact.</summary>
-    public const long ExactLines = 20_000;
+    public const long ExactLines = 5_000;
 
     /// <summary>Beyond <see cref="ExactLines"/>, one path in this many is counted, for this many.</summary>
-    public const int SampleEvery = 32;
+    public const int SampleEvery = 64;
     public const int MaxPathBytes = 200;
     /// <summary>Hex ids shorter than this stay as they are (<c>beef42</c> is collapsed, <c>cafe1</c> is not).</summary>
     public const int MinHexLength = 6;

@@ -62,7 +62,10 @@ internal ref struct AccessLogRecord
     /// <summary>Sets every field to "absent" (captured ranges too; the room for them stays).</summary>
     public void Clear()
     {
-        Captures.Clear();
+        if (!Captures.IsEmpty)
+        {
+            Captures.Clear();
+        }
         Method = default;
         Path = default;
         Protocol = default;
