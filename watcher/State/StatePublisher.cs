@@ -52,6 +52,9 @@ internal sealed class StatePublisher : IAsyncDisposable
         _saving = new MetricValues(metrics.Layout);
     }
 
+    /// <summary>Where the state is saved; null without a state folder.</summary>
+    public StateStore? Store => _store;
+
     /// <summary>How often unsaved values are saved (and then published) without a scrape asking for them.</summary>
     public TimeSpan SaveInterval { get; init; } = TimeSpan.FromSeconds(1);
 

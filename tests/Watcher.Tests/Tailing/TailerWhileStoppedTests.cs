@@ -309,3 +309,161 @@ public sealed class TailerPathTests : IDisposable
         Assert.Equal(0, mkfifo.ExitCode);
     }
 }
+
+/// <summary>What issue 13 found promised but untested in the tailer: long reads checkpoint, stalls show, old compressed files stay out.</summary>
+public sealed class TailerPromisesTests : IDisposable
+{
+    private readonly TempFolder _folder = new("tailer-promises");
+    private string LogPath => _folder.File("access.log");
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task A_long_read_reports_a_checkpoint_every_CheckpointEveryBytes_each_matching_the_lines_before_it()
+    {
+        // Given 2,000 lines of 50 bytes written before the tailer starts, and a checkpoint every 4 KiB of reading
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Write(string.Concat(Enumerable.Range(0, 2000).Select(i => $"{i:D6} {new string('x', 42)}\n")));
+        }
+        var settings = TailerHarness.Settings(LogPath, readBufferBytes: 1024) with { CheckpointEveryBytes = 4096 };
+        var sink = new CountingSink();
+        var tailer = new AccessLogTailer(settings, sink, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<AccessLogTailer>.Instance);
+        using var stop = new CancellationTokenSource();
+        var run = tailer.RunAsync(null, stop.Token);
+
+        await Eventually.Holds(() => sink.Lines == 2000, TailerHarness.Within, "2,000 lines");
+        await stop.CancelAsync();
+        await run;
+
+        // Then the read of 100,000 bytes reported about 24 checkpoints, and every one saved exactly the lines before it
+        Assert.InRange(sink.Checkpoints.Count, 20, 40);
+        Assert.All(sink.Checkpoints, c => Assert.Equal(c.LinesBefore * 50, c.Offset));
+    }
+
+    [Fact]
+    public async Task Liveness_beats_come_from_the_tailers_turns_so_a_stalled_tailer_goes_stale()
+    {
+        // Given a tailer on a fake clock whose sink stalls on a line, beating a health state on every turn
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var health = new Sidecars.Hosting.HealthState(clock) { StaleAfter = TimeSpan.FromSeconds(30) };
+        var sink = new StallingSink();
+        var tailer = new AccessLogTailer(TailerHarness.Settings(LogPath), sink, clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<AccessLogTailer>.Instance)
+        {
+            OnTurn = health.Beat,
+        };
+        using var stop = new CancellationTokenSource();
+        var run = tailer.RunAsync(null, stop.Token);
+        await Eventually.Holds(() => tailer.Turns > 0, TailerHarness.Within, "a first turn");
+        Assert.True(health.IsLive);
+
+        // When a line makes the sink stall and 31 s pass
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("x", 1);
+        }
+        await Eventually.Holds(() => sink.Stalled, TailerHarness.Within, "the sink stalled");
+        clock.Advance(TimeSpan.FromSeconds(31));
+
+        // Then liveness fails; and once the tailer turns again it comes back
+        Assert.False(health.IsLive);
+        sink.Release();
+        clock.Advance(TimeSpan.FromMilliseconds(25));
+        await Eventually.Holds(() => health.IsLive, TailerHarness.Within, "live again");
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task A_compressed_sibling_older_than_the_checkpoint_is_neither_read_nor_counted_lost()
+    {
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("a", 3);
+        }
+        // An old rotation, compressed long before: not the watcher's business any more
+        using (var gz = new System.IO.Compression.GZipStream(File.Create(LogPath + ".2.gz"), System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gz.Write("old0\nold1\n"u8);
+        }
+        File.SetLastWriteTimeUtc(LogPath + ".2.gz", DateTime.UtcNow.AddDays(-2));
+        TailCheckpoint saved;
+        await using (var first = TailerHarness.Start(LogPath))
+        {
+            await first.LinesAfter(3);
+            saved = (await first.StopAsync())!;
+        }
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Lines("b", 1);
+        }
+
+        await using var second = TailerHarness.Start(LogPath, resume: saved);
+        Assert.Equal(["b0"], await second.LinesAfter(1));
+        await second.Settle();
+        Assert.Equal(["b0"], second.Sink.Lines);
+        Assert.Equal(0, second.Sink.FilesLost);
+    }
+
+    /// <summary>Counts lines, and remembers for each checkpoint how many lines came before it.</summary>
+    private sealed class CountingSink : IAccessLogSink
+    {
+        private int _lines;
+
+        public int Lines => Volatile.Read(ref _lines);
+
+        public List<(long LinesBefore, long Offset)> Checkpoints { get; } = [];
+
+        public void OnLine(ReadOnlySpan<byte> line) => Interlocked.Increment(ref _lines);
+
+        public void OnCheckpoint(TailCheckpoint checkpoint)
+        {
+            if (checkpoint.Current is { } current && current.Offset > 0)
+            {
+                lock (Checkpoints)
+                {
+                    Checkpoints.Add((Lines, current.Offset));
+                }
+            }
+        }
+
+        public void OnLineTooLong(long length) { }
+
+        public void OnRotation(RotationKind kind) { }
+
+        public void OnReadError(ReadError error) { }
+
+        public void OnFileLost() { }
+
+        public void OnLogSkipped(string path) { }
+    }
+
+    /// <summary>Blocks the tailer's thread on the first line until released.</summary>
+    private sealed class StallingSink : IAccessLogSink
+    {
+        private readonly ManualResetEventSlim _release = new();
+        private volatile bool _stalled;
+
+        public bool Stalled => _stalled;
+
+        public void Release() => _release.Set();
+
+        public void OnLine(ReadOnlySpan<byte> line)
+        {
+            _stalled = true;
+            _release.Wait(TimeSpan.FromSeconds(30));
+        }
+
+        public void OnCheckpoint(TailCheckpoint checkpoint) { }
+
+        public void OnLineTooLong(long length) { }
+
+        public void OnRotation(RotationKind kind) { }
+
+        public void OnReadError(ReadError error) { }
+
+        public void OnFileLost() { }
+
+        public void OnLogSkipped(string path) { }
+    }
+}
