@@ -2,65 +2,66 @@ using Microsoft.Extensions.Logging;
 
 namespace Sidecars.Watcher.Tailing;
 
+/// <summary>The tailer's log lines: event ids 300 to 399 (the watcher's own 100s, stub_status 200s, the endpoint 900s).</summary>
 internal static partial class TailerLog
 {
-    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Following {Path} from offset {Offset} ({Reason})")]
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Following {Path} from offset {Offset} ({Reason})")]
     public static partial void Following(ILogger logger, string path, long offset, string reason);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Waiting for {Path} to appear (polling every {PollInterval})")]
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Waiting for {Path} to appear (polling every {PollInterval})")]
     public static partial void WaitingForFile(ILogger logger, string path, string pollInterval);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "{Path} was {Kind}: draining the old file, following the new one from its start")]
+    [LoggerMessage(EventId = 302, Level = LogLevel.Information, Message = "{Path} was {Kind}: draining the old file, following the new one from its start")]
     public static partial void Rotated(ILogger logger, string path, string kind);
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "{Path} was truncated at offset {Offset} (copytruncate or rewritten): reading it from its start")]
+    [LoggerMessage(EventId = 303, Level = LogLevel.Information, Message = "{Path} was truncated at offset {Offset} (copytruncate or rewritten): reading it from its start")]
     public static partial void Truncated(ILogger logger, string path, long offset);
 
-    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "{Path} disappeared: draining the open file until a new one appears")]
+    [LoggerMessage(EventId = 304, Level = LogLevel.Information, Message = "{Path} disappeared: draining the open file until a new one appears")]
     public static partial void Disappeared(ILogger logger, string path);
 
-    [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Finished rotated file {Name} at offset {Offset} after {QuietPeriod} without new data")]
+    [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Finished rotated file {Name} at offset {Offset} after {QuietPeriod} without new data")]
     public static partial void DrainFinished(ILogger logger, string name, long offset, string quietPeriod);
 
-    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Rotated file {Name} ended with an unfinished line of {Length} bytes; it was dropped")]
+    [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "Rotated file {Name} ended with an unfinished line of {Length} bytes; it was dropped")]
     public static partial void DrainDroppedPartialLine(ILogger logger, string name, long length);
 
-    [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "Resuming {Name} (device {Device}, inode {Inode}) at offset {Offset}")]
+    [LoggerMessage(EventId = 307, Level = LogLevel.Information, Message = "Resuming {Name} (device {Device}, inode {Inode}) at offset {Offset}")]
     public static partial void Resuming(ILogger logger, string name, ulong device, ulong inode, long offset);
 
-    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "The checkpointed file (device {Device}, inode {Inode}, offset {Offset}) is gone: lines written to it while the watcher was stopped are lost")]
+    [LoggerMessage(EventId = 308, Level = LogLevel.Warning, Message = "The checkpointed file (device {Device}, inode {Inode}, offset {Offset}) is gone: lines written to it while the watcher was stopped are lost")]
     public static partial void ResumeLost(ILogger logger, ulong device, ulong inode, long offset);
 
-    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "{Name} was truncated or rewritten while the watcher was stopped (saved offset {Offset}, length now {Length}): reading it from its start")]
+    [LoggerMessage(EventId = 309, Level = LogLevel.Warning, Message = "{Name} was truncated or rewritten while the watcher was stopped (saved offset {Offset}, length now {Length}): reading it from its start")]
     public static partial void ResumeTruncated(ILogger logger, string name, long offset, long length);
 
-    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "File change notifications unavailable for {Folder} ({Reason}): the poll finds changes until they work")]
+    [LoggerMessage(EventId = 310, Level = LogLevel.Warning, Message = "File change notifications unavailable for {Folder} ({Reason}): the poll finds changes until they work")]
     public static partial void NotificationsUnavailable(ILogger logger, string folder, string reason);
 
-    [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Reading {Path} failed; retrying at the next poll ({Suppressed} more since the last message)")]
+    [LoggerMessage(EventId = 312, Level = LogLevel.Warning, Message = "Reading {Path} failed; retrying at the next poll ({Suppressed} more since the last message)")]
     public static partial void ReadFailed(ILogger logger, Exception exception, string path, long suppressed);
 
-    [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "{Path} is {Kind}, not a regular file: waiting for a regular file there (counted in watcher_read_errors_total)")]
+    [LoggerMessage(EventId = 314, Level = LogLevel.Warning, Message = "{Path} is {Kind}, not a regular file: waiting for a regular file there (counted in watcher_read_errors_total)")]
     public static partial void NotARegularFile(ILogger logger, string path, string kind);
 
-    [LoggerMessage(EventId = 115, Level = LogLevel.Information, Message = "A file read earlier came back to {Path}: going on from offset {Offset}, where it ended")]
+    [LoggerMessage(EventId = 315, Level = LogLevel.Information, Message = "A file read earlier came back to {Path}: going on from offset {Offset}, where it ended")]
     public static partial void CameBack(ILogger logger, string path, long offset);
 
-    [LoggerMessage(EventId = 116, Level = LogLevel.Information, Message = "{Name} was rotated in while the watcher was stopped: reading all of it before the file at the path")]
+    [LoggerMessage(EventId = 316, Level = LogLevel.Information, Message = "{Name} was rotated in while the watcher was stopped: reading all of it before the file at the path")]
     public static partial void RotatedWhileStopped(ILogger logger, string name);
 
-    [LoggerMessage(EventId = 117, Level = LogLevel.Warning, Message = "Lines written while the watcher was stopped are lost: {What} (counted in watcher_files_lost_total)")]
+    [LoggerMessage(EventId = 317, Level = LogLevel.Warning, Message = "Lines written while the watcher was stopped are lost: {What} (counted in watcher_files_lost_total)")]
     public static partial void FilesLost(ILogger logger, string what);
 
-    [LoggerMessage(EventId = 118, Level = LogLevel.Error, Message = "Resuming the saved position in {Name} failed unexpectedly: treated as lost, following the log on")]
+    [LoggerMessage(EventId = 318, Level = LogLevel.Error, Message = "Resuming the saved position in {Name} failed unexpectedly: treated as lost, following the log on")]
     public static partial void ResumeFailed(ILogger logger, Exception exception, string name);
 
-    [LoggerMessage(EventId = 119, Level = LogLevel.Information, Message = "{Path} was compressed while the watcher was stopped: read it once, from offset {Offset}")]
+    [LoggerMessage(EventId = 319, Level = LogLevel.Information, Message = "{Path} was compressed while the watcher was stopped: read it once, from offset {Offset}")]
     public static partial void ReadCompressed(ILogger logger, string path, long offset);
 
-    [LoggerMessage(EventId = 121, Level = LogLevel.Warning, Message = "{Path} matches the logs to follow, but {MaxLogs} are followed already (Watcher:MaxLogs): it is not read (counted in watcher_logs_skipped_total)")]
+    [LoggerMessage(EventId = 321, Level = LogLevel.Warning, Message = "{Path} matches the logs to follow, but {MaxLogs} are followed already (Watcher:MaxLogs): it is not read (counted in watcher_logs_skipped_total)")]
     public static partial void LogSkipped(ILogger logger, string path, int maxLogs);
 
-    [LoggerMessage(EventId = 113, Level = LogLevel.Information, Message = "Reading the {Unread} bytes written before the truncation from the copy {Copy}, from offset {Offset}")]
+    [LoggerMessage(EventId = 313, Level = LogLevel.Information, Message = "Reading the {Unread} bytes written before the truncation from the copy {Copy}, from offset {Offset}")]
     public static partial void DrainingCopy(ILogger logger, string copy, long offset, long unread);
 }
