@@ -1,6 +1,6 @@
 # The entry points for people and CI. Each target sets up what it needs on a fresh build
 # machine (Docker engine, stand-in base images) and uses what is already there elsewhere.
-.PHONY: demo test images bench clean
+.PHONY: demo test images bench mutate clean
 
 # Builds both images and runs the pods locally with Docker; DURATION=60s stops it unattended.
 demo:
@@ -18,6 +18,12 @@ images:
 # The watcher's benchmarks against mtail (see bench/README.md).
 bench:
 	bash bench/run.sh
+
+# Mutation testing (Stryker.NET) per folder, one at a time, bounded for 2 cores; not part of `make test`.
+# FOLDERS="parsing writer" picks folders (default: parsing tailing state writer); MUTATE_TIMEOUT=50m
+# per folder, MUTATE_CONCURRENCY=2 (or 1). Prints a score per folder at the end.
+mutate:
+	bash scripts/mutate.sh $(FOLDERS)
 
 clean:
 	rm -rf .build

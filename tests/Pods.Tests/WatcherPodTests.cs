@@ -99,9 +99,9 @@ public sealed partial class WatcherPodTests(ITestOutputHelper output) : IAsyncLi
             }
         });
 
-        // Then every request is counted exactly once
+        // Then every request is counted exactly once, and each rotation once
         string exposition = await WaitForTotal(1 + _nginx.Sent);
-        Assert.True(Exposition.Value(exposition, "watcher_rotations_total", "kind=\"renamed\"") >= 2);
+        AssertRotations(exposition, renamed: 2, truncated: 0, recreated: 0);
         await AssertStaysAt(1 + _nginx.Sent);
     }
 
@@ -116,34 +116,45 @@ public sealed partial class WatcherPodTests(ITestOutputHelper output) : IAsyncLi
         await _nginx.LoadAsync(600, 4);
 
         string exposition = await WaitForTotal(1 + _nginx.Sent);
-        Assert.True(Exposition.Value(exposition, "watcher_rotations_total", "kind=\"truncated\"") >= 1);
+        AssertRotations(exposition, renamed: 0, truncated: 1, recreated: 0);
         await AssertStaysAt(1 + _nginx.Sent);
     }
 
     [Fact]
     public async Task Restarting_the_watcher_under_traffic_loses_nothing_and_counts_nothing_twice()
     {
+        // Given a scraper reading the request total all along
         var watcher = _pod.Container("webwatcher");
-        double lastBeforeKill = 0;
+        await using var scraper = ScrapeRecorder.Start(s_http, Metrics, "nginx_http_requests_total");
+        TimeSpan killed = default, restarted = default;
+
+        // When the watcher crashes and later restarts cleanly while requests go on
         await _nginx.LoadAsync(1500, 2, async i =>
         {
             if (i == 400)
             {
                 // A crash: SIGKILL, then the kubelet would start the container again.
-                lastBeforeKill = Exposition.Value(await s_http.GetStringAsync(Metrics), "nginx_http_requests_total");
+                killed = scraper.Now;
                 await PodRunner.Docker("kill", "--signal", "KILL", watcher.Id);
                 await PodRunner.Docker("start", watcher.Id);
             }
             else if (i == 1000)
             {
                 // A clean restart: SIGTERM.
+                restarted = scraper.Now;
                 await PodRunner.Docker("restart", "--time", "10", watcher.Id);
             }
         });
-
         string exposition = await WaitForTotal(1 + _nginx.Sent, TimeSpan.FromSeconds(60));
-        Assert.True(lastBeforeKill > 0);
-        Assert.True(Exposition.Value(exposition, "nginx_http_requests_total") >= lastBeforeKill);
+        var samples = await scraper.StopAsync();
+
+        // Then no scrape, before, between or after the restarts, showed fewer requests than one before it
+        Assert.True(ScrapeRecorder.Answered(samples, TimeSpan.Zero, killed) > 0, "no scrape answered before the kill");
+        Assert.True(ScrapeRecorder.Answered(samples, killed, restarted) > 0, "no scrape answered between the kill and the restart");
+        Assert.True(ScrapeRecorder.Answered(samples, restarted, TimeSpan.MaxValue) > 0, "no scrape answered after the restart");
+        ScrapeRecorder.AssertNeverDecreases(samples);
+        // And nothing is lost or counted twice, and a restart is no rotation
+        AssertRotations(exposition, renamed: 0, truncated: 0, recreated: 0);
         await AssertStaysAt(1 + _nginx.Sent);
     }
 
@@ -264,7 +275,8 @@ public sealed partial class WatcherPodTests(ITestOutputHelper output) : IAsyncLi
         await Eventually.Holds(async () =>
         {
             exposition = await s_http.GetStringAsync(Metrics);
-            seen = Exposition.Value(exposition, "nginx_http_requests_total");
+            // No series before the watcher counted its first request.
+            seen = Exposition.ValueOrZero(exposition, "nginx_http_requests_total");
             Assert.True(seen <= total, $"counted {seen} requests, more than the {total} sent");
             return seen == total;
         }, within ?? TimeSpan.FromSeconds(30), $"nginx_http_requests_total = {total}");
@@ -276,6 +288,14 @@ public sealed partial class WatcherPodTests(ITestOutputHelper output) : IAsyncLi
     {
         await Task.Delay(TimeSpan.FromSeconds(1.5));
         Assert.Equal(total, Exposition.Value(await s_http.GetStringAsync(Metrics), "nginx_http_requests_total"));
+    }
+
+    // The test made these rotations and no others: each is counted once.
+    private static void AssertRotations(string exposition, int renamed, int truncated, int recreated)
+    {
+        Assert.Equal(renamed, Exposition.Value(exposition, "watcher_rotations_total", "kind=\"renamed\""));
+        Assert.Equal(truncated, Exposition.Value(exposition, "watcher_rotations_total", "kind=\"truncated\""));
+        Assert.Equal(recreated, Exposition.Value(exposition, "watcher_rotations_total", "kind=\"recreated\""));
     }
 
     private sealed record Usage(double MeanCpu, double PeakMemMiB);

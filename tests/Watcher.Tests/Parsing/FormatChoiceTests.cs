@@ -36,6 +36,33 @@ public sealed class FormatChoiceTests
     }
 
     [Fact]
+    public void An_empty_setting_is_an_empty_format_and_words_with_spaces_are_a_format_string()
+    {
+        Assert.Equal("empty format at position 0", Assert.Throws<LogFormatException>(() => LogFormat.Resolve("")).Message);
+        // Not a mistyped name: a literal format (which counts nothing, as FormatCoverage then says).
+        LogFormat words = LogFormat.Resolve("GET / HTTP");
+        Assert.Equal(("custom", "GET / HTTP"), (words.Name, words.Text));
+        Assert.NotNull(FormatCoverage.Problem(words));
+    }
+
+    [Theory]
+    [InlineData("status")]
+    [InlineData("request")]
+    [InlineData("request_method")]
+    [InlineData("body_bytes_sent")]
+    [InlineData("bytes_sent")]
+    [InlineData("request_length")]
+    [InlineData("request_time")]
+    [InlineData("upstream_response_time")]
+    [InlineData("upstream_connect_time")]
+    [InlineData("upstream_header_time")]
+    [InlineData("upstream_cache_status")]
+    public void Any_one_counted_variable_makes_a_usable_format(string variable)
+    {
+        Assert.Null(FormatCoverage.Problem(LogFormat.Compile($"$remote_addr ${variable}")));
+    }
+
+    [Fact]
     public void A_format_with_status_and_request_counts_everything_without_warnings()
     {
         Assert.Null(FormatCoverage.Problem(LogFormat.Main));

@@ -70,6 +70,56 @@ public sealed class LogFormatCompileTests
     }
 
     [Fact]
+    public void Backslash_escapes_in_quoted_parts_are_those_of_nginx_conf()
+    {
+        // \t \n \r become the control characters, \\ \' \" the character itself, any other pair stays as written.
+        LogFormat format = LogFormat.Compile("'a\\tb\\nc\\rd\\\\e\\'f\\\"g\\zh $status'");
+
+        Assert.Equal("a\tb\nc\rd\\e'f\"g\\zh $status", format.Text);
+    }
+
+    [Theory]
+    // Double-quoted parts are read as nginx.conf text when they end with ';', span lines, or use an escape...
+    [InlineData("\"$status \" \"$body_bytes_sent\";", "$status $body_bytes_sent")]
+    [InlineData("\"$status \"\n    \"$body_bytes_sent\"", "$status $body_bytes_sent")]
+    [InlineData("\"$status \\\"$request\\\"\"", "$status \"$request\"")]
+    // ...and otherwise as a raw format whose quotes are part of the line.
+    [InlineData("\"$status\" \"$request\"", "\"$status\" \"$request\"")]
+    [InlineData("\"$request\" $status", "\"$request\" $status")]
+    public void Double_quoted_parts_are_nginx_conf_text_only_with_a_semicolon_a_second_line_or_an_escape(string format, string text)
+    {
+        Assert.Equal(text, LogFormat.Compile(format).Text);
+    }
+
+    [Fact]
+    public void Unquoted_arguments_of_nginx_conf_are_concatenated_like_quoted_ones()
+    {
+        LogFormat format = LogFormat.Compile("escape=json $status ' ' $body_bytes_sent;");
+
+        Assert.Equal("$status $body_bytes_sent", format.Text);
+        Assert.Equal(LogEscape.Json, format.Escape);
+    }
+
+    [Fact]
+    public void Braced_variables_may_be_followed_directly_by_text()
+    {
+        LogFormat format = LogFormat.Compile("${status}x${body_bytes_sent}ms");
+        var record = new AccessLogRecord();
+
+        Assert.True(format.TryParse("404x512ms"u8, ref record, out ParseError error), error.Describe("404x512ms"u8));
+        Assert.Equal((404, 512L), (record.Status, record.BodyBytesSent));
+    }
+
+    [Theory]
+    [InlineData("escape=default '$status'", "Default")]
+    [InlineData("escape=json '$status'", "Json")]
+    [InlineData("escape=none '$status'", "None")]
+    public void Every_escape_mode_nginx_has_is_accepted(string format, string escape)
+    {
+        Assert.Equal(Enum.Parse<LogEscape>(escape), LogFormat.Compile(format).Escape);
+    }
+
+    [Fact]
     public void Escape_none_is_accepted()
     {
         Assert.Equal(LogEscape.None, LogFormat.Compile("escape=none '$status \"$http_user_agent\"'").Escape);
@@ -86,6 +136,14 @@ public sealed class LogFormatCompileTests
     [InlineData("escape=xml '$status'", "unknown escape=xml at position 0 (expected default, json or none)", 0)]
     [InlineData("'$status' x; y", "unexpected text after ';' at position 13", 13)]
     [InlineData("   ", "empty format at position 0", 0)]
+    [InlineData("'$status'x", "expected a space or ';' after the quoted string at position 9", 9)]
+    [InlineData("escape=json;", "no format string before ';' at position 11", 11)]
+    [InlineData("escape=json", "no format string after escape= at position 11", 11)]
+    [InlineData("''", "empty format at position 2", 2)]
+    // Positions count the characters as given, also after backslash escapes (each is two characters).
+    [InlineData("'\\t$'", "'$' without a variable name at position 3", 3)]
+    [InlineData("'\\\"$'", "'$' without a variable name at position 3", 3)]
+    [InlineData("'\\z$ $status'", "'$' without a variable name at position 3", 3)]
     public void A_bad_format_names_the_problem_and_its_position(string format, string message, int position)
     {
         var error = Assert.Throws<LogFormatException>(() => LogFormat.Compile(format));

@@ -50,6 +50,40 @@ public sealed class NginxConfigTests
     }
 
     [Fact]
+    public void A_config_without_any_log_format_says_so_even_when_it_ends_in_a_comment()
+    {
+        var error = Assert.Throws<LogFormatException>(() => NginxConfig.ReadLogFormat("events { }\n# the end, no newline", "main"));
+
+        Assert.Equal("log_format main not found in the nginx config (it defines: none)", error.Message);
+    }
+
+    [Fact]
+    public void Unquoted_words_braced_variables_quoted_semicolons_and_escapes_read_as_nginx_reads_them()
+    {
+        // nginx concatenates the arguments; ${name} inside a word is a variable, a quoted ';' is text,
+        // and \t in a quoted string is a tab.
+        const string config = "log_format t ${status}ms ' ' $body_bytes_sent ';' '\\t$request_time';";
+
+        Assert.Equal("${status}ms $body_bytes_sent;\t$request_time", NginxConfig.ReadLogFormat(config, "t").Format);
+    }
+
+    [Fact]
+    public void A_log_format_without_its_semicolon_is_an_error_at_its_start()
+    {
+        var error = Assert.Throws<LogFormatException>(() => NginxConfig.ReadLogFormat("http {\n  log_format x '$status'", "x"));
+
+        Assert.Equal(("log_format x at position 9 is not terminated by ';'", 9), (error.Message, error.Position));
+    }
+
+    [Fact]
+    public void An_unknown_escape_in_the_config_names_the_format_and_the_position()
+    {
+        var error = Assert.Throws<LogFormatException>(() => NginxConfig.ReadLogFormat("log_format x escape=xml '$status';", "x"));
+
+        Assert.Equal("log_format x: unknown escape=xml at position 13 (expected default, json or none)", error.Message);
+    }
+
+    [Fact]
     public void An_unterminated_string_names_its_line()
     {
         var error = Assert.Throws<LogFormatException>(() => NginxConfig.ReadLogFormat("http {\n log_format x '$status;\n}", "x"));

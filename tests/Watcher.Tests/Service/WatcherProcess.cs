@@ -81,9 +81,9 @@ internal sealed class WatcherProcess : IAsyncDisposable
         return response.StatusCode == HttpStatusCode.OK;
     }
 
-    /// <summary>The sum of <c>nginx_http_requests_total</c> on /metrics.</summary>
+    /// <summary>The sum of <c>nginx_http_requests_total</c> on /metrics (0 before the first request: no series yet).</summary>
     public async Task<double> RequestsAsync() =>
-        Sidecars.Testing.Exposition.Value(await ScrapeAsync(), "nginx_http_requests_total");
+        Sidecars.Testing.Exposition.ValueOrZero(await ScrapeAsync(), "nginx_http_requests_total");
 
     public async Task WaitReadyAsync() =>
         await Sidecars.Testing.Eventually.Holds(IsReadyAsync, TimeSpan.FromSeconds(60), $"watcher ready on port {Port}; stderr: {Stderr}; stdout: {Stdout}");
