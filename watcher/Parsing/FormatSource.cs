@@ -17,6 +17,9 @@ internal sealed record FormatSource(string Text, LogEscape Escape, int[]? Positi
     /// <summary>Throws <see cref="LogFormatException"/> for an unterminated quote, an unknown <c>escape=</c>, or text after <c>;</c>.</summary>
     public static FormatSource Read(string format)
     {
+        // A line never holds its newline, so one pasted at the end of a format would never match; and it must not
+        // make a raw format of double-quoted parts look like nginx.conf text that spans lines.
+        format = format.TrimEnd('\r', '\n');
         int start = 0;
         while (start < format.Length && char.IsWhiteSpace(format[start]))
         {
@@ -40,8 +43,7 @@ internal sealed record FormatSource(string Text, LogEscape Escape, int[]? Positi
 
         if (!confForm)
         {
-            // A line never holds its newline, so one pasted at the end of the format would never match.
-            return new FormatSource(format.TrimEnd('\r', '\n'), LogEscape.Default, null);
+            return new FormatSource(format, LogEscape.Default, null);
         }
 
         ConfParse conf = ParseConf(format, start);

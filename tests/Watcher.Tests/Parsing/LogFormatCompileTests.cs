@@ -41,6 +41,8 @@ public sealed class LogFormatCompileTests
     public void A_newline_pasted_after_a_raw_format_is_dropped()
     {
         Assert.Equal("$status $body_bytes_sent", LogFormat.Compile("$status $body_bytes_sent\r\n").Text);
+        // A raw format of double-quoted parts keeps its quotes: the pasted newline does not make it nginx.conf text.
+        Assert.Equal("\"$request\" \"$status\"", LogFormat.Compile("\"$request\" \"$status\"\n").Text);
     }
 
     [Fact]
