@@ -10,7 +10,7 @@ namespace Sidecars.Tests.Monitoring;
 internal static partial class MetricCatalog
 {
 
-    [GeneratedRegex("`(?<name>(?:nginx|watcher|writer)_[a-z0-9_]+)(?:\\{[^}`]*\\})?`")]
+    [GeneratedRegex("`(?<name>(?:nginx|watcher|writer|process)_[a-z0-9_]+)(?:\\{[^}`]*\\})?`")]
     private static partial Regex BacktickedMetric();
 
     [GeneratedRegex(@"`\.\.\._(?<part>[a-z]+)_\.\.\.`")]
@@ -34,10 +34,10 @@ internal static partial class MetricCatalog
         return names;
     }
 
-    /// <summary>True for a documented metric, a series of a documented histogram, or a pending one (<see cref="PendingMetrics"/>).</summary>
+    /// <summary>True for a documented metric or a series of a documented histogram.</summary>
     public static bool Knows(string name)
     {
-        if (PendingMetrics.Names.Contains(name) || Documented.Contains(name))
+        if (Documented.Contains(name))
         {
             return true;
         }

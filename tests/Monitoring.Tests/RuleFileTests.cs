@@ -101,7 +101,7 @@ public sealed partial class RuleFileTests
         Assert.Contains("kube_pod_container_status_ready{container=\"webwatcher\"}", byName["SidecarsWatcherNotReady"].Expr, StringComparison.Ordinal);
         Assert.Equal("5m", byName["SidecarsWatcherLagging"].For);
         Assert.EndsWith("> 0.01", byName["SidecarsWatcherMalformedLines"].Expr, StringComparison.Ordinal);
-        Assert.Equal("increase(watcher_lines_lost_total[10m]) > 0", byName["SidecarsWatcherLinesLost"].Expr);
+        Assert.Equal("increase(watcher_files_lost_total[10m]) > 0", byName["SidecarsWatcherLinesLost"].Expr);
         // 10 x the writer's 1 s interval.
         Assert.EndsWith("writer_last_write_timestamp_seconds > 10", byName["SidecarsWriterStalled"].Expr, StringComparison.Ordinal);
     }
