@@ -37,14 +37,15 @@ public sealed class MonitoredPods : IAsyncLifetime
     public double RequestsCounted { get; private set; }
 
     // nginx as a caching proxy for the upstream and cache panels: requests with Host proxy.test go through a
-    // cache to a second server in the same nginx; /down goes to a port nobody listens on (502).
+    // cache to a second server in the same nginx; /down goes to a port nobody listens on (502). The upstream is
+    // on 127.0.0.1:8082: 8081 is the pod's stub_status server (stub-status.conf), which would answer first.
     private const string ProxyConfig = """
         proxy_cache_path /var/cache/nginx/sidecars-test keys_zone=sidecars_test:1m;
         server {
             listen 80;
             server_name proxy.test;
             location / {
-                proxy_pass http://127.0.0.1:8081;
+                proxy_pass http://127.0.0.1:8082;
                 proxy_cache sidecars_test;
                 proxy_cache_valid 200 10m;
             }
@@ -53,7 +54,7 @@ public sealed class MonitoredPods : IAsyncLifetime
             }
         }
         server {
-            listen 127.0.0.1:8081;
+            listen 127.0.0.1:8082;
             root /usr/share/nginx/html;
         }
         """;

@@ -247,9 +247,27 @@ public sealed partial class WatcherPodTests(ITestOutputHelper output) : IAsyncLi
         var started = Stopwatch.StartNew();
         await load();
         double seconds = started.Elapsed.TotalSeconds;
-        int logged = await LoggedRequests(nginxId);
+        int logged = await SettledLoggedRequests(nginxId);
         await WaitForTotal(logged, TimeSpan.FromSeconds(120));
         return new Phase(logged - before, seconds, ContainerCpuSeconds(nginxId) - nginx0, ContainerCpuSeconds(watcherId) - watcher0);
+    }
+
+    // The requests nginx logged once the load is over: those still in flight when the client stopped are logged a
+    // moment later, and Docker copies nginx's stdout to its log asynchronously, so the count is read again until it
+    // stays the same for a second.
+    private static async Task<int> SettledLoggedRequests(string nginxId)
+    {
+        int last = await LoggedRequests(nginxId);
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            int now = await LoggedRequests(nginxId);
+            if (now == last)
+            {
+                return now;
+            }
+            last = now;
+        }
     }
 
     private static async Task<int> LoggedRequests(string nginxId) =>

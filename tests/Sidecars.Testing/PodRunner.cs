@@ -41,7 +41,17 @@ public sealed class PodRunner : IAsyncDisposable
     public V1Pod Pod { get; }
 
     /// <summary>Reads every manifest in <paramref name="manifestFiles"/> and starts the pod named <paramref name="podName"/>.</summary>
-    public static async Task<PodRunner> StartAsync(string podName, params string[] manifestFiles)
+    public static Task<PodRunner> StartAsync(string podName, params string[] manifestFiles) =>
+        StartAsync(podName, manifestFiles, []);
+
+    /// <summary>
+    /// Reads every manifest in <paramref name="manifestFiles"/> and starts the pod named <paramref name="podName"/>,
+    /// with <paramref name="env"/> set in its containers on top of the manifest's own environment and
+    /// <paramref name="configMapData"/> in its ConfigMaps (a test's configuration of a shipped manifest, which stays
+    /// as it is otherwise).
+    /// </summary>
+    public static async Task<PodRunner> StartAsync(string podName, IReadOnlyList<string> manifestFiles,
+        IEnumerable<EnvOverride> env, IEnumerable<ConfigMapOverride>? configMapData = null)
     {
         var objects = new List<object>();
         foreach (string file in manifestFiles)
@@ -49,7 +59,37 @@ public sealed class PodRunner : IAsyncDisposable
             objects.AddRange(KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(file), strict: true));
         }
         var pod = objects.OfType<V1Pod>().Single(p => p.Metadata.Name == podName);
-        return await StartAsync(pod, objects.OfType<V1ConfigMap>());
+        foreach (var variable in env)
+        {
+            Override(pod, variable);
+        }
+        var configMaps = objects.OfType<V1ConfigMap>().ToList();
+        foreach (var data in configMapData ?? [])
+        {
+            var configMap = configMaps.SingleOrDefault(c => c.Metadata.Name == data.ConfigMap)
+                ?? throw new ArgumentException($"no ConfigMap {data.ConfigMap} in {string.Join(", ", manifestFiles)}", nameof(configMapData));
+            configMap.Data ??= new Dictionary<string, string>();
+            configMap.Data[data.Key] = data.Value;
+        }
+        return await StartAsync(pod, configMaps);
+    }
+
+    // Replaces the manifest's value of the variable (a valueFrom included), in place, or adds it at the end.
+    private static void Override(V1Pod pod, EnvOverride variable)
+    {
+        var container = (pod.Spec.InitContainers ?? []).Concat(pod.Spec.Containers).SingleOrDefault(c => c.Name == variable.Container)
+            ?? throw new ArgumentException($"pod {pod.Metadata.Name} has no container {variable.Container}", nameof(variable));
+        container.Env ??= [];
+        var existing = container.Env.SingleOrDefault(e => e.Name == variable.Name);
+        if (existing is null)
+        {
+            container.Env.Add(new V1EnvVar { Name = variable.Name, Value = variable.Value });
+        }
+        else
+        {
+            existing.Value = variable.Value;
+            existing.ValueFrom = null;
+        }
     }
 
     /// <summary>
