@@ -112,6 +112,8 @@ public abstract partial class WatcherPodScenarios : IAsyncLifetime
     [Fact]
     public async Task Copytruncate_under_traffic_keeps_the_count_exact()
     {
+        // copytruncate loses, in logrotate itself, what nginx writes between the copy and the truncate:
+        // the truncation happens at a moment without a request in flight; traffic goes on around it.
         await Nginx.LoadAsync(600, 4);
         await WaitForTotal(1 + Nginx.Sent);
         await Pod.ExecAsync("webserver", "sh", "-c", $"cp {Log} {Log}.1 && truncate -s 0 {Log}");

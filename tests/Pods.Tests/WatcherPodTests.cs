@@ -9,162 +9,24 @@ namespace Sidecars.Tests.Pods;
 
 /// <summary>
 /// Pod <c>webserver</c> as manifests/pods02.yaml and its ConfigMap describe it: nginx writing the
-/// shared log, the watcher image built from Dockerfile.watcher following it. Every count is exact.
+/// shared log, the watcher image built from Dockerfile.watcher following it. Every count is exact: the checks of
+/// <see cref="WatcherPodScenarios"/>, plus a real Prometheus scraping by the pod's annotations and a paced and a
+/// full load.
 /// </summary>
-public sealed partial class WatcherPodTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed partial class WatcherPodTests(ITestOutputHelper output) : WatcherPodScenarios
 {
-    private const string Log = "/var/log/nginx/shared/access.log";
-    private static readonly HttpClient s_http = new() { Timeout = TimeSpan.FromSeconds(5) };
-    private PodRunner _pod = null!;
-    private NginxClient _nginx = null!;
+    protected override int HttpPort => 80;
 
-    private Uri Metrics => new(_pod.Address(9145), "/metrics");
-
-    public async Task InitializeAsync()
-    {
-        _pod = await PodRunner.StartAsync("webserver",
-            RepositoryLayout.PathOf("manifests", "pods02.yaml"), RepositoryLayout.PathOf("manifests", "nginx-log-format.yaml"));
-        _nginx = new NginxClient(_pod.Address(80));
-        await Eventually.Holds(async () => (await s_http.GetAsync(new Uri(_pod.Address(9145), "/readyz"))).IsSuccessStatusCode,
-            TimeSpan.FromSeconds(30), "the watcher's /readyz");
-        await Eventually.Holds(async () => (await s_http.GetAsync(_pod.Address(80))).IsSuccessStatusCode,
-            TimeSpan.FromSeconds(30), "nginx answering");
-        // That probe was a request too: wait until the watcher has counted it, then start from a known total.
-        await WaitForTotal(1);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _nginx.Dispose();
-        await _pod.DisposeAsync();
-    }
-
-    [Fact]
-    public async Task A_fixed_mix_of_requests_shows_exactly_those_counts_per_method_and_status_and_bytes()
-    {
-        // Given a large file to serve
-        await _pod.ExecAsync("webserver", "sh", "-c", "head -c 1048576 /dev/zero > /usr/share/nginx/html/large.bin");
-
-        // When a fixed mix of requests is sent
-        for (int i = 0; i < 5; i++) { Assert.Equal(200, await _nginx.SendAsync("GET", "/")); }
-        for (int i = 0; i < 3; i++) { Assert.Equal(404, await _nginx.SendAsync("GET", "/missing")); }
-        for (int i = 0; i < 2; i++) { Assert.Equal(405, await _nginx.SendAsync("POST", "/")); }
-        for (int i = 0; i < 2; i++) { Assert.Equal(200, await _nginx.SendAsync("HEAD", "/")); }
-        for (int i = 0; i < 2; i++) { Assert.Equal(200, await _nginx.SendAsync("GET", "/large.bin")); }
-        Assert.Equal(405, await _nginx.SendAsync("DELETE", "/"));
-        // A method nginx does not know, and a request line that is not HTTP at all.
-        Assert.Equal(405, await _nginx.SendRawAsync("PROPFIND / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "other"));
-        Assert.Equal(400, await _nginx.SendRawAsync("GARBAGE\r\n\r\n", "other"));
-
-        // Then the watcher shows exactly those counts
-        int total = 1 + _nginx.Sent;
-        string exposition = await WaitForTotal(total);
-        foreach (var ((method, status), count) in _nginx.Answered)
-        {
-            double expected = count + (method == "GET" && status == 200 ? 1 : 0); // + the start-up probe
-            Assert.Equal(expected, Exposition.Value(exposition, "nginx_http_requests_total", $"method=\"{method}\"", $"status=\"{status}\""));
-        }
-
-        // And the byte counters match what nginx logged
-        var logged = (await _pod.ExecAsync("webserver", "cat", Log)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(total, logged.Length);
-        long bodyBytes = logged.Sum(l => long.Parse(LoggedField().Match(l).Groups["body"].Value, CultureInfo.InvariantCulture));
-        long bytesSent = logged.Sum(l => long.Parse(LoggedField().Match(l).Groups["sent"].Value, CultureInfo.InvariantCulture));
-        long requestLength = logged.Sum(l => long.Parse(LoggedField().Match(l).Groups["rl"].Value, CultureInfo.InvariantCulture));
-        Assert.True(bodyBytes > 2 * 1048576, $"body bytes {bodyBytes}");
-        Assert.Equal(bodyBytes, Exposition.Value(exposition, "nginx_http_response_body_bytes_total"));
-        Assert.Equal(bytesSent, Exposition.Value(exposition, "nginx_http_response_bytes_total"));
-        Assert.Equal(requestLength, Exposition.Value(exposition, "nginx_http_request_bytes_total"));
-        Assert.Equal(total, Exposition.Value(exposition, "nginx_http_request_duration_seconds_count"));
-        Assert.Equal(0, Exposition.Value(exposition, "watcher_lines_total", "result=\"malformed\""));
-    }
-
-    [Fact]
-    public async Task The_scraped_exposition_passes_promtool_check_metrics()
-    {
-        await _nginx.LoadAsync(50, 2);
-        string exposition = await WaitForTotal(1 + _nginx.Sent);
-        Assert.Equal("", await Promtool.CheckMetricsAsync(exposition));
-    }
-
-    [Fact]
-    public async Task Rename_and_reopen_under_traffic_keeps_the_count_exact()
-    {
-        // Given traffic flowing, when the log is renamed and nginx reopens it twice while requests go on
-        await _nginx.LoadAsync(1500, 4, async i =>
-        {
-            if (i is 400 or 1000)
-            {
-                await _pod.ExecAsync("webserver", "sh", "-c", $"mv {Log} {Log}.1 && nginx -s reopen");
-            }
-        });
-
-        // Then every request is counted exactly once, and each rotation once
-        string exposition = await WaitForTotal(1 + _nginx.Sent);
-        AssertRotations(exposition, renamed: 2, truncated: 0, recreated: 0);
-        await AssertStaysAt(1 + _nginx.Sent);
-    }
-
-    [Fact]
-    public async Task Copytruncate_under_traffic_keeps_the_count_exact()
-    {
-        // copytruncate loses, in logrotate itself, what nginx writes between the copy and the truncate:
-        // the truncation happens at a moment without a request in flight; traffic goes on around it.
-        await _nginx.LoadAsync(600, 4);
-        await WaitForTotal(1 + _nginx.Sent);
-        await _pod.ExecAsync("webserver", "sh", "-c", $"cp {Log} {Log}.1 && truncate -s 0 {Log}");
-        await _nginx.LoadAsync(600, 4);
-
-        string exposition = await WaitForTotal(1 + _nginx.Sent);
-        AssertRotations(exposition, renamed: 0, truncated: 1, recreated: 0);
-        await AssertStaysAt(1 + _nginx.Sent);
-    }
-
-    [Fact]
-    public async Task Restarting_the_watcher_under_traffic_loses_nothing_and_counts_nothing_twice()
-    {
-        // Given a scraper reading the request total all along
-        var watcher = _pod.Container("webwatcher");
-        await using var scraper = ScrapeRecorder.Start(s_http, Metrics, "nginx_http_requests_total");
-        TimeSpan killed = default, restarted = default;
-
-        // When the watcher crashes and later restarts cleanly while requests go on
-        await _nginx.LoadAsync(1500, 2, async i =>
-        {
-            if (i == 400)
-            {
-                // A crash: SIGKILL, then the kubelet would start the container again.
-                killed = scraper.Now;
-                await PodRunner.Docker("kill", "--signal", "KILL", watcher.Id);
-                await PodRunner.Docker("start", watcher.Id);
-            }
-            else if (i == 1000)
-            {
-                // A clean restart: SIGTERM.
-                restarted = scraper.Now;
-                await PodRunner.Docker("restart", "--time", "10", watcher.Id);
-            }
-        });
-        string exposition = await WaitForTotal(1 + _nginx.Sent, TimeSpan.FromSeconds(60));
-        var samples = await scraper.StopAsync();
-
-        // Then no scrape, before, between or after the restarts, showed fewer requests than one before it
-        Assert.True(ScrapeRecorder.Answered(samples, TimeSpan.Zero, killed) > 0, "no scrape answered before the kill");
-        Assert.True(ScrapeRecorder.Answered(samples, killed, restarted) > 0, "no scrape answered between the kill and the restart");
-        Assert.True(ScrapeRecorder.Answered(samples, restarted, TimeSpan.MaxValue) > 0, "no scrape answered after the restart");
-        ScrapeRecorder.AssertNeverDecreases(samples);
-        // And nothing is lost or counted twice, and a restart is no rotation
-        AssertRotations(exposition, renamed: 0, truncated: 0, recreated: 0);
-        await AssertStaysAt(1 + _nginx.Sent);
-    }
+    protected override Task<PodRunner> StartPodAsync() => PodRunner.StartAsync("webserver",
+        RepositoryLayout.PathOf("manifests", "pods02.yaml"), RepositoryLayout.PathOf("manifests", "nginx-log-format.yaml"));
 
     [Fact]
     public async Task A_real_Prometheus_scraping_by_the_pod_annotations_sees_the_same_request_total()
     {
         // Given a Prometheus that scrapes the pod as its annotations say
-        var annotations = _pod.Pod.Metadata.Annotations;
+        var annotations = Pod.Pod.Metadata.Annotations;
         Assert.Equal("true", annotations["prometheus.io/scrape"]);
-        string target = $"{await _pod.IpAddressAsync()}:{annotations["prometheus.io/port"]}";
+        string target = $"{await Pod.IpAddressAsync()}:{annotations["prometheus.io/port"]}";
         using var config = new TempFolder("prometheus");
         await File.WriteAllTextAsync(config.File("prometheus.yml"), $"""
             global:
@@ -183,8 +45,8 @@ public sealed partial class WatcherPodTests(ITestOutputHelper output) : IAsyncLi
         await prometheus.StartAsync();
 
         // When requests are sent
-        await _nginx.LoadAsync(40, 2);
-        int total = 1 + _nginx.Sent;
+        await Nginx.LoadAsync(40, 2);
+        int total = 1 + Nginx.Sent;
         await WaitForTotal(total);
 
         // Then its query API returns the same total
@@ -192,7 +54,7 @@ public sealed partial class WatcherPodTests(ITestOutputHelper output) : IAsyncLi
         double seen = -1;
         await Eventually.Holds(async () =>
         {
-            using var doc = JsonDocument.Parse(await s_http.GetStringAsync(query));
+            using var doc = JsonDocument.Parse(await Http.GetStringAsync(query));
             var result = doc.RootElement.GetProperty("data").GetProperty("result");
             seen = result.GetArrayLength() == 0 ? -1
                 : double.Parse(result[0].GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture);
@@ -204,16 +66,16 @@ public sealed partial class WatcherPodTests(ITestOutputHelper output) : IAsyncLi
     [Fact]
     public async Task Paced_and_then_under_full_load_the_count_equals_the_lines_nginx_logged()
     {
-        var nginxId = _pod.Container("webserver").Id;
-        var watcherId = _pod.Container("webwatcher").Id;
+        var nginxId = Pod.Container("webserver").Id;
+        var watcherId = Pod.Container("webwatcher").Id;
 
         // Given a paced phase at the rates pods really see (hey: 500 requests/s over 2 keep-alive connections, 10 s)
-        var paced = await MeasureAsync(nginxId, watcherId, () => Run("hey", "-z", "10s", "-c", "2", "-q", "250", _pod.Address(80).ToString()));
+        var paced = await MeasureAsync(nginxId, watcherId, () => Run("hey", "-z", "10s", "-c", "2", "-q", "250", Pod.Address(80).ToString()));
         // And then wrk at full speed for 10 s, with the memory of both containers sampled
         using var sampling = new CancellationTokenSource();
         var samples = SampleStats([nginxId, watcherId], sampling.Token);
         string wrk = "";
-        var full = await MeasureAsync(nginxId, watcherId, async () => wrk = await Run("wrk", "-t2", "-c32", "-d10s", _pod.Address(80).ToString()));
+        var full = await MeasureAsync(nginxId, watcherId, async () => wrk = await Run("wrk", "-t2", "-c32", "-d10s", Pod.Address(80).ToString()));
         await sampling.CancelAsync();
         var stats = await samples;
 
@@ -286,36 +148,6 @@ public sealed partial class WatcherPodTests(ITestOutputHelper output) : IAsyncLi
         return long.Parse(usage["usage_usec ".Length..], CultureInfo.InvariantCulture) / 1e6;
     }
 
-    private async Task<string> WaitForTotal(int total, TimeSpan? within = null)
-    {
-        string exposition = "";
-        double seen = 0;
-        await Eventually.Holds(async () =>
-        {
-            exposition = await s_http.GetStringAsync(Metrics);
-            // No series before the watcher counted its first request.
-            seen = Exposition.ValueOrZero(exposition, "nginx_http_requests_total");
-            Assert.True(seen <= total, $"counted {seen} requests, more than the {total} sent");
-            return seen == total;
-        }, within ?? TimeSpan.FromSeconds(30), $"nginx_http_requests_total = {total}");
-        return exposition;
-    }
-
-    // Nothing is counted late or twice: the total stays where it is.
-    private async Task AssertStaysAt(int total)
-    {
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
-        Assert.Equal(total, Exposition.Value(await s_http.GetStringAsync(Metrics), "nginx_http_requests_total"));
-    }
-
-    // The test made these rotations and no others: each is counted once.
-    private static void AssertRotations(string exposition, int renamed, int truncated, int recreated)
-    {
-        Assert.Equal(renamed, Exposition.Value(exposition, "watcher_rotations_total", "kind=\"renamed\""));
-        Assert.Equal(truncated, Exposition.Value(exposition, "watcher_rotations_total", "kind=\"truncated\""));
-        Assert.Equal(recreated, Exposition.Value(exposition, "watcher_rotations_total", "kind=\"recreated\""));
-    }
-
     private sealed record Usage(double MeanCpu, double PeakMemMiB);
 
     private static async Task<Dictionary<string, Usage>> SampleStats(string[] ids, CancellationToken stop)
@@ -348,10 +180,6 @@ public sealed partial class WatcherPodTests(ITestOutputHelper output) : IAsyncLi
         Assert.True(process.ExitCode == 0, $"{file} exited {process.ExitCode}: {text}");
         return text;
     }
-
-    // The shared log's format (nginx-log-format.yaml): ... $status $body_bytes_sent ... bs=$bytes_sent rl=$request_length
-    [GeneratedRegex(@""" (?<status>\d{3}) (?<body>\d+) "".* bs=(?<sent>\d+) rl=(?<rl>\d+)$")]
-    private static partial Regex LoggedField();
 
     // A request line of the official `main` format on nginx's stdout.
     [GeneratedRegex(@"^\S+ - \S+ \[[^\]]+\] "".*"" \d{3} \d+ ")]
