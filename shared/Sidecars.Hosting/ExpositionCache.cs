@@ -4,24 +4,26 @@ namespace Sidecars.Hosting;
 
 /// <summary>
 /// Renders the exposition (the prometheus-net registry, then every <see cref="IMetricsSource"/>)
-/// once into a pooled buffer and serves every scrape that arrives within a few milliseconds
-/// (<see cref="ShareWindow"/>) from that rendering; scrapes that arrive while a rendering is under
-/// way wait for it. So the memory and CPU of a burst of scrapes do not grow with their number. A
-/// rendering holds only values the sources had published when it started: nothing is served that
-/// was not published.
+/// once into a pooled buffer and shares that rendering among concurrent scrapes: a scrape that
+/// arrives while a rendering is under way waits for it, and one that arrives while another scrape is
+/// still being sent a rendering at most <see cref="ShareWindow"/> old is served that one. So the
+/// memory and CPU of a flood of scrapes do not grow with their number. A scraper on its own (Prometheus,
+/// or one client polling back to back) gets a new rendering each time, so a value shows on
+/// <c>/metrics</c> as soon as it was published. A rendering holds only values the sources had
+/// published when it started: nothing is served that was not published.
 /// </summary>
 /// <remarks>
-/// Rendering 500 label sets takes most of a millisecond of CPU, far more than sending it. Under a
-/// flood of scrapes, or when a CPU limit stretches a rendering, a rendering is therefore shared for
-/// up to <see cref="RenderShare"/> times as long as it took (at most <see cref="MaxShareWindow"/>),
-/// so rendering never takes more than a tenth of the process's time.
+/// Rendering 500 label sets takes most of a millisecond of CPU, far more than sending it. Every
+/// rendering is therefore also shared for <see cref="RenderShare"/> times as long as it took (at most
+/// <see cref="MaxShareWindow"/>), with or without concurrent scrapes, so rendering never takes more
+/// than a tenth of the process's time, however fast a client polls.
 /// </remarks>
 internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IMetricsSource> sources, TimeProvider time) : IDisposable
 {
-    /// <summary>How long a rendering is served to new scrapes (a few milliseconds: values stay fresh).</summary>
+    /// <summary>How long a rendering is served to new scrapes while another scrape is still being sent it (a flood).</summary>
     public static readonly TimeSpan ShareWindow = TimeSpan.FromMilliseconds(5);
 
-    /// <summary>A rendering is shared for this many times the time it took, if that is longer than <see cref="ShareWindow"/>.</summary>
+    /// <summary>A rendering is shared for this many times the time it took, with or without concurrent scrapes.</summary>
     public const int RenderShare = 10;
 
     /// <summary>The longest a rendering is shared, however slow it was.</summary>
@@ -43,7 +45,7 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
             TaskCompletionSource<Rendering>? mine = null;
             lock (_lock)
             {
-                if (_current is { } current && time.GetElapsedTime(current.RenderedAt) <= current.ShareFor && current.TryAddReference())
+                if (_current is { } current && IsShared(current, time.GetElapsedTime(current.RenderedAt)) && current.TryAddReference())
                 {
                     return current;
                 }
@@ -66,6 +68,14 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
             }
         }
     }
+
+    /// <summary>
+    /// Whether a new scrape <paramref name="age"/> after <paramref name="rendering"/> started is served it: within
+    /// the time its cost buys (<see cref="RenderShare"/>), or within <see cref="ShareWindow"/> while another scrape
+    /// is still being sent it. A lone scraper is thus never served values older than its previous scrape saw.
+    /// </summary>
+    private static bool IsShared(Rendering rendering, TimeSpan age) =>
+        age <= rendering.ShareFor || (age <= ShareWindow && rendering.IsBeingSent);
 
     private async Task RenderAndPublishAsync(TaskCompletionSource<Rendering> completion)
     {
@@ -106,7 +116,7 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
                 source.WriteTo(text);
             }
             var took = time.GetElapsedTime(startedAt);
-            var shareFor = TimeSpan.FromTicks(Math.Clamp(took.Ticks * RenderShare, ShareWindow.Ticks, MaxShareWindow.Ticks));
+            var shareFor = TimeSpan.FromTicks(Math.Min(took.Ticks * RenderShare, MaxShareWindow.Ticks));
             return new Rendering(text, startedAt, shareFor);
         }
         catch

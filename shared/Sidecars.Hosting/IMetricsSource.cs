@@ -9,8 +9,8 @@ namespace Sidecars.Hosting;
 /// </summary>
 /// <remarks>
 /// A scrape does not call this for itself: the endpoint renders the exposition once into a pooled
-/// buffer and serves every scrape that arrives within a few milliseconds from that rendering, so
-/// the cost of a rendering does not grow with the number of concurrent scrapes.
+/// buffer and serves concurrent scrapes from that rendering (<see cref="ExpositionCache"/>), so the
+/// cost of a rendering does not grow with the number of concurrent scrapes.
 /// </remarks>
 public interface IMetricsSource
 {

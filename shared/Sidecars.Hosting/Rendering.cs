@@ -29,8 +29,14 @@ internal sealed class Rendering
     /// <summary>The <see cref="TimeProvider"/> timestamp taken before the values were read.</summary>
     public long RenderedAt { get; }
 
-    /// <summary>How long after <see cref="RenderedAt"/> new scrapes may still be served this rendering.</summary>
+    /// <summary>
+    /// How long after <see cref="RenderedAt"/> new scrapes may be served this rendering for its cost alone (ten
+    /// times as long as it took); <see cref="ExpositionCache.ShareWindow"/> applies too while it <see cref="IsBeingSent"/>.
+    /// </summary>
     public TimeSpan ShareFor { get; }
+
+    /// <summary>Whether a scrape holds a reference (is being sent it), beside the cache's own.</summary>
+    public bool IsBeingSent => Volatile.Read(ref _references) > 1;
 
     /// <summary>The exposition in the text format, UTF-8.</summary>
     public PooledBuffer Text => _text;

@@ -37,6 +37,42 @@ public sealed class ExpositionCacheTests
     }
 
     [Fact]
+    public async Task A_lone_scraper_polling_back_to_back_sees_each_new_value_while_concurrent_scrapes_share_one_rendering()
+    {
+        var time = new FakeTimeProvider();
+        var source = new CountingSource();
+        using var cache = new ExpositionCache(Metrics.NewCustomRegistry(), [source], time);
+
+        // One client, one scrape at a time, 1 ms apart: nobody else is being sent the rendering, so each
+        // scrape renders again and shows what was published since (no share window delays a new value).
+        for (int i = 1; i <= 3; i++)
+        {
+            var alone = await cache.AcquireAsync(CancellationToken.None);
+            Assert.Equal($"renderings {i}\n", Encoding.UTF8.GetString(alone.Text.ToArray()));
+            alone.Release();
+            time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        // A scrape still being sent its rendering: others arriving within the share window get that one.
+        var held = await cache.AcquireAsync(CancellationToken.None);
+        time.Advance(ExpositionCache.ShareWindow - TimeSpan.FromMilliseconds(1));
+        var shared = await cache.AcquireAsync(CancellationToken.None);
+        Assert.Same(held, shared);
+        Assert.Equal(4, source.Renderings);
+        shared.Release();
+        held.Release();
+
+        // Past the window a new scrape renders again, even while the old rendering is still being sent.
+        var stillSending = await cache.AcquireAsync(CancellationToken.None); // alone again: rendering 5
+        time.Advance(ExpositionCache.ShareWindow + TimeSpan.FromMilliseconds(1));
+        var fresh = await cache.AcquireAsync(CancellationToken.None);
+        Assert.NotSame(stillSending, fresh);
+        Assert.Equal(6, source.Renderings);
+        stillSending.Release();
+        fresh.Release();
+    }
+
+    [Fact]
     public async Task A_slow_rendering_is_shared_ten_times_as_long_as_it_took_so_a_flood_of_scrapes_cannot_spend_the_CPU_on_rendering()
     {
         var time = new FakeTimeProvider();
