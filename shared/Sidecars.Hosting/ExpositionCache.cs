@@ -4,35 +4,50 @@ namespace Sidecars.Hosting;
 
 /// <summary>
 /// Renders the exposition (the prometheus-net registry, then every <see cref="IMetricsSource"/>)
-/// once into a pooled buffer and shares that rendering among concurrent scrapes: a scrape that
-/// arrives while a rendering is under way waits for it, and one that arrives while another scrape is
-/// still being sent a rendering at most <see cref="ShareWindow"/> old is served that one. So the
-/// memory and CPU of a flood of scrapes do not grow with their number. A scraper on its own (Prometheus,
-/// or one client polling back to back) gets a new rendering each time, so a value shows on
-/// <c>/metrics</c> as soon as it was published. A rendering holds only values the sources had
-/// published when it started: nothing is served that was not published.
+/// into a pooled buffer and shares that rendering among scrapes where it can, so the memory and CPU
+/// of a flood of scrapes do not grow with their number:
+/// <list type="bullet">
+/// <item>a scrape that arrives while a rendering is under way waits for it;</item>
+/// <item>a rendering at most <see cref="ShareWindow"/> old is served again while another scrape is still
+/// being sent it (a flood), or while no source has new values (<see cref="IMetricsSource.Version"/>);</item>
+/// <item>rendering spends at most a tenth of a core: a budget of <see cref="RenderBudget"/> of CPU, refilled
+/// at a tenth of the time that passes; while it is spent, the last rendering is served (up to
+/// <see cref="MaxShareWindow"/> old).</item>
+/// </list>
+/// So a scraper on its own (Prometheus, or one client polling back to back) sees a new value as soon as it
+/// was published. A rendering holds only values the sources had published when it started: nothing is
+/// served that was not published.
 /// </summary>
 /// <remarks>
-/// Rendering 500 label sets takes most of a millisecond of CPU, far more than sending it. Every
-/// rendering is therefore also shared for <see cref="RenderShare"/> times as long as it took (at most
-/// <see cref="MaxShareWindow"/>), with or without concurrent scrapes, so rendering never takes more
-/// than a tenth of the process's time, however fast a client polls.
+/// Rendering 500 label sets takes most of a millisecond of CPU, far more than sending it. A rendering's
+/// cost is the CPU time the process spent while it ran, at most its wall time: a rendering that waited for
+/// a core (preempted, or throttled by a CPU limit) is not taken for an expensive one.
 /// </remarks>
-internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IMetricsSource> sources, TimeProvider time) : IDisposable
+/// <param name="registry">The prometheus-net registry, rendered first.</param>
+/// <param name="sources">The service's own metrics, rendered after it in this order.</param>
+/// <param name="time">The clock of the share windows and of the budget's refill.</param>
+/// <param name="cpuTime">The process's CPU time so far (default <see cref="Environment.CpuUsage"/>).</param>
+internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IMetricsSource> sources, TimeProvider time, Func<TimeSpan>? cpuTime = null) : IDisposable
 {
-    /// <summary>How long a rendering is served to new scrapes while another scrape is still being sent it (a flood).</summary>
+    /// <summary>How long a rendering is served again while it is being sent to another scrape or nothing changed.</summary>
     public static readonly TimeSpan ShareWindow = TimeSpan.FromMilliseconds(5);
 
-    /// <summary>A rendering is shared for this many times the time it took, with or without concurrent scrapes.</summary>
+    /// <summary>Rendering may use one part in this many of the time that passes, on average.</summary>
     public const int RenderShare = 10;
 
-    /// <summary>The longest a rendering is shared, however slow it was.</summary>
+    /// <summary>The CPU time rendering may spend at once before the budget holds it back.</summary>
+    public static readonly TimeSpan RenderBudget = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>The oldest rendering served while the budget is spent.</summary>
     public static readonly TimeSpan MaxShareWindow = TimeSpan.FromSeconds(1);
 
     private readonly IMetricsSource[] _sources = sources.ToArray();
+    private readonly Func<TimeSpan> _cpuTime = cpuTime ?? (static () => Environment.CpuUsage.TotalTime);
     private readonly Lock _lock = new();
     private Rendering? _current;
     private Task<Rendering>? _inProgress;
+    private TimeSpan _budget = RenderBudget;
+    private long _budgetAt = time.GetTimestamp();
 
     /// <summary>
     /// A fresh rendering with a reference taken for the caller, who must <see cref="Rendering.Release"/> it.
@@ -69,13 +84,45 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
         }
     }
 
-    /// <summary>
-    /// Whether a new scrape <paramref name="age"/> after <paramref name="rendering"/> started is served it: within
-    /// the time its cost buys (<see cref="RenderShare"/>), or within <see cref="ShareWindow"/> while another scrape
-    /// is still being sent it. A lone scraper is thus never served values older than its previous scrape saw.
-    /// </summary>
-    private static bool IsShared(Rendering rendering, TimeSpan age) =>
-        age <= rendering.ShareFor || (age <= ShareWindow && rendering.IsBeingSent);
+    /// <summary>Whether a new scrape <paramref name="age"/> after <paramref name="rendering"/> started is served it (under the lock).</summary>
+    private bool IsShared(Rendering rendering, TimeSpan age)
+    {
+        if (age <= ShareWindow && (rendering.IsBeingSent || (rendering.Version is { } v && v == SourcesVersion())))
+        {
+            return true;
+        }
+        return age <= MaxShareWindow && BudgetNow(time.GetTimestamp()) < TimeSpan.Zero;
+    }
+
+    /// <summary>The sum of the sources' versions (each only grows), or null when one cannot tell.</summary>
+    private long? SourcesVersion()
+    {
+        long sum = 0;
+        foreach (var source in _sources)
+        {
+            long version = source.Version;
+            if (version == IMetricsSource.Changing)
+            {
+                return null;
+            }
+            sum = unchecked(sum + version);
+        }
+        return sum;
+    }
+
+    private TimeSpan BudgetNow(long now)
+    {
+        var refill = time.GetElapsedTime(_budgetAt, now) / RenderShare;
+        return refill >= RenderBudget - _budget ? RenderBudget : _budget + refill;
+    }
+
+    /// <summary>Takes a rendering's cost from the budget (under the lock).</summary>
+    private void Spend(TimeSpan cost)
+    {
+        long now = time.GetTimestamp();
+        _budget = BudgetNow(now) - cost;
+        _budgetAt = now;
+    }
 
     private async Task RenderAndPublishAsync(TaskCompletionSource<Rendering> completion)
     {
@@ -107,6 +154,8 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
     private async Task<Rendering> RenderAsync()
     {
         long startedAt = time.GetTimestamp();
+        var cpuAtStart = _cpuTime();
+        long? version = SourcesVersion(); // before the values are read: a change while rendering shows next time
         var text = new PooledBuffer();
         try
         {
@@ -115,9 +164,12 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
             {
                 source.WriteTo(text);
             }
-            var took = time.GetElapsedTime(startedAt);
-            var shareFor = TimeSpan.FromTicks(Math.Min(took.Ticks * RenderShare, MaxShareWindow.Ticks));
-            return new Rendering(text, startedAt, shareFor);
+            var cost = Min(time.GetElapsedTime(startedAt), _cpuTime() - cpuAtStart);
+            lock (_lock)
+            {
+                Spend(cost);
+            }
+            return new Rendering(text, startedAt, version);
         }
         catch
         {
@@ -125,6 +177,8 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
             throw;
         }
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     public void Dispose()
     {

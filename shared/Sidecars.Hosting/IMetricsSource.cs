@@ -14,6 +14,17 @@ namespace Sidecars.Hosting;
 /// </remarks>
 public interface IMetricsSource
 {
+    /// <summary>The <see cref="Version"/> of a source that cannot tell when its values change.</summary>
+    const long Changing = long.MinValue;
+
+    /// <summary>
+    /// A number that grows whenever <see cref="WriteTo"/> would write new values (a count of publications, say),
+    /// so a rendering is reused while nothing changed and made again as soon as something did. The default,
+    /// <see cref="Changing"/>, says the source cannot tell. A source whose values change all the time but may
+    /// wait for the next rendering (process CPU and memory) returns a constant.
+    /// </summary>
+    long Version => Changing;
+
     /// <summary>Appends complete metric families in the text exposition format 0.0.4, UTF-8 encoded.</summary>
     void WriteTo(IBufferWriter<byte> output);
 }

@@ -25,6 +25,9 @@ internal sealed class ProcessMetrics : IMetricsSource
         _startTimeSeconds = ReadStartTime();
     }
 
+    /// <summary>Constant: CPU and memory change all the time, and may wait for the next rendering.</summary>
+    public long Version => 0;
+
     public void WriteTo(IBufferWriter<byte> output)
     {
         if (ReadStat() is not { } stat)

@@ -19,21 +19,18 @@ internal sealed class Rendering
     private PooledBuffer? _gzip;
     private int _references = 1;
 
-    internal Rendering(PooledBuffer text, long renderedAt, TimeSpan shareFor)
+    internal Rendering(PooledBuffer text, long renderedAt, long? version)
     {
         _text = text;
         RenderedAt = renderedAt;
-        ShareFor = shareFor;
+        Version = version;
     }
 
     /// <summary>The <see cref="TimeProvider"/> timestamp taken before the values were read.</summary>
     public long RenderedAt { get; }
 
-    /// <summary>
-    /// How long after <see cref="RenderedAt"/> new scrapes may be served this rendering for its cost alone (ten
-    /// times as long as it took); <see cref="ExpositionCache.ShareWindow"/> applies too while it <see cref="IsBeingSent"/>.
-    /// </summary>
-    public TimeSpan ShareFor { get; }
+    /// <summary>The sum of the sources' versions when it was rendered (null: a source could not tell).</summary>
+    public long? Version { get; }
 
     /// <summary>Whether a scrape holds a reference (is being sent it), beside the cache's own.</summary>
     public bool IsBeingSent => Volatile.Read(ref _references) > 1;

@@ -13,6 +13,7 @@ internal sealed class WatcherMetrics : IMetricsSource
 {
     private readonly Lock _lock = new();
     private readonly MetricValues _published;
+    private long _version;
 
     public WatcherMetrics(MetricsLayout layout)
     {
@@ -39,7 +40,14 @@ internal sealed class WatcherMetrics : IMetricsSource
         {
             values.CopyTo(_published);
         }
+        Interlocked.Increment(ref _version);
     }
+
+    /// <summary>New values are waiting to be saved: the next scrape saves and shows them (<see cref="BeforeScrape"/>).</summary>
+    public void MarkChanged() => Interlocked.Increment(ref _version);
+
+    /// <summary>Grows with every publication and every checkpoint waiting to be saved.</summary>
+    public long Version => Volatile.Read(ref _version);
 
     /// <summary>A failed save shows at once, though the values it held are not published.</summary>
     public void PublishSaveFailures(long failures)
@@ -48,6 +56,7 @@ internal sealed class WatcherMetrics : IMetricsSource
         {
             _published.StateSaveFailures = failures;
         }
+        Interlocked.Increment(ref _version);
     }
 
     /// <summary>A copy of what a scrape would see now.</summary>
@@ -60,7 +69,17 @@ internal sealed class WatcherMetrics : IMetricsSource
     }
 
     /// <summary>Set once the saved values were restored (or there were none): before that, scrapes show none of these values.</summary>
-    public bool Restored { get; set; }
+    public bool Restored
+    {
+        get => Volatile.Read(ref _restored);
+        set
+        {
+            Volatile.Write(ref _restored, value);
+            Interlocked.Increment(ref _version);
+        }
+    }
+
+    private bool _restored;
 
     public void WriteTo(IBufferWriter<byte> output)
     {

@@ -153,6 +153,7 @@ internal sealed class StatePublisher : IAsyncDisposable
             _pendingCheckpoint = checkpoint;
             _hasPending = true;
         }
+        _metrics.MarkChanged();
     }
 
     /// <summary>

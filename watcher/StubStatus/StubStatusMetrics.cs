@@ -10,6 +10,9 @@ namespace Sidecars.Watcher.StubStatus;
 /// </summary>
 internal sealed class StubStatusMetrics(StubStatusPoller poller) : IMetricsSource
 {
+    /// <summary>Grows with every reading of stub_status.</summary>
+    public long Version => poller.Readings;
+
     public void WriteTo(IBufferWriter<byte> output)
     {
         if (!poller.Enabled)

@@ -29,6 +29,7 @@ internal sealed class StubStatusPoller : BackgroundService
     private readonly HttpClient? _http;
     private readonly byte[] _buffer = new byte[MaxResponseBytes + 1];
     private StubStatusValues? _latest;
+    private long _readings;
     private long _failuresInARow;
 
     public StubStatusPoller(StubStatusSettings settings, TimeProvider time, ILogger<StubStatusPoller> logger)
@@ -62,6 +63,9 @@ internal sealed class StubStatusPoller : BackgroundService
 
     /// <summary>The values of the last read, or null when it failed or none was made yet.</summary>
     public StubStatusValues? Latest => Volatile.Read(ref _latest);
+
+    /// <summary>How many times <see cref="Latest"/> was replaced.</summary>
+    public long Readings => Interlocked.Read(ref _readings);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -157,6 +161,7 @@ internal sealed class StubStatusPoller : BackgroundService
     private void Keep(StubStatusValues? values, string? problem)
     {
         Volatile.Write(ref _latest, values);
+        Interlocked.Increment(ref _readings);
         var url = _settings.Url!;
         if (problem is null)
         {

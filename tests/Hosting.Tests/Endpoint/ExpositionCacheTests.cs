@@ -73,20 +73,78 @@ public sealed class ExpositionCacheTests
     }
 
     [Fact]
-    public async Task A_slow_rendering_is_shared_ten_times_as_long_as_it_took_so_a_flood_of_scrapes_cannot_spend_the_CPU_on_rendering()
+    public async Task Rendering_spends_at_most_a_tenth_of_the_time_so_a_flood_of_scrapes_cannot_spend_the_CPU_on_it()
     {
+        // Given renderings that each cost 20 ms of CPU, against a budget of 10 ms refilled at a tenth of the time
         var time = new FakeTimeProvider();
         var source = new CountingSource { OnRender = () => time.Advance(TimeSpan.FromMilliseconds(20)) };
+        using var cache = new ExpositionCache(Metrics.NewCustomRegistry(), [source], time, () => time.GetUtcNow() - DateTimeOffset.UnixEpoch);
+
+        // When a lone client scrapes every 10 ms for 2 s
+        for (int i = 0; i < 200; i++)
+        {
+            (await cache.AcquireAsync(CancellationToken.None)).Release();
+            time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        // Then rendering took about a tenth of those seconds: 20 ms per 200 ms or so, plus the first budget
+        var elapsed = time.GetUtcNow() - new FakeTimeProvider().GetUtcNow();
+        double spent = source.Renderings * 20.0;
+        Assert.InRange(spent, 0.09 * elapsed.TotalMilliseconds, 0.11 * elapsed.TotalMilliseconds + ExpositionCache.RenderBudget.TotalMilliseconds + 20);
+        Assert.True(source.Renderings >= 10, $"renderings {source.Renderings}: the budget refills");
+    }
+
+    [Fact]
+    public async Task A_rendering_is_reused_while_no_source_has_new_values_and_made_again_at_once_when_one_has()
+    {
+        var time = new FakeTimeProvider();
+        var source = new CountingSource { Version = 1 };
         using var cache = new ExpositionCache(Metrics.NewCustomRegistry(), [source], time);
 
-        (await cache.AcquireAsync(CancellationToken.None)).Release();
-        time.Advance(TimeSpan.FromMilliseconds(150)); // 170 ms after the rendering started: within 10 x 20 ms
-        (await cache.AcquireAsync(CancellationToken.None)).Release();
+        // A lone client polling every millisecond while nothing is published: one rendering
+        for (int i = 0; i < 4; i++)
+        {
+            (await cache.AcquireAsync(CancellationToken.None)).Release();
+            time.Advance(TimeSpan.FromMilliseconds(1));
+        }
         Assert.Equal(1, source.Renderings);
 
-        time.Advance(TimeSpan.FromMilliseconds(40)); // 210 ms
+        // A value is published: the very next scrape shows it
+        source.Version = 2;
+        var next = await cache.AcquireAsync(CancellationToken.None);
+        Assert.Equal("renderings 2\n", Encoding.UTF8.GetString(next.Text.ToArray()));
+        next.Release();
+
+        // Nothing new, but past the share window: rendered again (the process metrics move on)
+        time.Advance(ExpositionCache.ShareWindow + TimeSpan.FromMilliseconds(1));
         (await cache.AcquireAsync(CancellationToken.None)).Release();
+        Assert.Equal(3, source.Renderings);
+    }
+
+    [Fact]
+    public async Task A_rendering_that_waited_for_a_core_is_not_taken_for_a_costly_one()
+    {
+        // Given a rendering that took 20 ms of wall time but only 0.1 ms of CPU (preempted, or throttled by a CPU limit)
+        var time = new FakeTimeProvider();
+        var cpu = TimeSpan.Zero;
+        var source = new CountingSource
+        {
+            OnRender = () =>
+            {
+                time.Advance(TimeSpan.FromMilliseconds(20));
+                cpu += TimeSpan.FromMilliseconds(0.1);
+            },
+        };
+        using var cache = new ExpositionCache(Metrics.NewCustomRegistry(), [source], time, () => cpu);
+        (await cache.AcquireAsync(CancellationToken.None)).Release();
+
+        // When a lone scraper asks again 2 ms after it ended (past 10 x 0.1 ms of CPU, well within 10 x 20 ms)
+        time.Advance(TimeSpan.FromMilliseconds(2));
+        var next = await cache.AcquireAsync(CancellationToken.None);
+
+        // Then it gets a new rendering: the wait for a core does not hold new values back
         Assert.Equal(2, source.Renderings);
+        next.Release();
     }
 
     [Fact]
@@ -95,7 +153,7 @@ public sealed class ExpositionCacheTests
         var text = new PooledBuffer();
         string exposition = string.Concat(Enumerable.Range(0, 5000).Select(i => $"metric_total{{label=\"{i}\"}} {i}\n"));
         Encoding.UTF8.GetBytes(exposition, text);
-        var rendering = new Rendering(text, 0, ExpositionCache.ShareWindow);
+        var rendering = new Rendering(text, 0, version: null);
 
         var gzip = rendering.Gzipped();
         Assert.Same(gzip, rendering.Gzipped());
@@ -112,6 +170,8 @@ public sealed class ExpositionCacheTests
         public int Renderings => _renderings;
 
         public Action? OnRender { get; init; }
+
+        public long Version { get; set; } = IMetricsSource.Changing;
 
         public void WriteTo(IBufferWriter<byte> output)
         {
