@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What the watcher costs beside a real nginx at the rates pods really see.
 
-   cost.py WATCHER_BINARY OUT_DIR MTAIL_PROGS_DIR [SECONDS]
+   cost.py WATCHER_BINARY OUT_DIR MTAIL_PROGS_DIR [SECONDS [FLOOR_BINARY]]
 
 Starts Debian's nginx (one worker, the official image's `main` format, a small static page) on
 127.0.0.1, the Native AOT watcher following its access log with `Watcher:StateDirectory`, and
@@ -15,7 +15,11 @@ it reads each process's CPU time before the load starts and after both exporters
 (the sum of `/proc/PID/task/*/schedstat`, in ns: the tick-based utime/stime of /proc/PID/stat are too
 coarse at 100 req/s), and prints per phase: the achieved rate, nginx's worker CPU, the watcher's CPU
 as a share of it and in µs per line, the watcher's thread count at the start and the end, its peak
-RSS, whether its count is exact, and mtail's CPU share and count beside it.
+RSS, whether its count is exact, and mtail's CPU share and count beside it. With FLOOR_BINARY
+(bench/cost/floor.c, built by bench/run.sh) a third follower runs on the same log: the least a
+follower that wakes on each write can cost here (inotify, a read to the end, newlines counted,
+nothing else). Its µs per line is the machine's price of a wake-up, and the watcher's µs per line
+is printed as a multiple of it.
 
 Figures are printed, not judged: the caller compares them with the targets.
 """
@@ -30,6 +34,7 @@ import urllib.request
 
 watcher_bin, out, progs = (os.path.abspath(a) for a in sys.argv[1:4])
 seconds = int(sys.argv[4]) if len(sys.argv) > 4 else 10
+floor_bin = os.path.abspath(sys.argv[5]) if len(sys.argv) > 5 else None
 opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 MAIN = ('\'$remote_addr - $remote_user [$time_local] "$request" \'\n'
@@ -95,11 +100,11 @@ def wait_for(predicate, timeout):
 
 
 os.makedirs(out, exist_ok=True)
-for name in ("html", "tmp", "state"):
+for name in ("html", "tmp", "state", "logs"):
     os.makedirs(os.path.join(out, name), exist_ok=True)
 for stale in os.listdir(os.path.join(out, "state")):
     os.remove(os.path.join(out, "state", stale))
-log = os.path.join(out, "access.log")
+log = os.path.join(out, "logs", "access.log")  # alone in its folder: other files' writes wake no follower
 open(log, "wb").close()
 with open(os.path.join(out, "html", "index.html"), "w") as f:
     f.write("<html><body>hello from the cost benchmark</body></html>\n" * 8)
@@ -161,6 +166,7 @@ try:
                     log=os.path.join(out, "watcher.out"))
     mtail = start(["mtail", "--progs", progs, "--logs", log, "--port", str(mtail_port), "--address", "127.0.0.1",
                    "--logtostderr"], log=os.path.join(out, "mtail.out"))
+    floor = start([floor_bin, os.path.dirname(log), log], log=os.path.join(out, "floor.out")) if floor_bin else None
     w_url = f"http://127.0.0.1:{watcher_port}/metrics"
     m_url = f"http://127.0.0.1:{mtail_port}/metrics"
     if not wait_for(lambda: scrape_sum(w_url, "watcher_lines_total") >= 0 and scrape_sum(m_url, "mtail_") >= 0, 20):
@@ -174,11 +180,12 @@ try:
 
     phases = [("idle", None), ("100/s", (1, 100)), ("1000/s", (2, 500)), ("5000/s", (5, 1000)), ("full (wrk)", "wrk")]
     header = ("phase", "req/s", "nginx CPU", "watcher CPU", "share", "µs/line", "threads", "peak RSS", "exact",
-              "mtail CPU", "mtail share", "mtail exact")
+              "mtail CPU", "mtail share", "mtail exact") + (("floor µs/line", "watcher ÷ floor") if floor else ())
     rows = []
     for name, load in phases:
         before_lines = log_lines(log)
         w0, n0, m0 = cpu_ns(watcher.pid), cpu_ns(worker), cpu_ns(mtail.pid)
+        f0 = cpu_ns(floor.pid) if floor else 0
         t_start = threads(watcher.pid)
         started = time.monotonic()
         if load is None:
@@ -193,6 +200,7 @@ try:
         w_ok = wait_for(lambda: scrape_sum(w_url, "nginx_http_requests_total") == lines, 30)
         m_ok = wait_for(lambda: scrape_sum(m_url, "apache_http_requests_total") == lines - m_offset, 30)
         w1, n1, m1 = cpu_ns(watcher.pid), cpu_ns(worker), cpu_ns(mtail.pid)
+        fc = (cpu_ns(floor.pid) - f0) / 1e9 if floor else 0
         new = lines - before_lines
         wc, nc, mc = (w1 - w0) / 1e9, (n1 - n0) / 1e9, (m1 - m0) / 1e9
         rows.append((
@@ -208,7 +216,7 @@ try:
             f"{mc:.3f} s",
             f"{100 * mc / nc:.1f} %" if new else "-",
             ("yes" if m_ok else f"NO ({scrape_sum(m_url, 'apache_http_requests_total')} of {lines - m_offset})"),
-        ))
+        ) + ((f"{1e6 * fc / new:.1f}" if new else "-", f"{wc / fc:.1f}x" if new and fc else "-") if floor else ()))
         print(f"cost: {name} done", file=sys.stderr)
 
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
