@@ -20,7 +20,7 @@ bench:
 	bash bench/run.sh
 
 # Mutation testing (Stryker.NET) per folder, one at a time, bounded for 2 cores; not part of `make test`.
-# FOLDERS="parsing writer" picks folders (default: parsing tailing state writer); MUTATE_TIMEOUT=50m
+# FOLDERS="parsing writer" picks folders (default: parsing tailing state writer); MUTATE_TIMEOUT=90m
 # per folder, MUTATE_CONCURRENCY=2 (or 1). Prints a score per folder at the end.
 mutate:
 	bash scripts/mutate.sh $(FOLDERS)

@@ -5,7 +5,7 @@
 #   scripts/mutate.sh                  # every folder: parsing tailing state writer
 #   scripts/mutate.sh parsing writer   # only these
 # Bounds (environment):
-#   MUTATE_TIMEOUT      wall-clock limit per folder, as for timeout(1) (default 50m); a folder
+#   MUTATE_TIMEOUT      wall-clock limit per folder, as for timeout(1) (default 90m: a whole Tailing run takes about 75 min); a folder
 #                       that runs out is reported as "timed out" and the next one starts
 #   MUTATE_CONCURRENCY  test runs Stryker makes at once (default 2: the machine's two cores; 1 to
 #                       leave a core to other work)
@@ -16,7 +16,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-timeout_per_folder=${MUTATE_TIMEOUT:-50m}
+timeout_per_folder=${MUTATE_TIMEOUT:-90m}
 concurrency=${MUTATE_CONCURRENCY:-2}
 if [ "$concurrency" -lt 1 ] || [ "$concurrency" -gt 2 ]; then
   echo "mutate: MUTATE_CONCURRENCY must be 1 or 2 on these machines (got $concurrency)" >&2
