@@ -40,6 +40,18 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1  # the run itself broke (a crashed test host, a build error): never report green
 fi
 echo "test: took $(( $(date +%s) - started )) s" >&2
+# CI keeps only the end of the output: name each failed test and the start of its message here.
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  awk '
+    /<UnitTestResult / && /outcome="Failed"/ {
+      match($0, /testName="[^"]*"/); print "test: FAILED " substr($0, RSTART + 10, RLENGTH - 11)
+      waiting = 1
+    }
+    waiting && /<Message>/ { waiting = 0; left = 4; sub(/.*<Message>/, "") }
+    left > 0 { if (sub(/<\/Message>.*/, "")) left = 1; print "test:   " $0; left-- }
+  ' "$trx" | sed 's/&quot;/"/g; s/&lt;/</g; s/&gt;/>/g; s/&#xD;//g; s/&amp;/\&/g' >&2
+done
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
 else
