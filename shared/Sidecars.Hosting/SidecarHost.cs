@@ -61,7 +61,8 @@ public static class SidecarHost
     }
 
     /// <summary>
-    /// Creates the builder, lets the service add its parts, then runs the host until SIGTERM/SIGINT.
+    /// Creates the builder, lets the service add its parts, then runs the host until SIGTERM, SIGINT or
+    /// SIGQUIT, caught from the start (a signal while the host starts stops it once started).
     /// Returns 0 after a clean shutdown and <see cref="ConfigurationErrorExitCode"/> after printing
     /// one line for a bad setting (before anything else starts).
     /// </summary>
@@ -69,13 +70,16 @@ public static class SidecarHost
         string serviceName, string[] args, int defaultHttpPort, Action<HostApplicationBuilder> configure,
         bool logToStandardError = false)
     {
+        using var signals = new ShutdownSignals();
         try
         {
             var builder = CreateBuilder(serviceName, args, defaultHttpPort, logToStandardError);
+            builder.Services.AddSingleton<IHostLifetime>(signals);
             configure(builder);
             using var host = builder.Build();
             // Validate every option before the host starts, so a bad setting is one line and nothing else.
             host.Services.GetRequiredService<IStartupValidator>().Validate();
+            signals.StopWhenStarted(host.Services.GetRequiredService<IHostApplicationLifetime>());
             await host.StartAsync().ConfigureAwait(false);
             await host.WaitForShutdownAsync().ConfigureAwait(false);
             return Environment.ExitCode;

@@ -109,6 +109,53 @@ public sealed class SidecarHostTests
         Assert.Equal(0, await run);
     }
 
+    [Fact]
+    public async Task A_stop_asked_for_while_the_host_starts_is_carried_out_once_it_has_started_with_exit_code_0()
+    {
+        // Given a service that asks for a stop in the middle of the start (as a SIGTERM there would), and one after it
+        var later = new RecordingService();
+        var run = SidecarHost.RunAsync("probe", [$"--Http:Port={Sidecars.Testing.Ports.Free()}"], 9999, builder =>
+        {
+            builder.Services.AddHostedService(services => new StopRequestedWhileStarting((ShutdownSignals)services.GetRequiredService<IHostLifetime>()));
+            builder.Services.AddHostedService(_ => later);
+        });
+
+        // Then the start finishes (the later service starts), the host stops at once, and the exit code is 0
+        var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(30)));
+        Assert.True(finished == run, "the host did not stop within 30 s of a stop asked for during its start");
+        Assert.Equal(0, await run);
+        Assert.Equal(["started", "stopped"], later.Events);
+    }
+
+    private sealed class StopRequestedWhileStarting(ShutdownSignals signals) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            signals.Request();
+            Assert.True(signals.Requested);
+            await Task.Delay(50, CancellationToken.None);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private sealed class RecordingService : IHostedService
+    {
+        public List<string> Events { get; } = [];
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            Events.Add(cancellationToken.IsCancellationRequested ? "started, cancelled" : "started");
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken)
+        {
+            Events.Add("stopped");
+            return Task.CompletedTask;
+        }
+    }
+
     private sealed class StopOnSignal(IHostApplicationLifetime lifetime, CancellationToken stop) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
