@@ -53,6 +53,15 @@ internal sealed class ScrapeRecorder : IAsyncDisposable
     /// <summary>The time since the recorder started, to mark events (a kill, a restart) among the samples.</summary>
     public TimeSpan Now => _clock.Elapsed;
 
+    /// <summary>How many scrapes answered since <paramref name="from"/>, while it goes on scraping.</summary>
+    public int AnsweredSince(TimeSpan from)
+    {
+        lock (_samples)
+        {
+            return Answered(_samples, from, TimeSpan.MaxValue);
+        }
+    }
+
     /// <summary>Stops scraping and returns every sample, in order.</summary>
     public async Task<IReadOnlyList<Sample>> StopAsync()
     {

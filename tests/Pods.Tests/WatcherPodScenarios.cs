@@ -130,7 +130,8 @@ public abstract partial class WatcherPodScenarios : IAsyncLifetime
         // Given a scraper reading the request total all along
         var watcher = Pod.Container("webwatcher");
         await using var scraper = ScrapeRecorder.Start(Http, Metrics, "nginx_http_requests_total");
-        TimeSpan killed = default, restarted = default;
+        TimeSpan killed = default, startedAgain = default, restarted = default;
+        var crashed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         // When the watcher crashes and later restarts cleanly while requests go on
         await Nginx.LoadAsync(1500, 2, async i =>
@@ -141,15 +142,22 @@ public abstract partial class WatcherPodScenarios : IAsyncLifetime
                 killed = scraper.Now;
                 await PodRunner.Docker("kill", "--signal", "KILL", watcher.Id);
                 await PodRunner.Docker("start", watcher.Id);
+                startedAgain = scraper.Now;
+                crashed.SetResult();
             }
             else if (i == 1000)
             {
-                // A clean restart: SIGTERM.
+                // A clean restart: SIGTERM, once the watcher started after the crash has answered a scrape (on a
+                // fast machine the other client gets from request 400 to 1000 before it has even started).
+                await crashed.Task;
+                await Eventually.Holds(() => scraper.AnsweredSince(startedAgain) > 0, TimeSpan.FromSeconds(30), "a scrape answered after the crash");
                 restarted = scraper.Now;
                 await PodRunner.Docker("restart", "--time", "10", watcher.Id);
             }
         });
         string exposition = await WaitForTotal(1 + Nginx.Sent, TimeSpan.FromSeconds(60));
+        // (the scraper, one request at a time, may still be waiting on a connection to the stopped process)
+        await Eventually.Holds(() => scraper.AnsweredSince(restarted) > 0, TimeSpan.FromSeconds(30), "a scrape answered after the restart");
         var samples = await scraper.StopAsync();
 
         // Then no scrape, before, between or after the restarts, showed fewer requests than one before it
@@ -160,6 +168,10 @@ public abstract partial class WatcherPodScenarios : IAsyncLifetime
         // And nothing is lost or counted twice, and a restart is no rotation
         AssertRotations(exposition, renamed: 0, truncated: 0, recreated: 0);
         await AssertStaysAt(1 + Nginx.Sent);
+        // And SIGTERM stopped it cleanly: one stop line (the killed process wrote none), not a kill by Docker when its
+        // 10 s were up (EarlySignalBinaryTests sends it while the process is still starting)
+        var (stdout, stderr) = await watcher.GetLogsAsync();
+        Assert.Equal(1, (stdout + stderr).Split('\n').Count(l => l.Contains("Watcher stopped: ", StringComparison.Ordinal)));
     }
 
     protected async Task<string> WaitForTotal(int total, TimeSpan? within = null)
