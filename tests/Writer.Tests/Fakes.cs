@@ -131,18 +131,21 @@ internal sealed class WaitAwareTimeProvider(DateTimeOffset start) : FakeTimeProv
         return timer;
     }
 
-    /// <summary>Steps the wall clock only (<see cref="TimeProvider.GetUtcNow"/>); timestamps and timers do not move.</summary>
-    public void StepWallClock(TimeSpan by) => Interlocked.Add(ref _wallOffsetTicks, by.Ticks);
+    /// <summary>
+    /// Waits until the code under test has started a new wait, then steps the wall clock only
+    /// (<see cref="TimeProvider.GetUtcNow"/>); timestamps and timers do not move. A step made before that, while
+    /// the writer is still between its append and its next wait, would be seen when it picks the next tick.
+    /// </summary>
+    public void StepWallClockWhileWaiting(TimeSpan by)
+    {
+        WaitForNewWait();
+        Interlocked.Add(ref _wallOffsetTicks, by.Ticks);
+    }
 
     /// <summary>Waits until the code under test has started a new wait, then moves the clock.</summary>
     public void AdvanceWhenWaiting(TimeSpan by)
     {
-        var deadline = DateTime.UtcNow + WriterUnderTest.Patience;
-        while (Volatile.Read(ref _timersCreated) <= _timersSeen)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the writer never started waiting");
-            Thread.Sleep(1);
-        }
+        WaitForNewWait();
         _timersSeen = Volatile.Read(ref _timersCreated);
         // Timers fire on this thread inside Advance; hold them until the clock is at its new time.
         _advancing = true;
@@ -159,6 +162,16 @@ internal sealed class WaitAwareTimeProvider(DateTimeOffset start) : FakeTimeProv
             callback(state);
         }
         _dueDuringAdvance.Clear();
+    }
+
+    private void WaitForNewWait()
+    {
+        var deadline = DateTime.UtcNow + WriterUnderTest.Patience;
+        while (Volatile.Read(ref _timersCreated) <= _timersSeen)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the writer never started waiting");
+            Thread.Sleep(1);
+        }
     }
 
     private void Fire(TimerCallback callback, object? state)

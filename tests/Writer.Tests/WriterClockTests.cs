@@ -44,7 +44,7 @@ public sealed class WriterClockTests : IAsyncLifetime
         _writer.Tick(2);
 
         // Given the wall clock stepped back an hour while the writer waited for 08:59:16
-        _writer.Clock.StepWallClock(TimeSpan.FromHours(-1));
+        _writer.Clock.StepWallClockWhileWaiting(TimeSpan.FromHours(-1));
 
         // When the timer fires (200 ms late: 07:59:16.2 by the new time), and once more a second later
         _writer.Clock.AdvanceWhenWaiting(TimeSpan.FromMilliseconds(1200));
@@ -70,7 +70,7 @@ public sealed class WriterClockTests : IAsyncLifetime
         _writer.File.WaitForAttempts(1);
 
         // The clock steps back 800 ms while the writer waits for 08:59:15: it wakes at 08:59:14.2.
-        _writer.Clock.StepWallClock(TimeSpan.FromMilliseconds(-800));
+        _writer.Clock.StepWallClockWhileWaiting(TimeSpan.FromMilliseconds(-800));
         _writer.Clock.AdvanceWhenWaiting(TimeSpan.FromSeconds(1));
         _writer.Clock.AdvanceWhenWaiting(TimeSpan.FromMilliseconds(800));
         _writer.File.WaitForAttempts(2);
@@ -85,7 +85,7 @@ public sealed class WriterClockTests : IAsyncLifetime
     {
         _writer.File.WaitForAttempts(1);
 
-        _writer.Clock.StepWallClock(TimeSpan.FromHours(1));
+        _writer.Clock.StepWallClockWhileWaiting(TimeSpan.FromHours(1));
         _writer.Tick(2);
 
         Assert.Equal([Line(Start), Line(Start.AddHours(1).AddSeconds(1))], _writer.File.Lines);
