@@ -12,12 +12,12 @@ repeat_beside_burners() {
   mkdir -p "$out"
   # BURNERS=0 runs without them: some races show only on a quiet machine, where the test's own
   # clients are fast (the pod restart test's SIGTERM during the watcher's start did).
-  local burner1="" burner2=""
+  local burners=""
   if [ "${BURNERS:-2}" != 0 ]; then
-    yes >/dev/null & burner1=$!
-    yes >/dev/null & burner2=$!
+    yes >/dev/null & burners=$!
+    yes >/dev/null & burners="$burners $!"
   fi
-  trap "kill $burner1 $burner2 2>/dev/null || true" EXIT
+  trap "kill $burners 2>/dev/null || true" EXIT
   local failed=0 i started verdict
   for i in $(seq 1 "$runs"); do
     started=$(date +%s)
@@ -32,7 +32,7 @@ repeat_beside_burners() {
       grep -E '^\s+Failed ' "$out/run-$i.log" >&2 || true
     fi
   done
-  [ -z "$burner1" ] || kill "$burner1" "$burner2" 2>/dev/null || true
+  kill $burners 2>/dev/null || true
   echo "$runs runs, $failed failed"
   [ "$failed" -eq 0 ]
 }

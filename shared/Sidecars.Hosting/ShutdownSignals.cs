@@ -19,8 +19,7 @@ internal sealed class ShutdownSignals : IHostLifetime, IDisposable
     private readonly Lock _lock = new();
     private readonly PosixSignalRegistration[] _registrations;
     private IHostApplicationLifetime? _started;
-    private bool _requested;
-    private string? _why;
+    private string? _why; // what asked for a stop; null until something did
 
     public ShutdownSignals()
     {
@@ -39,7 +38,7 @@ internal sealed class ShutdownSignals : IHostLifetime, IDisposable
         {
             lock (_lock)
             {
-                return _requested;
+                return _why is not null;
             }
         }
     }
@@ -50,7 +49,6 @@ internal sealed class ShutdownSignals : IHostLifetime, IDisposable
         IHostApplicationLifetime? started;
         lock (_lock)
         {
-            _requested = true;
             _why ??= why;
             started = _started;
         }
@@ -69,7 +67,7 @@ internal sealed class ShutdownSignals : IHostLifetime, IDisposable
             lock (_lock)
             {
                 _started = lifetime;
-                why = _requested ? _why : null;
+                why = _why;
             }
             if (why is not null)
             {
