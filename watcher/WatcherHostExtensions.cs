@@ -8,6 +8,7 @@ using Sidecars.Watcher.Metrics;
 using Sidecars.Watcher.Parsing;
 using Sidecars.Watcher.State;
 using Sidecars.Watcher.StubStatus;
+using Sidecars.Watcher.Tailing;
 
 namespace Sidecars.Watcher;
 
@@ -35,6 +36,15 @@ internal static class WatcherHostExtensions
         });
         builder.Services.AddSingleton(services => services.GetRequiredService<LineCounter>().Metrics);
         builder.Services.AddSingleton<IMetricsSource>(services => services.GetRequiredService<WatcherMetrics>());
+        // A scrape asks the tailer to read every log to its end first (the endpoint awaits every IScrapeCatchUp).
+        builder.Services.AddSingleton<ReadRequests>();
+        builder.Services.AddSingleton(services => new ReadOnScrape(
+            services.GetRequiredService<ReadRequests>(),
+            services.GetRequiredService<IOptions<WatcherOptions>>().Value.CatchUpTimeout,
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<Prometheus.IMetricFactory>(),
+            services.GetRequiredService<ILogger<ReadOnScrape>>()));
+        builder.Services.AddSingleton<IScrapeCatchUp>(services => services.GetRequiredService<ReadOnScrape>());
         // The saved values are restored before the HTTP endpoint starts (hosted services start in order, and this
         // one goes first), so not even the first scrape after a restart shows counters lower than before it.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, StateRestoreService>());

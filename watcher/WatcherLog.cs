@@ -8,9 +8,9 @@ namespace Sidecars.Watcher;
 internal static partial class Log
 {
     [LoggerMessage(101, LogLevel.Information,
-        "Watcher started: path {Path}, format {Format}, start_at {StartAt}, state_directory {StateDirectory}, poll {Poll}, notifications {Notifications}, {Routes} routes, max line {MaxLineBytes} bytes, port {Port}")]
+        "Watcher started: path {Path}, format {Format}, start_at {StartAt}, state_directory {StateDirectory}, read every {ReadInterval} and when scraped (waiting at most {CatchUpTimeout}), rotations seen at once {Notifications}, {Routes} routes, max line {MaxLineBytes} bytes, port {Port}")]
     public static partial void Started(ILogger logger, string path, string format, string startAt,
-        string stateDirectory, string poll, string notifications, int routes, int maxLineBytes, int port);
+        string stateDirectory, string readInterval, string catchUpTimeout, string notifications, int routes, int maxLineBytes, int port);
 
     [LoggerMessage(120, LogLevel.Warning, "Watcher:Format: {Warning}")]
     public static partial void FormatWarning(ILogger logger, string warning);
@@ -44,6 +44,10 @@ internal static partial class Log
     [LoggerMessage(110, LogLevel.Information,
         "Watcher stopped: {Requests} requests, {Parsed} parsed, {Malformed} malformed, {TooLong} too long, {BytesRead} bytes read, {Saves} state saves")]
     public static partial void Stopped(ILogger logger, long requests, long parsed, long malformed, long tooLong, long bytesRead, long saves);
+
+    [LoggerMessage(113, LogLevel.Warning,
+        "A scrape waited {CatchUpTimeout} (Watcher:CatchUpTimeout) for the logs to be read to their end and was served the values published before it; reading is slower than that (a slow volume, or a long backlog) ({Suppressed} more since the last message)")]
+    public static partial void CatchUpTimedOut(ILogger logger, string catchUpTimeout, long suppressed);
 
     [LoggerMessage(111, LogLevel.Error, "The tailer failed: {Reason}")]
     public static partial void TailerFailed(ILogger logger, string reason, Exception exception);

@@ -53,10 +53,22 @@ internal sealed class WatcherOptions
     /// <summary>Longer lines are skipped and counted.</summary>
     public int MaxLineBytes { get; set; } = 65536;
 
-    /// <summary>How often the file is checked when no change notification arrives.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// How often every log is read to its end without a scrape asking (the lag gauge, the summaries, the saved
+    /// position and the drain of rotated files move on at this pace). A scrape always reads first.
+    /// </summary>
+    public TimeSpan ReadInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Use file-system change notifications to wake up at once (the poll still runs).</summary>
+    /// <summary>
+    /// The longest a scrape waits for the logs to be read to its end; past it, it is served what was published
+    /// before it, and that is counted. Zero: scrapes never wait (they see what the last read published).
+    /// </summary>
+    public TimeSpan CatchUpTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Name-change notifications (inotify, never writes) make a rotation seen at once; without them the next read
+    /// finds it.
+    /// </summary>
     public bool UseNotifications { get; set; } = true;
 
     /// <summary>Named path patterns, tried in order; the first match names the <c>route</c> label.</summary>
@@ -170,6 +182,8 @@ internal sealed class RouteOptions
 /// <summary>Checks <see cref="WatcherOptions"/> at start; each message names the setting, the problem and the value.</summary>
 internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
 {
+    public static readonly TimeSpan MinReadInterval = TimeSpan.FromMilliseconds(10), MaxReadInterval = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan MaxCatchUpTimeout = TimeSpan.FromSeconds(10);
     public const int MinLineBytes = 256;
     public const int MaxMaxLineBytes = 16 * 1024 * 1024;
 
@@ -238,9 +252,13 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         {
             failures.Add($"Watcher:MaxLineBytes must be between {MinLineBytes} and {MaxMaxLineBytes} (got {options.MaxLineBytes})");
         }
-        if (options.PollInterval < TimeSpan.FromMilliseconds(10) || options.PollInterval > TimeSpan.FromSeconds(60))
+        if (options.ReadInterval < MinReadInterval || options.ReadInterval > MaxReadInterval)
         {
-            failures.Add($"Watcher:PollInterval must be between 00:00:00.010 and 00:01:00 (got {options.PollInterval:c})");
+            failures.Add($"Watcher:ReadInterval must be between 00:00:00.010 and 00:01:00 (got {options.ReadInterval:c})");
+        }
+        if (options.CatchUpTimeout < TimeSpan.Zero || options.CatchUpTimeout > MaxCatchUpTimeout)
+        {
+            failures.Add($"Watcher:CatchUpTimeout must be between 00:00:00 (scrapes do not wait) and 00:00:10, below Prometheus' scrape timeout (got {options.CatchUpTimeout:c})");
         }
         var names = new HashSet<string>(StringComparer.Ordinal);
         int failuresBeforeRoutes = failures.Count;

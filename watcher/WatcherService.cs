@@ -10,8 +10,9 @@ namespace Sidecars.Watcher;
 
 /// <summary>
 /// Runs the watcher: restores the saved state, follows the access log with <see cref="AccessLogTailer"/>
-/// feeding <see cref="LineCounter"/>, reports liveness from the tailer's loop turns, logs a summary now and
-/// then, and saves a final checkpoint at shutdown.
+/// feeding <see cref="LineCounter"/>, saves and publishes at the end of each of its turns (on a timer, when a
+/// scrape asks through <see cref="ReadOnScrape"/>, at a rotation), reports liveness from those turns, logs a
+/// summary now and then, and saves a final checkpoint at shutdown.
 /// </summary>
 internal sealed class WatcherService(
     IOptions<WatcherOptions> options,
@@ -19,6 +20,8 @@ internal sealed class WatcherService(
     LogFormat format,
     WatcherMetrics metrics,
     LineCounter counter,
+    ReadRequests requests,
+    ReadOnScrape reads,
     HealthState health,
     TimeProvider time,
     ILoggerFactory loggers,
@@ -27,26 +30,34 @@ internal sealed class WatcherService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
-        health.StaleAfter = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, o.PollInterval.Ticks * 5));
+        health.StaleAfter = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, o.ReadInterval.Ticks * 5));
         var resume = counter.Restore(); // done already by StateRestoreService: the same checkpoint
-        counter.Publisher.Start();
         Log.Started(logger, string.Join(", ", o.EffectivePaths), Log.Describe(format), o.StartAtEnd ? "end" : "beginning",
             o.SavesState ? o.StateDirectory! : "(none: counters start from zero after a restart)",
-            LogText.Duration(o.PollInterval), LogText.Boolean(o.UseNotifications), o.Routes.Count, o.MaxLineBytes, http.Value.Port);
+            LogText.Duration(o.ReadInterval), LogText.Duration(o.CatchUpTimeout), LogText.Boolean(o.UseNotifications),
+            o.Routes.Count, o.MaxLineBytes, http.Value.Port);
         foreach (string warning in FormatCoverage.Warnings(format))
         {
             Log.FormatWarning(logger, warning);
         }
         // A missing log is reported once, by the tailer that waits for it.
 
-        var settings = new TailerSettings(o.Path, o.StartAtEnd, o.MaxLineBytes, o.PollInterval, o.UseNotifications);
-        // Alive while the tailer's loop turns (it turns at least once per poll interval).
+        var settings = new TailerSettings(o.Path, o.StartAtEnd, o.MaxLineBytes, o.ReadInterval, o.UseNotifications);
         var tailer = new AccessLogTailer(settings, counter, time, loggers.CreateLogger<AccessLogTailer>())
         {
-            OnTurn = health.Beat,
             Paths = o.SeveralLogs ? o.EffectivePaths : null,
             MaxLogs = o.MaxLogs,
             SinkForLog = counter.ForLog,
+            Requests = requests,
+            // Each turn ends here, on the tailer's thread: what it read is saved (with a state folder) and
+            // published, and only then are the scrapes it served answered. Alive while it turns (at least once
+            // per read interval).
+            AfterTurn = trigger =>
+            {
+                counter.Publisher.SavePending(forScrape: trigger == ReadTrigger.Scrape);
+                reads.Turned(trigger);
+                health.Beat();
+            },
         };
         var tailing = tailer.RunAsync(resume, stoppingToken);
         health.Beat();

@@ -29,16 +29,19 @@ internal sealed class EndpointApplication : IHttpApplication<HttpContext>, IDisp
 
     private readonly HealthState _health;
     private readonly ExpositionCache _cache;
+    private readonly IScrapeCatchUp[] _catchUps;
     private readonly BasicAuthenticator? _authenticator;
     private readonly ILogger _logger;
     private readonly byte[] _landingPage;
     private readonly string _challenge;
     private readonly SemaphoreSlim _scrapeWrites = new(HttpLimits.ConcurrentScrapeWrites, HttpLimits.ConcurrentScrapeWrites);
 
-    public EndpointApplication(string serviceName, HealthState health, ExpositionCache cache, EndpointSecurity security, ILogger logger)
+    public EndpointApplication(
+        string serviceName, HealthState health, ExpositionCache cache, EndpointSecurity security, ILogger logger, IEnumerable<IScrapeCatchUp>? catchUps = null)
     {
         _health = health;
         _cache = cache;
+        _catchUps = catchUps?.ToArray() ?? [];
         _authenticator = security.Authenticator;
         _logger = logger;
         _landingPage = LandingPage.Render(serviceName, BuildInfo.Version, SidecarHost.RuntimeDescription);
@@ -145,6 +148,14 @@ internal sealed class EndpointApplication : IHttpApplication<HttpContext>, IDisp
 
     private async Task ServeMetricsAsync(HttpContext context, bool head)
     {
+        // The one way a scrape goes: the service reads what its inputs hold now (the watcher: every log to its
+        // end, then saves and publishes), the scrape marks what it must be shown, and a rendering that shows it
+        // is sent. Scrapes that arrive together share the catch-up and the rendering.
+        foreach (var catchUp in _catchUps)
+        {
+            await catchUp.CatchUpAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        var wanted = _cache.Mark();
         // A burst of scrapes queues here at the cost of a connection each; the CPU and the response
         // buffers go to a few at a time, and a probe on another connection is answered meanwhile.
         await _scrapeWrites.WaitAsync(context.RequestAborted).ConfigureAwait(false);
@@ -154,7 +165,7 @@ internal sealed class EndpointApplication : IHttpApplication<HttpContext>, IDisp
             deadline.CancelAfter(HttpLimits.ScrapeWriteTimeout);
             try
             {
-                await WriteMetricsAsync(context, head, deadline.Token).ConfigureAwait(false);
+                await WriteMetricsAsync(context, head, wanted, deadline.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
             {
@@ -167,10 +178,10 @@ internal sealed class EndpointApplication : IHttpApplication<HttpContext>, IDisp
         }
     }
 
-    private async Task WriteMetricsAsync(HttpContext context, bool head, CancellationToken cancellationToken)
+    private async Task WriteMetricsAsync(HttpContext context, bool head, Freshness wanted, CancellationToken cancellationToken)
     {
         var response = context.Response;
-        var rendering = await _cache.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        var rendering = await _cache.AcquireAsync(wanted, cancellationToken).ConfigureAwait(false);
         try
         {
             bool gzip = AcceptEncoding.AcceptsGzip(context.Request.Headers.AcceptEncoding);

@@ -4,19 +4,20 @@ namespace Sidecars.Hosting;
 
 /// <summary>
 /// Renders the exposition (the prometheus-net registry, then every <see cref="IMetricsSource"/>)
-/// into a pooled buffer and shares that rendering among scrapes where it can, so the memory and CPU
-/// of a flood of scrapes do not grow with their number:
+/// into a pooled buffer and shares that rendering among scrapes where that shows each of them
+/// everything it must show, so the memory and CPU of a flood of scrapes do not grow with their number.
+/// A scrape first takes a <see cref="Mark"/> (after the service caught up, <see cref="IScrapeCatchUp"/>);
+/// it is then served a rendering that holds every value published before that mark:
 /// <list type="bullet">
-/// <item>a scrape that arrives while a rendering is under way waits for it;</item>
-/// <item>a rendering at most <see cref="ShareWindow"/> old is served again while another scrape is still
-/// being sent it (a flood), or while no source has new values (<see cref="IMetricsSource.Version"/>);</item>
-/// <item>rendering spends at most a tenth of a core: a budget of <see cref="RenderBudget"/> of CPU, refilled
-/// at a tenth of the time that passes; while it is spent, the last rendering is served (up to
-/// <see cref="MaxShareWindow"/> old).</item>
+/// <item>one that started after the mark (a scrape that arrives while such a rendering is under way waits for it);</item>
+/// <item>or one at most <see cref="ShareWindow"/> old while no source has published anything since it started
+/// (<see cref="IMetricsSource.Version"/>): the window bounds what the unversioned parts (the registry, the
+/// process metrics) may lag.</item>
 /// </list>
-/// So a scraper on its own (Prometheus, or one client polling back to back) sees a new value as soon as it
-/// was published. A rendering holds only values the sources had published when it started: nothing is
-/// served that was not published.
+/// Rendering spends at most a tenth of a core: a budget of <see cref="RenderBudget"/> of CPU, refilled at a
+/// tenth of the time that passes. While it is spent, a scrape that needs a new rendering waits for the budget
+/// (at most <see cref="MaxBudgetWait"/>, then it renders anyway): a flood of scrapes is slowed down, never
+/// served values older than its mark.
 /// </summary>
 /// <remarks>
 /// Rendering 500 label sets takes most of a millisecond of CPU, far more than sending it. A rendering's
@@ -25,11 +26,11 @@ namespace Sidecars.Hosting;
 /// </remarks>
 /// <param name="registry">The prometheus-net registry, rendered first.</param>
 /// <param name="sources">The service's own metrics, rendered after it in this order.</param>
-/// <param name="time">The clock of the share windows and of the budget's refill.</param>
+/// <param name="time">The clock of the share window, the budget's refill and its waits.</param>
 /// <param name="cpuTime">The process's CPU time so far (default <see cref="Environment.CpuUsage"/>).</param>
 internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IMetricsSource> sources, TimeProvider time, Func<TimeSpan>? cpuTime = null) : IDisposable
 {
-    /// <summary>How long a rendering is served again while it is being sent to another scrape or nothing changed.</summary>
+    /// <summary>How long a rendering is served again while no source has published anything since it started.</summary>
     public static readonly TimeSpan ShareWindow = TimeSpan.FromMilliseconds(5);
 
     /// <summary>Rendering may use one part in this many of the time that passes, on average.</summary>
@@ -38,60 +39,99 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
     /// <summary>The CPU time rendering may spend at once before the budget holds it back.</summary>
     public static readonly TimeSpan RenderBudget = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>The oldest rendering served while the budget is spent.</summary>
-    public static readonly TimeSpan MaxShareWindow = TimeSpan.FromSeconds(1);
+    /// <summary>The longest a scrape waits for the budget before it renders anyway.</summary>
+    public static readonly TimeSpan MaxBudgetWait = TimeSpan.FromSeconds(1);
 
     private readonly IMetricsSource[] _sources = sources.ToArray();
     private readonly Func<TimeSpan> _cpuTime = cpuTime ?? (static () => Environment.CpuUsage.TotalTime);
     private readonly Lock _lock = new();
     private Rendering? _current;
     private Task<Rendering>? _inProgress;
+    private long _started; // renderings started so far: a rendering's sequence number
     private TimeSpan _budget = RenderBudget;
     private long _budgetAt = time.GetTimestamp();
 
-    /// <summary>
-    /// A fresh rendering with a reference taken for the caller, who must <see cref="Rendering.Release"/> it.
-    /// </summary>
-    public async Task<Rendering> AcquireAsync(CancellationToken cancellationToken)
+    /// <summary>What a scrape must be shown: every value published before this call.</summary>
+    public Freshness Mark()
     {
+        lock (_lock)
+        {
+            return new Freshness(_started, SourcesVersion());
+        }
+    }
+
+    /// <summary>
+    /// A rendering that holds every value published before <paramref name="wanted"/> was marked, with a
+    /// reference taken for the caller, who must <see cref="Rendering.Release"/> it.
+    /// </summary>
+    public async Task<Rendering> AcquireAsync(Freshness wanted, CancellationToken cancellationToken)
+    {
+        long arrived = time.GetTimestamp();
         while (true)
         {
-            Task<Rendering> pending;
+            Task<Rendering>? pending = null;
             TaskCompletionSource<Rendering>? mine = null;
+            TimeSpan wait = TimeSpan.Zero;
+            long sequence = 0;
             lock (_lock)
             {
-                if (_current is { } current && IsShared(current, time.GetElapsedTime(current.RenderedAt)) && current.TryAddReference())
+                if (_current is { } current && Shows(current, wanted) && current.TryAddReference())
                 {
                     return current;
                 }
-                if (_inProgress is null)
+                if (_inProgress is not null)
+                {
+                    pending = _inProgress; // one rendering at a time: wait for it, then look again
+                }
+                else if ((wait = BudgetWait(arrived)) <= TimeSpan.Zero)
                 {
                     mine = new TaskCompletionSource<Rendering>(TaskCreationOptions.RunContinuationsAsynchronously);
                     _inProgress = mine.Task;
+                    sequence = ++_started;
+                    pending = _inProgress;
                 }
-                pending = _inProgress;
+            }
+            if (pending is null)
+            {
+                // The budget is spent: wait for it (or for a rendering someone else starts meanwhile), then look again.
+                await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+                continue;
             }
             if (mine is not null)
             {
-                await RenderAndPublishAsync(mine).ConfigureAwait(false);
+                await RenderAndPublishAsync(mine, sequence).ConfigureAwait(false);
             }
             var rendering = await pending.WaitAsync(cancellationToken).ConfigureAwait(false);
-            // It may already have been replaced and released (a caller that waited long): render again.
-            if (rendering.TryAddReference())
+            // Too old for this scrape (it was under way before the mark), or already replaced and released: look again.
+            if (Shows(rendering, wanted) && rendering.TryAddReference())
             {
                 return rendering;
             }
         }
     }
 
-    /// <summary>Whether a new scrape <paramref name="age"/> after <paramref name="rendering"/> started is served it (under the lock).</summary>
-    private bool IsShared(Rendering rendering, TimeSpan age)
+    /// <summary>Whether <paramref name="rendering"/> holds every value published before the mark.</summary>
+    private bool Shows(Rendering rendering, Freshness wanted) =>
+        rendering.Sequence > wanted.Sequence
+        || (rendering.Version is { } v && wanted.Version is { } w && v >= w && time.GetElapsedTime(rendering.RenderedAt) <= ShareWindow);
+
+    /// <summary>How long a scrape that arrived at <paramref name="arrived"/> waits for the budget before rendering (under the lock).</summary>
+    private TimeSpan BudgetWait(long arrived)
     {
-        if (age <= ShareWindow && (rendering.IsBeingSent || (rendering.Version is { } v && v == SourcesVersion())))
+        long now = time.GetTimestamp();
+        var budget = BudgetNow(now);
+        if (budget >= TimeSpan.Zero)
         {
-            return true;
+            return TimeSpan.Zero;
         }
-        return age <= MaxShareWindow && BudgetNow(time.GetTimestamp()) < TimeSpan.Zero;
+        var left = MaxBudgetWait - time.GetElapsedTime(arrived, now);
+        if (left <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero; // waited long enough: render anyway
+        }
+        var refill = -budget * RenderShare;
+        // At least a millisecond, so a wait is never a spin.
+        return TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, Math.Min(refill.Ticks, left.Ticks)));
     }
 
     /// <summary>The sum of the sources' versions (each only grows), or null when one cannot tell.</summary>
@@ -124,12 +164,12 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
         _budgetAt = now;
     }
 
-    private async Task RenderAndPublishAsync(TaskCompletionSource<Rendering> completion)
+    private async Task RenderAndPublishAsync(TaskCompletionSource<Rendering> completion, long sequence)
     {
         Rendering fresh;
         try
         {
-            fresh = await RenderAsync().ConfigureAwait(false);
+            fresh = await RenderAsync(sequence).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -151,7 +191,7 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
         completion.SetResult(fresh);
     }
 
-    private async Task<Rendering> RenderAsync()
+    private async Task<Rendering> RenderAsync(long sequence)
     {
         long startedAt = time.GetTimestamp();
         var cpuAtStart = _cpuTime();
@@ -169,7 +209,7 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
             {
                 Spend(cost);
             }
-            return new Rendering(text, startedAt, version);
+            return new Rendering(text, startedAt, version, sequence);
         }
         catch
         {
@@ -191,3 +231,4 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
         current?.Release();
     }
 }
+

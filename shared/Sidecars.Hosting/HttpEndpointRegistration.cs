@@ -42,7 +42,8 @@ internal static class HttpEndpointRegistration
             s.GetRequiredService<HealthState>(),
             s.GetRequiredService<ExpositionCache>(),
             s.GetRequiredService<EndpointSecurity>(),
-            s.GetRequiredService<ILoggerFactory>().CreateLogger<EndpointApplication>()));
+            s.GetRequiredService<ILoggerFactory>().CreateLogger<EndpointApplication>(),
+            s.GetServices<IScrapeCatchUp>()));
         services.AddHostedService<HttpEndpoint>();
         services.AddHostedService<ProbeListener>();
     }

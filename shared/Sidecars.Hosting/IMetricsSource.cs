@@ -10,7 +10,8 @@ namespace Sidecars.Hosting;
 /// <remarks>
 /// A scrape does not call this for itself: the endpoint renders the exposition once into a pooled
 /// buffer and serves concurrent scrapes from that rendering (<see cref="ExpositionCache"/>), so the
-/// cost of a rendering does not grow with the number of concurrent scrapes.
+/// cost of a rendering does not grow with the number of concurrent scrapes. Writing only reads what
+/// was published: a source that must read its inputs first does so in <see cref="IScrapeCatchUp"/>.
 /// </remarks>
 public interface IMetricsSource
 {

@@ -19,11 +19,12 @@ internal sealed class Rendering
     private PooledBuffer? _gzip;
     private int _references = 1;
 
-    internal Rendering(PooledBuffer text, long renderedAt, long? version)
+    internal Rendering(PooledBuffer text, long renderedAt, long? version, long sequence = 0)
     {
         _text = text;
         RenderedAt = renderedAt;
         Version = version;
+        Sequence = sequence;
     }
 
     /// <summary>The <see cref="TimeProvider"/> timestamp taken before the values were read.</summary>
@@ -32,8 +33,8 @@ internal sealed class Rendering
     /// <summary>The sum of the sources' versions when it was rendered (null: a source could not tell).</summary>
     public long? Version { get; }
 
-    /// <summary>Whether a scrape holds a reference (is being sent it), beside the cache's own.</summary>
-    public bool IsBeingSent => Volatile.Read(ref _references) > 1;
+    /// <summary>Its place among the renderings the cache started (1, 2, ...): later ones hold newer values.</summary>
+    public long Sequence { get; }
 
     /// <summary>The exposition in the text format, UTF-8.</summary>
     public PooledBuffer Text => _text;

@@ -38,14 +38,13 @@ public sealed class ProcessorTests : IDisposable
         using var store = new StateStore(_folder.Path);
         var (processor, metrics) = TestLines.Processor(store: store);
         processor.Restore();
-        processor.Publisher.Start();
         using var stop = new CancellationTokenSource();
         long violations = 0, scrapes = 0;
         var scraper = Task.Factory.StartNew(() =>
         {
             while (!stop.IsCancellationRequested)
             {
-                metrics.WriteTo(new System.Buffers.ArrayBufferWriter<byte>()); // saves what is pending, then renders the published values
+                metrics.WriteTo(new System.Buffers.ArrayBufferWriter<byte>()); // renders the published values
                 long published = metrics.Snapshot().TotalRequests;
                 // Read the files after the snapshot: they can only be newer, never older.
                 long saved = TestLines.Requests(StateStore.Peek(_folder.Path));
@@ -57,11 +56,12 @@ public sealed class ProcessorTests : IDisposable
             }
         }, TaskCreationOptions.LongRunning);
 
-        // When lines arrive in many batches, while the scraper really scrapes
+        // When lines arrive in many batches, each saved and published as a turn of the tailer ends, while the scraper really scrapes
         for (int batch = 1; batch <= 200; batch++)
         {
             processor.Feed(TestLines.MainLine(), TestLines.MainLine(status: 404));
             processor.OnCheckpoint(At(batch * 2));
+            processor.Publisher.SavePending(forScrape: batch % 2 == 0);
             if (batch % 20 == 0)
             {
                 long target = Interlocked.Read(ref scrapes) + 3;
@@ -82,34 +82,31 @@ public sealed class ProcessorTests : IDisposable
     }
 
     [Fact]
-    public void With_a_state_folder_a_scrape_saves_and_publishes_what_was_checkpointed_and_a_quiet_timer_saves_nothing()
+    public void With_a_state_folder_checkpointed_values_are_published_by_the_save_that_ends_a_turn_and_a_turn_with_nothing_new_saves_nothing()
     {
         // Given a processor with a state folder on a fake clock
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         using var store = new StateStore(_folder.Path);
         var (processor, metrics) = TestLines.Processor(store: store, time: time);
         processor.Restore();
-        processor.Publisher.Start();
 
         // When lines are checkpointed, nothing is published before a save
         processor.Feed(TestLines.MainLine(), TestLines.MainLine());
         processor.OnCheckpoint(At(2));
         Assert.Equal(0, metrics.Snapshot().TotalRequests);
+        long version = metrics.Version;
 
-        // Then a scrape saves and publishes them at once
-        metrics.WriteTo(new System.Buffers.ArrayBufferWriter<byte>());
+        // Then the save at the end of the turn publishes them, and says so to the rendering cache
+        Assert.True(processor.Publisher.SavePending(forScrape: true));
         Assert.Equal(2, metrics.Snapshot().TotalRequests);
         Assert.Equal(1, metrics.Snapshot().StateSaves);
+        Assert.True(metrics.Version > version);
 
-        // And the save timer publishes later checkpoints without a scrape, but saves nothing when nothing changed
-        processor.Feed(TestLines.MainLine());
-        processor.OnCheckpoint(At(3));
-        time.Advance(processor.Publisher.SaveInterval);
-        Assert.Equal(3, metrics.Snapshot().TotalRequests);
-        Assert.Equal(2, metrics.Snapshot().StateSaves);
-        time.Advance(processor.Publisher.SaveInterval * 5);
-        metrics.WriteTo(new System.Buffers.ArrayBufferWriter<byte>());
-        Assert.Equal(2, metrics.Snapshot().StateSaves);
+        // And a turn that read nothing new saves nothing and publishes nothing
+        version = metrics.Version;
+        Assert.True(processor.Publisher.SavePending());
+        Assert.Equal(1, metrics.Snapshot().StateSaves);
+        Assert.Equal(version, metrics.Version);
     }
 
     [Fact]
@@ -118,7 +115,6 @@ public sealed class ProcessorTests : IDisposable
         using (var store = new StateStore(_folder.Path))
         {
             var (first, _) = TestLines.Processor(store: store);
-            first.Publisher.Start();
             first.Feed(TestLines.MainLine(), TestLines.MainLine(), TestLines.MainLine(status: 500));
             first.OnCheckpoint(At(300));
             await first.Publisher.StopAsync();
@@ -132,7 +128,6 @@ public sealed class ProcessorTests : IDisposable
         Assert.Equal(3, metrics.Snapshot().TotalRequests);
         second.Feed(TestLines.MainLine());
         second.OnCheckpoint(At(400));
-        second.Publisher.Start();
         await second.Publisher.StopAsync();
         Assert.Equal(4, metrics.Snapshot().TotalRequests);
         Assert.Equal(300 + 400, metrics.Snapshot().BytesRead);

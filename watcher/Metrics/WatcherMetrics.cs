@@ -5,9 +5,10 @@ using Sidecars.Hosting;
 namespace Sidecars.Watcher.Metrics;
 
 /// <summary>
-/// The watcher's metrics: <see cref="Staged"/> is updated per line by the processor (one thread);
-/// a scrape reads only the published copy, which the processor replaces after the staged values
-/// were saved. So /metrics never shows a value that a crash could take back.
+/// The watcher's metrics: <see cref="Staged"/> is updated per line by the tailer's thread; a scrape reads only
+/// the published copy, which is replaced after the staged values were saved. So /metrics never shows a value
+/// that a crash could take back. Rendering only reads: the scrape asked the tailer to catch up before
+/// (<see cref="ReadOnScrape"/>).
 /// </summary>
 internal sealed class WatcherMetrics : IMetricsSource
 {
@@ -24,13 +25,7 @@ internal sealed class WatcherMetrics : IMetricsSource
 
     public MetricsLayout Layout { get; }
 
-    /// <summary>
-    /// Called before each scrape renders (set by the processor when it saves state): saves and publishes
-    /// what was read until now, so a scrape is as fresh as it can be without ever showing unsaved values.
-    /// </summary>
-    public Action? BeforeScrape { get; set; }
-
-    /// <summary>Values counted but maybe not saved yet; only the processor's thread touches them.</summary>
+    /// <summary>Values counted but maybe not saved yet; only the tailer's thread touches them.</summary>
     public MetricValues Staged { get; }
 
     /// <summary>Makes <paramref name="values"/> (a saved copy, or the staged values when nothing is saved) what scrapes see.</summary>
@@ -43,10 +38,7 @@ internal sealed class WatcherMetrics : IMetricsSource
         Interlocked.Increment(ref _version);
     }
 
-    /// <summary>New values are waiting to be saved: the next scrape saves and shows them (<see cref="BeforeScrape"/>).</summary>
-    public void MarkChanged() => Interlocked.Increment(ref _version);
-
-    /// <summary>Grows with every publication and every checkpoint waiting to be saved.</summary>
+    /// <summary>Grows with every publication.</summary>
     public long Version => Volatile.Read(ref _version);
 
     /// <summary>A failed save shows at once, though the values it held are not published.</summary>
@@ -87,7 +79,6 @@ internal sealed class WatcherMetrics : IMetricsSource
         {
             return;
         }
-        BeforeScrape?.Invoke();
         var snapshot = Snapshot();
         var text = new StringBuilder(16 * 1024);
         Exposition.Write(text, snapshot);

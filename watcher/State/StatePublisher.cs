@@ -8,11 +8,10 @@ namespace Sidecars.Watcher.State;
 /// <summary>
 /// Restores the saved state, saves the checkpointed values and publishes them once saved. At each checkpoint
 /// the tailer's thread hands over a copy of the values with the positions (<see cref="Checkpoint"/>); without a
-/// state folder that copy is published at once. With one, it is saved and only then published: every
-/// <see cref="SaveInterval"/> while something is unsaved, before each scrape (so a scrape sees what was read
-/// until just before it), and at shutdown. Saves are cheap (<see cref="StateStore"/>), but a busy log
-/// checkpoints thousands of times a second and none of those needs its own save. Saves that keep failing turn
-/// readiness off.
+/// state folder that copy is published at once. With one, it is saved and only then published, by
+/// <see cref="SavePending"/> at the end of the tailer's turn (so once per read interval, per scrape, per
+/// rotation, at most) and at shutdown: a long read checkpoints every few MiB, and none of those needs its own
+/// save. Saves that keep failing turn readiness off.
 /// </summary>
 internal sealed class StatePublisher : IAsyncDisposable
 {
@@ -31,7 +30,6 @@ internal sealed class StatePublisher : IAsyncDisposable
     private MetricValues _saving;
     private TailCheckpoint? _pendingCheckpoint;
     private bool _hasPending;
-    private ITimer? _saveTimer;
     private long _saves;
     private long _saveFailures;
     private long _lastFailureTimestamp;
@@ -55,13 +53,10 @@ internal sealed class StatePublisher : IAsyncDisposable
     /// <summary>Where the state is saved; null without a state folder.</summary>
     public StateStore? Store => _store;
 
-    /// <summary>How often unsaved values are saved (and then published) without a scrape asking for them.</summary>
-    public TimeSpan SaveInterval { get; init; } = TimeSpan.FromSeconds(1);
-
     /// <summary>Saves that keep failing for this long turn readiness off until one succeeds.</summary>
     public TimeSpan SaveFailureGrace { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>After a failed save, scrapes do not try again for this long (the save timer does).</summary>
+    /// <summary>After a failed save, turns that serve scrapes do not try again for this long (the timer's turns do).</summary>
     public TimeSpan ScrapeSaveBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The checkpoint of the values last saved (or restored), null before any.</summary>
@@ -125,16 +120,6 @@ internal sealed class StatePublisher : IAsyncDisposable
         return checkpoint;
     }
 
-    /// <summary>Starts saving (when there is a state folder): on a timer, and before each scrape.</summary>
-    public void Start()
-    {
-        if (_store is not null && _saveTimer is null)
-        {
-            _saveTimer = _time.CreateTimer(static p => ((StatePublisher)p!).SavePending(), this, SaveInterval, SaveInterval);
-            _metrics.BeforeScrape = () => SavePending(fromScrape: true);
-        }
-    }
-
     /// <summary>
     /// The tailer's thread calls this at each checkpoint with the staged values: published at once without a
     /// state folder, else copied to be saved and published by <see cref="SavePending"/>.
@@ -153,14 +138,15 @@ internal sealed class StatePublisher : IAsyncDisposable
             _pendingCheckpoint = checkpoint;
             _hasPending = true;
         }
-        _metrics.MarkChanged();
     }
 
     /// <summary>
     /// Saves the newest checkpointed values if they are not saved yet, then publishes them. False when
-    /// the save failed (the values stay pending and unpublished). Safe from any thread.
+    /// the save failed (the values stay pending and unpublished). <paramref name="forScrape"/>: within
+    /// <see cref="ScrapeSaveBackoff"/> of a failed save, do not try again (a flood of scrapes must not turn
+    /// into a flood of failing writes; the timer's turns retry). Safe from any thread.
     /// </summary>
-    public bool SavePending(bool fromScrape = false)
+    public bool SavePending(bool forScrape = false)
     {
         if (_store is null)
         {
@@ -168,7 +154,7 @@ internal sealed class StatePublisher : IAsyncDisposable
         }
         lock (_saveLock)
         {
-            if (fromScrape && _lastFailureTimestamp != 0 && _time.GetElapsedTime(_lastFailureTimestamp) < ScrapeSaveBackoff)
+            if (forScrape && _lastFailureTimestamp != 0 && _time.GetElapsedTime(_lastFailureTimestamp) < ScrapeSaveBackoff)
             {
                 return false; // saves are failing: scrapes show the last saved values, the timer retries
             }
@@ -244,16 +230,12 @@ internal sealed class StatePublisher : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Stops the save timer and saves what is pending; call after the tailer stopped.</summary>
-    public async Task StopAsync()
+    /// <summary>Saves what is pending; call after the tailer stopped.</summary>
+    public Task StopAsync()
     {
-        if (_saveTimer is not null)
-        {
-            await _saveTimer.DisposeAsync().ConfigureAwait(false);
-            _saveTimer = null;
-        }
         SavePending();
+        return Task.CompletedTask;
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+    public ValueTask DisposeAsync() => new(StopAsync());
 }

@@ -9,10 +9,12 @@ namespace Sidecars.Watcher.Tailing;
 /// one per log), restarts (<see cref="CheckpointResumer"/>), logs that do not exist yet, and logs that appear
 /// while it runs (<see cref="LogPaths"/>: a glob, or a list of paths).
 /// <para>
-/// The loop runs on one dedicated thread for the tailer's life: a turn reads everything there is in every log,
-/// reports one checkpoint for all of them, then blocks in <see cref="ChangeNotifier.Wait"/> until a followed
-/// file changes or the poll timer (a <see cref="TimeProvider"/> timer, so a fake clock drives the same loop)
-/// wakes it. Waiting costs nothing; a burst of writes costs one turn, since each turn reads to the end.
+/// The loop runs on one dedicated thread for the tailer's life: a turn looks at every log's path and open files
+/// and reads everything there is, reports one checkpoint for all of them, and hands the turn to
+/// <see cref="AfterTurn"/> (save and publish); then it blocks in <see cref="ChangeNotifier.Wait"/>. Writes never
+/// wake it. A turn runs when <see cref="ReadRequests"/> asks (a scrape: it is answered once a turn that started
+/// after it ended), every <see cref="TailerSettings.ReadInterval"/> (a <see cref="TimeProvider"/> timer, so a fake
+/// clock drives the same loop), and when a name in a log's folder changes (a rotation is drained at once).
 /// </para>
 /// </summary>
 internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink sink, TimeProvider time, ILogger<AccessLogTailer> logger)
@@ -22,8 +24,6 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
     private readonly List<RotationFollower> _logs = [];
     private readonly HashSet<string> _skipped = new(StringComparer.Ordinal);
     private long _bytesSinceCheckpoint;
-    private long _turns;
-    private long _lastTurnTimestamp;
 
     /// <summary>The logs to follow (paths and globs); null: <see cref="TailerSettings.Path"/> alone.</summary>
     public IReadOnlyList<string>? Paths { get; init; }
@@ -34,21 +34,14 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
     /// <summary>Where the lines of the log at a path go; null: all to the sink.</summary>
     public Func<string, IAccessLogSink>? SinkForLog { get; init; }
 
-    /// <summary>Loop turns so far: it grows at least once per poll interval while the tailer runs.</summary>
-    public long Turns => Interlocked.Read(ref _turns);
+    /// <summary>How scrapes (and tests) ask for a turn.</summary>
+    public ReadRequests Requests { get; init; } = new();
 
-    /// <summary>Called at the end of every turn, on the tailer's thread (the service's liveness beat).</summary>
-    public Action? OnTurn { get; init; }
-
-    /// <summary>When the loop last completed a turn (for liveness), or null before the first one.</summary>
-    public DateTimeOffset? LastTurnAt
-    {
-        get
-        {
-            long ticks = Interlocked.Read(ref _lastTurnTimestamp);
-            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
-        }
-    }
+    /// <summary>
+    /// Called at the end of every turn, on the tailer's thread, once its checkpoint was reported: saves and
+    /// publishes, and beats liveness. The requests the turn served are answered after it returns.
+    /// </summary>
+    public Action<ReadTrigger>? AfterTurn { get; init; }
 
     /// <summary>
     /// Follows the log on a thread of its own until cancelled, starting from <paramref name="resume"/>
@@ -66,8 +59,9 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             ? [(paths.Folders[0], Path.GetFileName(Path.GetFullPath(settings.Path)))]
             : paths.Folders.Select(f => (f, (string?)null)).ToList();
         using var notifier = new ChangeNotifier(folders, settings.UseNotifications, logger);
-        using var poll = time.CreateTimer(static n => ((ChangeNotifier)n!).Wake(), notifier, settings.PollInterval, settings.PollInterval);
+        using var timer = time.CreateTimer(static n => ((ChangeNotifier)n!).Wake(), notifier, settings.ReadInterval, settings.ReadInterval);
         using var stop = ct.Register(static n => ((ChangeNotifier)n!).Wake(), notifier);
+        Requests.Attach(notifier.Wake);
         try
         {
             // The logs saved in the checkpoint that the paths still name, found now or not, then what is there.
@@ -76,21 +70,23 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             {
                 AddLog(path, resume, atStart: true);
             }
-            var changes = Changes.Woken; // the first turn looks at everything
+            var changes = Changes.None;
             while (!ct.IsCancellationRequested)
             {
+                var serving = Requests.TakePending();
                 notifier.EnsureWatching();
-                // When the only news is that followed files were written to, no path can have changed (a rename,
-                // creation or deletion would have said so): no stat of the paths, no fstat, no new logs.
-                bool dataOnly = changes == Changes.Data && notifier.IsWatching;
-                if (!dataOnly && Paths is not null)
+                // New logs show as new names; without name events (or when the kernel dropped some) every turn looks.
+                bool namesChanged = (changes & (Changes.Names | Changes.Overflow)) != 0;
+                if (Paths is not null && (namesChanged || !notifier.IsWatching))
                 {
                     foreach (string path in paths.Discover())
                     {
                         AddLog(path, resume: null, atStart: false);
                     }
                 }
-                Turn(dataOnly, ct);
+                Turn(ct);
+                AfterTurn?.Invoke(serving is not null ? ReadTrigger.Scrape : namesChanged ? ReadTrigger.Names : ReadTrigger.Interval);
+                serving?.TrySetResult();
                 if (ct.IsCancellationRequested)
                 {
                     break;
@@ -104,6 +100,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
         }
         finally
         {
+            Requests.Stop();
             _logs.ForEach(l => l.Dispose());
             _logs.Clear();
         }
@@ -145,22 +142,24 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
         files.Changed = true;
     }
 
-    private void Turn(bool dataOnly, CancellationToken ct)
+    private void Turn(CancellationToken ct)
     {
         foreach (var files in _logs)
         {
-            TurnOf(files, dataOnly, ct);
+            TurnOf(files, ct);
         }
         if (_logs.Exists(l => l.Changed) || _bytesSinceCheckpoint > 0)
         {
             Checkpoint();
         }
-        Interlocked.Increment(ref _turns);
-        Interlocked.Exchange(ref _lastTurnTimestamp, time.GetUtcNow().UtcTicks);
-        OnTurn?.Invoke();
     }
 
-    private void TurnOf(RotationFollower files, bool dataOnly, CancellationToken ct)
+    /// <summary>
+    /// One log's turn: rotated files first (their lines came before the current file's), then the path (a
+    /// rotation, a truncation, a new file: the current file is finished before the tailer moves on from it;
+    /// a copytruncate is found even when nginx wrote past the old offset since), then the current file.
+    /// </summary>
+    private void TurnOf(RotationFollower files, CancellationToken ct)
     {
         long ReadToEndOf(TailedFile file) => ReadToEnd(file, files, ct);
         try
@@ -169,18 +168,18 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             {
                 ReadToEndOf(files.Draining[i]);
             }
-            // A write to the current file: read on. Nothing new, or anything else: look at the path and the
-            // open file, then read. A copytruncate shows as a write too, and a read at the old offset then finds
-            // nothing, unless nginx already wrote more than that offset again: so while the offset is small
-            // enough for that to happen between the truncation and this read, the first bytes are checked too.
-            if (!(dataOnly && files.Current is { } current
-                && (current.ReadOffset >= settings.HeadCheckBelowOffset || files.CurrentStillStartsTheSame())
-                && ReadToEndOf(current) > 0))
+            files.FollowPath(ReadToEndOf);
+            if (files.Current is { } now)
             {
-                files.FollowPath(ReadToEndOf);
-                if (files.Current is { } now)
+                ReadToEndOf(now);
+                if (now.CutWhileReading)
                 {
-                    ReadToEndOf(now);
+                    // Cut (copytruncate) while it was read: start it again and drain the copy, now, not a turn later.
+                    files.FollowPath(ReadToEndOf);
+                    if (files.Current is { } again)
+                    {
+                        ReadToEndOf(again);
+                    }
                 }
             }
             files.ExtendFingerprint();

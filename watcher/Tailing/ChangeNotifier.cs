@@ -8,8 +8,6 @@ namespace Sidecars.Watcher.Tailing;
 internal enum Changes
 {
     None = 0,
-    /// <summary>A followed file was written to (or truncated).</summary>
-    Data = 1,
     /// <summary>A followed name was created, renamed or deleted, or the watch itself went away.</summary>
     Names = 2,
     /// <summary><see cref="ChangeNotifier.Wake"/> was called (the poll timer, shutdown).</summary>
@@ -19,18 +17,17 @@ internal enum Changes
 }
 
 /// <summary>
-/// Blocks the tailer's thread until something it follows changes, or until <see cref="Wake"/> is called.
-/// One inotify instance on the log's folder (<c>IN_MODIFY | IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO |
-/// IN_DELETE</c>) and one eventfd for wake-ups live as long as the notifier; it has no thread of its
-/// own. Every wait drains all queued events, so a burst of writes costs one turn of the tailer, and
-/// events about other files in the folder (nginx's error.log, say) never wake it. Notifications are an
-/// optimisation: when inotify is unavailable (limits, a folder that does not exist yet) the waits
-/// end only at <see cref="Wake"/>, which the tailer's poll timer calls, and the watch is set up again
-/// at the next <see cref="EnsureWatching"/>.
+/// Blocks the tailer's thread until a name it follows changes, or until <see cref="Wake"/> is called (the
+/// read timer, a scrape, shutdown). One inotify instance on the logs' folders (<c>IN_CREATE | IN_MOVED_FROM |
+/// IN_MOVED_TO | IN_DELETE</c>: names only, never writes, so nginx's writes never wake the process) and one
+/// eventfd for wake-ups live as long as the notifier; it has no thread of its own. Every wait drains all
+/// queued events, and events about other names in the folder (nginx's error.log, say) never wake it.
+/// Notifications only make rotations seen at once: when inotify is unavailable (limits, a folder that does
+/// not exist yet) the tailer's read timer finds them, and the watch is set up again at the next
+/// <see cref="EnsureWatching"/>.
 /// </summary>
 internal sealed class ChangeNotifier : IDisposable
 {
-    private const uint InModify = 0x2;
     private const uint InMovedFrom = 0x40;
     private const uint InMovedTo = 0x80;
     private const uint InCreate = 0x100;
@@ -40,7 +37,7 @@ internal sealed class ChangeNotifier : IDisposable
     private const uint InQueueOverflow = 0x4000;
     private const uint InIgnored = 0x8000;
     private const uint InOnlyDirectory = 0x01000000;
-    private const uint Mask = InModify | InMovedFrom | InMovedTo | InCreate | InDelete | InDeleteSelf | InMoveSelf | InOnlyDirectory;
+    private const uint Mask = InMovedFrom | InMovedTo | InCreate | InDelete | InDeleteSelf | InMoveSelf | InOnlyDirectory;
     private const int EventHeaderBytes = 16; // int wd; uint32 mask, cookie, len; then len bytes of name
 
     private readonly Watch[] _watches;
@@ -52,16 +49,8 @@ internal sealed class ChangeNotifier : IDisposable
     private int _inotifyFd = -1;
     private bool _unavailableLogged;
 
-    /// <param name="folder">The folder to watch.</param>
-    /// <param name="namePrefix">Only events about names that start with this wake the waiter (the log and its rotated siblings).</param>
-    /// <param name="useInotify">False: waits end only at <see cref="Wake"/> (the tailer then polls).</param>
-    public ChangeNotifier(string folder, string namePrefix, bool useInotify, ILogger logger)
-        : this([(folder, namePrefix)], useInotify, logger)
-    {
-    }
-
     /// <param name="folders">The folders to watch, each with the prefix of the names that matter there (null: any name).</param>
-    /// <param name="useInotify">False: waits end only at <see cref="Wake"/> (the tailer then polls).</param>
+    /// <param name="useInotify">False: waits end only at <see cref="Wake"/> (the tailer's timer finds rotations).</param>
     public ChangeNotifier(IReadOnlyList<(string Folder, string? NamePrefix)> folders, bool useInotify, ILogger logger)
     {
         _watches = [.. folders.Select(f => new Watch(f.Folder, f.NamePrefix is null ? null : System.Text.Encoding.UTF8.GetBytes(f.NamePrefix)))];
@@ -75,7 +64,7 @@ internal sealed class ChangeNotifier : IDisposable
         EnsureWatching();
     }
 
-    /// <summary>Whether file-system events currently wake the waiter for every folder (false: the poll must look too).</summary>
+    /// <summary>Whether name events currently wake the waiter for every folder (false: each turn must look for new logs).</summary>
     public bool IsWatching => Array.TrueForAll(_watches, w => w.Descriptor >= 0);
 
     /// <summary>Sets watches up that are missing (the folder appeared, inotify limits eased); cheap when they exist.</summary>
@@ -130,7 +119,7 @@ internal sealed class ChangeNotifier : IDisposable
     }
 
     /// <summary>
-    /// Blocks until a followed file changed or <see cref="Wake"/> was called (maybe before this call),
+    /// Blocks until a followed name changed or <see cref="Wake"/> was called (maybe before this call),
     /// then returns what happened, with every queued event consumed. Only the tailer's thread calls it.
     /// </summary>
     public unsafe Changes Wait()
@@ -206,7 +195,7 @@ internal sealed class ChangeNotifier : IDisposable
                     }
                     else if (Relevant(descriptor, name))
                     {
-                        changes |= (mask & InModify) != 0 ? Changes.Data : Changes.Names;
+                        changes |= Changes.Names;
                     }
                 }
                 if (drained)

@@ -37,10 +37,10 @@ internal static class RotationDetector
     /// <param name="open">The identity of the file the tailer has open.</param>
     /// <param name="openLength">The open file's length now (from its handle).</param>
     /// <param name="readOffset">How far the open file was read.</param>
-    /// <param name="fingerprintMatches">Whether the open file's first bytes still hash to its fingerprint.</param>
-    public static FileChange Decide(PathState atPath, FileIdentity open, long openLength, long readOffset, bool fingerprintMatches)
+    /// <param name="sameContent">Whether the bytes read from the open file are still there (its first bytes, and those just before the offset).</param>
+    public static FileChange Decide(PathState atPath, FileIdentity open, long openLength, long readOffset, bool sameContent)
     {
-        if (openLength < readOffset || !fingerprintMatches)
+        if (openLength < readOffset || !sameContent)
         {
             // Cut in place (copytruncate) or rewritten; this holds whatever the path shows now, because the
             // handle still reads this inode.

@@ -128,8 +128,8 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
                 if (!_waitingLogged)
                 {
                     _waitingLogged = true;
-                    string poll = LogText.Duration(settings.PollInterval);
-                    TailerLog.WaitingForFile(logger, settings.Path, poll);
+                    string interval = LogText.Duration(settings.ReadInterval);
+                    TailerLog.WaitingForFile(logger, settings.Path, interval);
                 }
                 return;
             }
@@ -143,9 +143,9 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
         var current = Current;
         FileStatus open = FileStatus.OfHandle(current.Handle);
         current.KnownLength = open.Length;
-        bool fingerprintMatches = current.FingerprintMatches(_scratch);
+        bool sameContent = current.StillHoldsWhatWasRead(_scratch);
         FileChange change = RotationDetector.Decide(
-            atPath?.AsPathState() ?? PathState.Missing, current.Identity, open.Length, current.ReadOffset, fingerprintMatches);
+            atPath?.AsPathState() ?? PathState.Missing, current.Identity, open.Length, current.ReadOffset, sameContent);
         switch (change)
         {
             case FileChange.Unchanged:
@@ -180,9 +180,6 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
                 return;
         }
     }
-
-    /// <summary>Whether the current file's first bytes still hash to its fingerprint (one read of at most 1 KiB).</summary>
-    public bool CurrentStillStartsTheSame() => Current is { } current && current.FingerprintMatches(_scratch);
 
     /// <summary>Extends the current file's fingerprint once it grew past what was hashed.</summary>
     public void ExtendFingerprint() => Current?.ExtendFingerprint(_scratch);

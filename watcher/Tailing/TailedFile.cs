@@ -39,6 +39,15 @@ internal sealed class TailedFile : IDisposable
 
     public long ConsumedOffset => ReadOffset - Splitter.PendingBytes;
 
+    // The last bytes read (up to TailCheckBytes, ending at ReadOffset): a log only grows, so they never change
+    // unless the file was cut and written again, even past the old offset, between two reads.
+    private readonly byte[] _lastRead = new byte[TailCheckBytes];
+    private int _lastReadLength;
+    private readonly byte[] _check = new byte[FileFingerprint.MaxLength];
+
+    /// <summary>How many of the bytes just before the read offset are checked at each look (beside the first bytes).</summary>
+    public const int TailCheckBytes = 32;
+
     // Where consumed bytes were last handed out by TakeConsumedBytes: each byte is counted once, even when an
     // unfinished line is read again after a restart (resuming at the saved offset sets this to it).
     private long _reportedOffset;
@@ -111,6 +120,7 @@ internal sealed class TailedFile : IDisposable
         Identity = saved;
         ReadOffset = offset;
         _reportedOffset = offset;
+        _lastReadLength = 0;
         Splitter.Reset();
     }
 
@@ -119,6 +129,8 @@ internal sealed class TailedFile : IDisposable
     {
         ReadOffset = 0;
         _reportedOffset = 0;
+        _lastReadLength = 0;
+        CutWhileReading = false;
         Splitter.Reset();
         Identity = Identity with { Fingerprint = 0, FingerprintLength = 0 };
         KnownLength = RandomAccess.GetLength(Handle);
@@ -160,17 +172,70 @@ internal sealed class TailedFile : IDisposable
         }
     }
 
-    /// <summary>Reads the next chunk at <see cref="ReadOffset"/> into <paramref name="buffer"/> and delivers its lines; 0 at the end.</summary>
+    /// <summary>
+    /// Set when a read found that the file was cut (copytruncate) and written again since the bytes before it were
+    /// read: the chunk came from the new content, so none of its lines were handed out. The rotation follower then
+    /// sees the truncation (<see cref="StillHoldsWhatWasRead"/>) and starts the file again.
+    /// </summary>
+    public bool CutWhileReading { get; private set; }
+
+    /// <summary>
+    /// Reads the next chunk at <see cref="ReadOffset"/> into <paramref name="buffer"/> and delivers its lines; 0 at
+    /// the end, and 0 with <see cref="CutWhileReading"/> set when the file was cut under the read.
+    /// </summary>
     public int ReadChunk(byte[] buffer, IAccessLogSink sink)
     {
         int read = RandomAccess.Read(Handle, buffer, ReadOffset);
+        // A copytruncate while a busy log is read, with nginx writing past this offset again before the read: the
+        // chunk is then new content read from the middle. Checked after the read (what was read before is still
+        // there, so the cut, if any, came after it), before any of its lines is handed out. Two small reads.
+        if (read > 0 && !StillHoldsWhatWasRead(_check))
+        {
+            CutWhileReading = true;
+            return 0;
+        }
         if (read > 0)
         {
+            RememberLastRead(buffer.AsSpan(0, read));
             Splitter.Push(buffer.AsSpan(0, read), sink);
             ReadOffset += read;
             KnownLength = Math.Max(KnownLength, ReadOffset);
         }
         return read;
+    }
+
+    private void RememberLastRead(ReadOnlySpan<byte> read)
+    {
+        if (read.Length >= TailCheckBytes)
+        {
+            read[^TailCheckBytes..].CopyTo(_lastRead);
+            _lastReadLength = TailCheckBytes;
+            return;
+        }
+        int keep = Math.Min(_lastReadLength, TailCheckBytes - read.Length);
+        _lastRead.AsSpan(_lastReadLength - keep, keep).CopyTo(_lastRead);
+        read.CopyTo(_lastRead.AsSpan(keep));
+        _lastReadLength = keep + read.Length;
+    }
+
+    /// <summary>
+    /// Whether the bytes read so far are still in the file: its first bytes hash to the fingerprint and the
+    /// bytes just before the read offset are the ones read there. A copytruncate followed by more writes than
+    /// the old offset before the next look changes one or both (the new lines start the file again), though
+    /// the file is no shorter than what was read. Two small reads.
+    /// </summary>
+    public bool StillHoldsWhatWasRead(Span<byte> scratch)
+    {
+        if (!FingerprintMatches(scratch))
+        {
+            return false;
+        }
+        if (_lastReadLength == 0 || ReadOffset < _lastReadLength)
+        {
+            return true;
+        }
+        Span<byte> tail = scratch[.._lastReadLength];
+        return ReadFully(tail, ReadOffset - _lastReadLength) == tail.Length && tail.SequenceEqual(_lastRead.AsSpan(0, _lastReadLength));
     }
 
     /// <summary>Whether the first bytes still hash to the fingerprint (a short read means they changed).</summary>
@@ -194,16 +259,20 @@ internal sealed class TailedFile : IDisposable
         {
             return;
         }
-        int read = ReadFully(scratch[..(FileFingerprint.MaxLength - have)], have);
-        if (read > 0)
+        // The first bytes again with the new ones, in one read: when the file was cut and written again since they
+        // were hashed, a fingerprint of old and new bytes together would match neither the file nor its copy, and
+        // the copytruncate would lose the copy's unread lines. Such a fingerprint is not extended: the next look
+        // sees the cut.
+        int read = ReadFully(scratch[..FileFingerprint.MaxLength], 0);
+        if (read <= have || (have > 0 && FileFingerprint.Of(scratch[..have]) != Identity.Fingerprint))
         {
-            ulong seed = have == 0 ? FileFingerprint.Empty : Identity.Fingerprint;
-            Identity = Identity with
-            {
-                Fingerprint = FileFingerprint.Extend(seed, scratch[..read]),
-                FingerprintLength = have + read,
-            };
+            return;
         }
+        Identity = Identity with
+        {
+            Fingerprint = FileFingerprint.Of(scratch[..read]),
+            FingerprintLength = read,
+        };
     }
 
     public void Dispose() => Handle.Dispose();

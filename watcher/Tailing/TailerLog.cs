@@ -8,8 +8,8 @@ internal static partial class TailerLog
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Following {Path} from offset {Offset} ({Reason})")]
     public static partial void Following(ILogger logger, string path, long offset, string reason);
 
-    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Waiting for {Path} to appear (polling every {PollInterval})")]
-    public static partial void WaitingForFile(ILogger logger, string path, string pollInterval);
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Waiting for {Path} to appear (looking every {ReadInterval}, and when a name in its folder changes)")]
+    public static partial void WaitingForFile(ILogger logger, string path, string readInterval);
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Information, Message = "{Path} was {Kind}: draining the old file, following the new one from its start")]
     public static partial void Rotated(ILogger logger, string path, string kind);
@@ -35,10 +35,10 @@ internal static partial class TailerLog
     [LoggerMessage(EventId = 309, Level = LogLevel.Warning, Message = "{Name} was truncated or rewritten while the watcher was stopped (saved offset {Offset}, length now {Length}): reading it from its start")]
     public static partial void ResumeTruncated(ILogger logger, string name, long offset, long length);
 
-    [LoggerMessage(EventId = 310, Level = LogLevel.Warning, Message = "File change notifications unavailable for {Folder} ({Reason}): the poll finds changes until they work")]
+    [LoggerMessage(EventId = 310, Level = LogLevel.Warning, Message = "File change notifications unavailable for {Folder} ({Reason}): each read looks for rotations and new logs until they work")]
     public static partial void NotificationsUnavailable(ILogger logger, string folder, string reason);
 
-    [LoggerMessage(EventId = 312, Level = LogLevel.Warning, Message = "Reading {Path} failed; retrying at the next poll ({Suppressed} more since the last message)")]
+    [LoggerMessage(EventId = 312, Level = LogLevel.Warning, Message = "Reading {Path} failed; retrying at the next read ({Suppressed} more since the last message)")]
     public static partial void ReadFailed(ILogger logger, Exception exception, string path, long suppressed);
 
     [LoggerMessage(EventId = 314, Level = LogLevel.Warning, Message = "{Path} is {Kind}, not a regular file: waiting for a regular file there (counted in watcher_read_errors_total)")]

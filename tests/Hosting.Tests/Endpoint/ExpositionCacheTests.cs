@@ -10,19 +10,20 @@ namespace Sidecars.Tests.Hosting.Endpoint;
 public sealed class ExpositionCacheTests
 {
     [Fact]
-    public async Task Scrapes_within_the_share_window_get_one_rendering_and_a_later_scrape_a_new_one()
+    public async Task Scrapes_marked_together_share_one_rendering_and_a_scrape_marked_later_gets_a_new_one()
     {
         var time = new FakeTimeProvider();
         var source = new CountingSource();
         using var cache = new ExpositionCache(Metrics.NewCustomRegistry(), [source], time);
 
-        var burst = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => cache.AcquireAsync(CancellationToken.None)));
+        var mark = cache.Mark();
+        var burst = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => cache.AcquireAsync(mark, CancellationToken.None)));
         Assert.Single(burst.Distinct());
         Assert.Equal(1, source.Renderings);
         Assert.Equal("renderings 1\n", Encoding.UTF8.GetString(burst[0].Text.ToArray()));
 
-        time.Advance(ExpositionCache.ShareWindow + TimeSpan.FromMilliseconds(1));
-        var later = await cache.AcquireAsync(CancellationToken.None);
+        // A source that cannot tell whether it changed: a scrape marked after the rendering started needs a new one
+        var later = await cache.AcquireAsync(cache.Mark(), CancellationToken.None);
         Assert.NotSame(burst[0], later);
         Assert.Equal("renderings 2\n", Encoding.UTF8.GetString(later.Text.ToArray()));
 
@@ -37,61 +38,38 @@ public sealed class ExpositionCacheTests
     }
 
     [Fact]
-    public async Task A_lone_scraper_polling_back_to_back_sees_each_new_value_while_concurrent_scrapes_share_one_rendering()
+    public async Task A_rendering_under_way_when_a_scrape_marked_is_not_served_to_it_once_a_source_published_since()
     {
+        // Given a rendering that is under way (blocked in the middle of the source's values)
         var time = new FakeTimeProvider();
-        var source = new CountingSource();
+        using var inRendering = new SemaphoreSlim(0);
+        using var release = new SemaphoreSlim(0);
+        var source = new CountingSource { Version = 1 };
+        source.OnRender = () =>
+        {
+            if (source.Renderings == 0)
+            {
+                inRendering.Release();
+                release.Wait();
+            }
+        };
         using var cache = new ExpositionCache(Metrics.NewCustomRegistry(), [source], time);
+        var first = Task.Run(() => cache.AcquireAsync(cache.Mark(), CancellationToken.None));
+        Assert.True(await inRendering.WaitAsync(TimeSpan.FromSeconds(10)));
 
-        // One client, one scrape at a time, 1 ms apart: nobody else is being sent the rendering, so each
-        // scrape renders again and shows what was published since (no share window delays a new value).
-        for (int i = 1; i <= 3; i++)
-        {
-            var alone = await cache.AcquireAsync(CancellationToken.None);
-            Assert.Equal($"renderings {i}\n", Encoding.UTF8.GetString(alone.Text.ToArray()));
-            alone.Release();
-            time.Advance(TimeSpan.FromMilliseconds(1));
-        }
+        // When the source publishes (a scrape's catch-up ended) and that scrape marks while the rendering is still under way
+        source.Version = 2;
+        var wanted = cache.Mark();
+        var second = Task.Run(() => cache.AcquireAsync(wanted, CancellationToken.None));
+        release.Release();
 
-        // A scrape still being sent its rendering: others arriving within the share window get that one.
-        var held = await cache.AcquireAsync(CancellationToken.None);
-        time.Advance(ExpositionCache.ShareWindow - TimeSpan.FromMilliseconds(1));
-        var shared = await cache.AcquireAsync(CancellationToken.None);
-        Assert.Same(held, shared);
-        Assert.Equal(4, source.Renderings);
-        shared.Release();
-        held.Release();
-
-        // Past the window a new scrape renders again, even while the old rendering is still being sent.
-        var stillSending = await cache.AcquireAsync(CancellationToken.None); // alone again: rendering 5
-        time.Advance(ExpositionCache.ShareWindow + TimeSpan.FromMilliseconds(1));
-        var fresh = await cache.AcquireAsync(CancellationToken.None);
-        Assert.NotSame(stillSending, fresh);
-        Assert.Equal(6, source.Renderings);
-        stillSending.Release();
-        fresh.Release();
-    }
-
-    [Fact]
-    public async Task Rendering_spends_at_most_a_tenth_of_the_time_so_a_flood_of_scrapes_cannot_spend_the_CPU_on_it()
-    {
-        // Given renderings that each cost 20 ms of CPU, against a budget of 10 ms refilled at a tenth of the time
-        var time = new FakeTimeProvider();
-        var source = new CountingSource { OnRender = () => time.Advance(TimeSpan.FromMilliseconds(20)) };
-        using var cache = new ExpositionCache(Metrics.NewCustomRegistry(), [source], time, () => time.GetUtcNow() - DateTimeOffset.UnixEpoch);
-
-        // When a lone client scrapes every 10 ms for 2 s
-        for (int i = 0; i < 200; i++)
-        {
-            (await cache.AcquireAsync(CancellationToken.None)).Release();
-            time.Advance(TimeSpan.FromMilliseconds(10));
-        }
-
-        // Then rendering took about a tenth of those seconds: 20 ms per 200 ms or so, plus the first budget
-        var elapsed = time.GetUtcNow() - new FakeTimeProvider().GetUtcNow();
-        double spent = source.Renderings * 20.0;
-        Assert.InRange(spent, 0.09 * elapsed.TotalMilliseconds, 0.11 * elapsed.TotalMilliseconds + ExpositionCache.RenderBudget.TotalMilliseconds + 20);
-        Assert.True(source.Renderings >= 10, $"renderings {source.Renderings}: the budget refills");
+        // Then the first scrape gets the rendering under way, the second a rendering that started after its mark
+        var a = await first;
+        var b = await second;
+        Assert.Equal("renderings 1\n", Encoding.UTF8.GetString(a.Text.ToArray()));
+        Assert.Equal("renderings 2\n", Encoding.UTF8.GetString(b.Text.ToArray()));
+        a.Release();
+        b.Release();
     }
 
     [Fact]
@@ -104,21 +82,73 @@ public sealed class ExpositionCacheTests
         // A lone client polling every millisecond while nothing is published: one rendering
         for (int i = 0; i < 4; i++)
         {
-            (await cache.AcquireAsync(CancellationToken.None)).Release();
+            (await cache.AcquireAsync(cache.Mark(), CancellationToken.None)).Release();
             time.Advance(TimeSpan.FromMilliseconds(1));
         }
         Assert.Equal(1, source.Renderings);
 
         // A value is published: the very next scrape shows it
         source.Version = 2;
-        var next = await cache.AcquireAsync(CancellationToken.None);
+        var next = await cache.AcquireAsync(cache.Mark(), CancellationToken.None);
         Assert.Equal("renderings 2\n", Encoding.UTF8.GetString(next.Text.ToArray()));
         next.Release();
 
         // Nothing new, but past the share window: rendered again (the process metrics move on)
         time.Advance(ExpositionCache.ShareWindow + TimeSpan.FromMilliseconds(1));
-        (await cache.AcquireAsync(CancellationToken.None)).Release();
+        (await cache.AcquireAsync(cache.Mark(), CancellationToken.None)).Release();
         Assert.Equal(3, source.Renderings);
+    }
+
+    [Fact]
+    public async Task Rendering_spends_at_most_a_tenth_of_the_time_by_slowing_a_flood_down_never_by_serving_older_values()
+    {
+        // Given renderings that each cost 20 ms of CPU, against a budget of 10 ms refilled at a tenth of the time,
+        // and a source that publishes before every scrape (as the watcher's catch-up does under traffic)
+        var time = new FakeTimeProvider();
+        var source = new CountingSource { Version = 0, OnRender = () => time.Advance(TimeSpan.FromMilliseconds(20)) };
+        using var cache = new ExpositionCache(Metrics.NewCustomRegistry(), [source], time, () => time.GetUtcNow() - DateTimeOffset.UnixEpoch);
+        var started = time.GetUtcNow();
+
+        // When a lone client scrapes back to back 40 times
+        var waits = new List<TimeSpan>();
+        for (int i = 1; i <= 40; i++)
+        {
+            source.Version = i;
+            var wanted = cache.Mark();
+            var before = time.GetUtcNow();
+            var rendering = await AdvancingUntilDone(time, cache.AcquireAsync(wanted, CancellationToken.None));
+
+            // Then every scrape is shown what was published before it
+            Assert.Equal($"renderings {i}\n", Encoding.UTF8.GetString(rendering.Text.ToArray()));
+            rendering.Release();
+            waits.Add(time.GetUtcNow() - before);
+        }
+
+        // And rendering took about a tenth of the time: the scrapes waited for the budget instead
+        double elapsed = (time.GetUtcNow() - started).TotalMilliseconds;
+        double spent = source.Renderings * 20.0;
+        Assert.InRange(spent, 0.09 * elapsed, 0.11 * elapsed + ExpositionCache.RenderBudget.TotalMilliseconds + 20);
+        Assert.All(waits.Skip(2), w => Assert.InRange(w.TotalMilliseconds, 150, ExpositionCache.MaxBudgetWait.TotalMilliseconds + 21));
+    }
+
+    [Fact]
+    public async Task A_scrape_waits_for_the_budget_at_most_a_second_then_renders_anyway()
+    {
+        // Given a rendering so costly (3 s of CPU) that the budget needs 30 s to refill
+        var time = new FakeTimeProvider();
+        var source = new CountingSource { Version = 0, OnRender = () => time.Advance(TimeSpan.FromSeconds(3)) };
+        using var cache = new ExpositionCache(Metrics.NewCustomRegistry(), [source], time, () => time.GetUtcNow() - DateTimeOffset.UnixEpoch);
+        (await cache.AcquireAsync(cache.Mark(), CancellationToken.None)).Release();
+
+        // When a scrape needs a new rendering
+        source.Version = 1;
+        var before = time.GetUtcNow();
+        var next = await AdvancingUntilDone(time, cache.AcquireAsync(cache.Mark(), CancellationToken.None));
+
+        // Then it waited about a second, not 30, and got the new values
+        Assert.InRange((time.GetUtcNow() - before).TotalSeconds, 1.0, 4.1);
+        Assert.Equal("renderings 2\n", Encoding.UTF8.GetString(next.Text.ToArray()));
+        next.Release();
     }
 
     [Fact]
@@ -136,15 +166,31 @@ public sealed class ExpositionCacheTests
             },
         };
         using var cache = new ExpositionCache(Metrics.NewCustomRegistry(), [source], time, () => cpu);
-        (await cache.AcquireAsync(CancellationToken.None)).Release();
+        (await cache.AcquireAsync(cache.Mark(), CancellationToken.None)).Release();
 
         // When a lone scraper asks again 2 ms after it ended (past 10 x 0.1 ms of CPU, well within 10 x 20 ms)
         time.Advance(TimeSpan.FromMilliseconds(2));
-        var next = await cache.AcquireAsync(CancellationToken.None);
+        var before = time.GetUtcNow();
+        var next = await cache.AcquireAsync(cache.Mark(), CancellationToken.None);
 
-        // Then it gets a new rendering: the wait for a core does not hold new values back
+        // Then it gets a new rendering without waiting: the wait for a core does not hold new values back
         Assert.Equal(2, source.Renderings);
+        Assert.Equal(TimeSpan.FromMilliseconds(20), time.GetUtcNow() - before);
         next.Release();
+    }
+
+    /// <summary>Moves the fake clock on, a millisecond at a time, until <paramref name="task"/> is done (the budget's waits are on that clock).</summary>
+    private static async Task<T> AdvancingUntilDone<T>(FakeTimeProvider time, Task<T> task)
+    {
+        for (int step = 0; !task.IsCompleted && step < 100_000; step++)
+        {
+            await Task.Yield();
+            if (!task.IsCompleted)
+            {
+                time.Advance(TimeSpan.FromMilliseconds(1));
+            }
+        }
+        return await task;
     }
 
     [Fact]
@@ -153,7 +199,7 @@ public sealed class ExpositionCacheTests
         var text = new PooledBuffer();
         string exposition = string.Concat(Enumerable.Range(0, 5000).Select(i => $"metric_total{{label=\"{i}\"}} {i}\n"));
         Encoding.UTF8.GetBytes(exposition, text);
-        var rendering = new Rendering(text, 0, version: null);
+        var rendering = new Rendering(text, 0, version: null, sequence: 1);
 
         var gzip = rendering.Gzipped();
         Assert.Same(gzip, rendering.Gzipped());
@@ -169,7 +215,7 @@ public sealed class ExpositionCacheTests
 
         public int Renderings => _renderings;
 
-        public Action? OnRender { get; init; }
+        public Action? OnRender { get; set; }
 
         public long Version { get; set; } = IMetricsSource.Changing;
 

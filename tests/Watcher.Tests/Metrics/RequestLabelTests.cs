@@ -151,7 +151,6 @@ public sealed class RequestLabelTests : IDisposable
         {
             var (first, metrics) = TestLines.Processor(format: Format, options: options, store: store);
             first.Restore();
-            first.Publisher.Start();
             first.Feed(Line("a.test"), Line("b.test", status: 503), Line("a.test"));
             first.OnCheckpoint(new TailCheckpoint(null, [], 0, 3));
             await first.Publisher.StopAsync();

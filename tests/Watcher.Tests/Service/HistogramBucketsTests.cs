@@ -32,7 +32,7 @@ public sealed partial class HistogramBucketsTests : IDisposable
 
         // When the watcher reads them with two duration bounds and two size bounds
         await using var watcher = WatcherProcess.Start(
-            $"--Watcher:Path={log}", $"--Watcher:Format={Format}", "--Watcher:PollInterval=00:00:00.050",
+            $"--Watcher:Path={log}", $"--Watcher:Format={Format}", "--Watcher:ReadInterval=00:00:00.050",
             "--Watcher:DurationBuckets:0=0.2", "--Watcher:DurationBuckets:1=1.5",
             "--Watcher:SizeBuckets:0=500", "--Watcher:SizeBuckets:1=5000");
         await Eventually.Holds(async () => await watcher.RequestsAsync() == 4, TimeSpan.FromSeconds(60),

@@ -35,7 +35,7 @@ public sealed partial class LogOutputTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     private WatcherProcess Start(params string[] more) => WatcherProcess.Start([
-        $"--Watcher:Path={_log}", $"--Watcher:Format={TestLines.TimedFormat}", "--Watcher:PollInterval=00:00:00.050",
+        $"--Watcher:Path={_log}", $"--Watcher:Format={TestLines.TimedFormat}", "--Watcher:ReadInterval=00:00:00.050",
         "--Watcher:SummaryInterval=00:00:01", .. more]);
 
     [Fact]

@@ -24,8 +24,8 @@ public sealed class WatcherEndToEndTests : IDisposable
 
     private string[] Args(bool withState = true) =>
         withState
-            ? [$"--Watcher:Path={_log}", $"--Watcher:StateDirectory={_state}", "--Watcher:PollInterval=00:00:00.050"]
-            : [$"--Watcher:Path={_log}", "--Watcher:PollInterval=00:00:00.050"];
+            ? [$"--Watcher:Path={_log}", $"--Watcher:StateDirectory={_state}"]
+            : [$"--Watcher:Path={_log}"];
 
     private void Append(int lines, string? path = null)
     {
@@ -140,7 +140,7 @@ public sealed class WatcherEndToEndTests : IDisposable
     {
         // Given two vhosts' logs matched by a glob, and a watcher with a state folder
         string a = _folder.File("site-a.access.log"), b = _folder.File("site-b.access.log");
-        string[] args = [$"--Watcher:Path={_folder.File("*.access.log")}", $"--Watcher:StateDirectory={_state}", "--Watcher:PollInterval=00:00:00.050"];
+        string[] args = [$"--Watcher:Path={_folder.File("*.access.log")}", $"--Watcher:StateDirectory={_state}"];
         Append(4, a);
         Append(6, b);
         var first = WatcherProcess.Start(args);

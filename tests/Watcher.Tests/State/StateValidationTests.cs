@@ -151,7 +151,6 @@ public sealed class StateValidationTests : IDisposable
         using (var store = new StateStore(_folder.Path))
         {
             var (first, metrics) = TestLines.Processor(options: options, store: store);
-            first.Publisher.Start();
             for (int status = 200; status < 210; status++)
             {
                 first.Feed(TestLines.MainLine(status: status), TestLines.MainLine(status: status));
@@ -168,7 +167,6 @@ public sealed class StateValidationTests : IDisposable
             using var store = new StateStore(_folder.Path);
             var (again, metrics) = TestLines.Processor(options: options, store: store);
             again.Restore();
-            again.Publisher.Start();
             again.OnCheckpoint(new TailCheckpoint(null, [], 0, 0));
             await again.Publisher.StopAsync();
             string text = Exposition.ToText(metrics.Snapshot());
@@ -225,22 +223,28 @@ public sealed class StateValidationTests : IDisposable
         Directory.CreateDirectory(folder);
         using var store = new StateStore(folder);
         var (processor, metrics) = TestLines.Processor(store: store, time: time, health: health);
-        processor.Publisher.Start();
+        // (each read interval a turn ends with a save: SavePending as the tailer's turn calls it)
+        var readInterval = TimeSpan.FromSeconds(1);
+        void TimerTurn()
+        {
+            time.Advance(readInterval);
+            processor.Publisher.SavePending();
+        }
         processor.Feed(TestLines.MainLine());
         processor.OnCheckpoint(new TailCheckpoint(null, [], 0, 1));
-        time.Advance(processor.Publisher.SaveInterval);
+        TimerTurn();
         Assert.Equal(1, metrics.Snapshot().TotalRequests);
         Directory.Delete(folder, recursive: true);
 
         // When new lines cannot be saved for a while
         processor.Feed(TestLines.MainLine());
         processor.OnCheckpoint(new TailCheckpoint(null, [], 0, 1));
-        time.Advance(processor.Publisher.SaveInterval);
+        TimerTurn();
         Assert.Null(health.NotReadyReason); // within the grace period
         Assert.Equal(1, metrics.Snapshot().StateSaveFailures);
         for (int i = 0; i < 12; i++)
         {
-            time.Advance(processor.Publisher.SaveInterval);
+            TimerTurn();
             health.Beat();
         }
 
@@ -249,9 +253,17 @@ public sealed class StateValidationTests : IDisposable
         Assert.True(metrics.Snapshot().StateSaveFailures >= 10);
         Assert.Equal(1, metrics.Snapshot().TotalRequests);
 
+        // And a flood of scrapes right after a failure does not retry the save each time (the timer's turns do)
+        long failures = metrics.Snapshot().StateSaveFailures;
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.False(processor.Publisher.SavePending(forScrape: true));
+        }
+        Assert.Equal(failures, metrics.Snapshot().StateSaveFailures);
+
         // And once the folder is back, the next save publishes the line and readiness returns
         Directory.CreateDirectory(folder);
-        time.Advance(processor.Publisher.SaveInterval);
+        TimerTurn();
         health.Beat();
         Assert.Null(health.NotReadyReason);
         Assert.Equal(2, metrics.Snapshot().TotalRequests);

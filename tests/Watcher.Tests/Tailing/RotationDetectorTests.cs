@@ -10,19 +10,19 @@ public sealed class RotationDetectorTests
 
     [Fact]
     public void Same_file_that_grew_is_unchanged() =>
-        Assert.Equal(FileChange.Unchanged, RotationDetector.Decide(SameAtPath, Open, openLength: 5000, readOffset: 4000, fingerprintMatches: true));
+        Assert.Equal(FileChange.Unchanged, RotationDetector.Decide(SameAtPath, Open, openLength: 5000, readOffset: 4000, sameContent: true));
 
     [Fact]
     public void Same_file_shorter_than_the_read_offset_was_truncated() =>
-        Assert.Equal(FileChange.Truncated, RotationDetector.Decide(SameAtPath, Open, openLength: 10, readOffset: 4000, fingerprintMatches: true));
+        Assert.Equal(FileChange.Truncated, RotationDetector.Decide(SameAtPath, Open, openLength: 10, readOffset: 4000, sameContent: true));
 
     [Fact]
     public void Same_file_with_other_first_bytes_was_rewritten_even_when_longer() =>
-        Assert.Equal(FileChange.Truncated, RotationDetector.Decide(SameAtPath, Open, openLength: 9000, readOffset: 4000, fingerprintMatches: false));
+        Assert.Equal(FileChange.Truncated, RotationDetector.Decide(SameAtPath, Open, openLength: 9000, readOffset: 4000, sameContent: false));
 
     [Fact]
     public void Another_inode_at_the_path_means_the_file_was_replaced() =>
-        Assert.Equal(FileChange.Replaced, RotationDetector.Decide(OtherAtPath, Open, openLength: 4000, readOffset: 4000, fingerprintMatches: true));
+        Assert.Equal(FileChange.Replaced, RotationDetector.Decide(OtherAtPath, Open, openLength: 4000, readOffset: 4000, sameContent: true));
 
     [Fact]
     public void Same_inode_number_on_another_device_is_another_file() =>

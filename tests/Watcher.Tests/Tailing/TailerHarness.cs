@@ -8,8 +8,9 @@ namespace Sidecars.Tests.Watcher.Tailing;
 
 /// <summary>
 /// Runs an <see cref="AccessLogTailer"/> on a real file in the background with a recording sink, on the real
-/// clock or on a <see cref="FakeTimeProvider"/> (the same loop: file events wake it either way; on the fake
-/// clock the poll timer and every quiet period move only when the test advances the clock).
+/// clock or on a <see cref="FakeTimeProvider"/> (the same loop: turns asked for, as scrapes ask, and name events
+/// wake it either way; on the fake clock the read timer and every quiet period move only when the test advances
+/// the clock).
 /// </summary>
 internal sealed class TailerHarness : IAsyncDisposable
 {
@@ -23,7 +24,10 @@ internal sealed class TailerHarness : IAsyncDisposable
     {
         _settings = settings;
         Clock = clock;
-        Tailer = new AccessLogTailer(settings, Sink, (TimeProvider?)clock ?? TimeProvider.System, NullLogger<AccessLogTailer>.Instance);
+        Tailer = new AccessLogTailer(settings, Sink, (TimeProvider?)clock ?? TimeProvider.System, Log)
+        {
+            AfterTurn = Turns.Enqueue,
+        };
         _run = Tailer.RunAsync(resume, _stop.Token);
     }
 
@@ -31,6 +35,12 @@ internal sealed class TailerHarness : IAsyncDisposable
     public FakeTimeProvider? Clock { get; }
 
     public RecordingSink Sink { get; } = new();
+
+    /// <summary>What the tailer logged (named in a failure message).</summary>
+    public Sidecars.Tests.Watcher.StubStatus.RecordedLog<AccessLogTailer> Log { get; } = new();
+
+    /// <summary>Every turn so far, by what started it.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<ReadTrigger> Turns { get; } = new();
 
     public AccessLogTailer Tailer { get; }
 
@@ -49,35 +59,42 @@ internal sealed class TailerHarness : IAsyncDisposable
     public static TailerHarness StartOnFakeClock(TailerSettings settings, TailCheckpoint? resume = null) =>
         new(settings, resume, new FakeTimeProvider(DateTimeOffset.UnixEpoch));
 
-    /// <summary>Waits until at least <paramref name="count"/> lines arrived, lets the loop turn a few more times, then returns them all.</summary>
+    /// <summary>
+    /// Asks for turns, as a scrape does, until at least <paramref name="count"/> lines arrived, lets the loop turn a
+    /// few more times, then returns them all. On the fake clock the timer's turns never come unless the test
+    /// advances it: only asked-for turns read, as in a pod where only scrapes come between two read intervals.
+    /// </summary>
     public async Task<IReadOnlyList<string>> LinesAfter(int count)
     {
-        if (Clock is not null && !_settings.UseNotifications)
+        var deadline = DateTime.UtcNow + Within;
+        while (Sink.LineCount < count && DateTime.UtcNow < deadline)
         {
-            // Only the poll finds new lines: bring polls, one at a time, until they are there.
-            for (int polls = 0; polls < 100 && Sink.LineCount < count; polls++)
+            await Turn();
+            if (Sink.LineCount < count)
             {
-                long target = Tailer.Turns + 1;
-                Clock.Advance(_settings.PollInterval);
-                await Eventually.Holds(() => Running() && Tailer.Turns >= target, Within, "a loop turn");
+                await Task.Delay(5);
             }
         }
-        await Eventually.Holds(() => Running() && Sink.LineCount >= count, Within, $"{count} lines (have {Sink.LineCount}: {string.Join(", ", Sink.Lines.Take(20))}; rotations {string.Join(", ", Sink.Rotations)}; last checkpoint {Sink.Saved}; turns {Tailer.Turns}, last at {Tailer.LastTurnAt:HH:mm:ss.fff}, now {DateTimeOffset.UtcNow:HH:mm:ss.fff})");
+        Assert.True(Sink.LineCount >= count,
+            $"{count} lines (have {Sink.LineCount}: {string.Join(", ", Sink.Lines.Take(20))}; rotations {string.Join(", ", Sink.Rotations)}; last checkpoint {Sink.Saved}; now {DateTimeOffset.UtcNow:HH:mm:ss.fff}; log: {string.Join(" | ", Log.Lines.TakeLast(30).Select(l => l.Message))})");
         await Settle();
         return Sink.Lines;
     }
 
-    /// <summary>
-    /// Waits for three more loop turns: whatever was on disk before is read by then. On the fake clock each
-    /// turn is a poll, brought by advancing the clock one poll interval.
-    /// </summary>
+    /// <summary>One turn that starts after this call, asked for as a scrape asks; fails the test if the tailer failed.</summary>
+    public async Task Turn()
+    {
+        Running();
+        await Tailer.Requests.NextTurnAsync().WaitAsync(Within);
+        Running();
+    }
+
+    /// <summary>Waits for three more turns, asked for: whatever was on disk before is read by then.</summary>
     public async Task Settle()
     {
         for (int i = 0; i < 3; i++)
         {
-            long target = Tailer.Turns + 1;
-            Clock?.Advance(_settings.PollInterval);
-            await Eventually.Holds(() => Running() && Tailer.Turns >= target, Within, "a loop turn");
+            await Turn();
         }
     }
 

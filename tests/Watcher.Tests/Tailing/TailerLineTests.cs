@@ -137,18 +137,38 @@ public sealed class TailerLineTests : IDisposable
     }
 
     [Fact]
-    public async Task A_notification_wakes_the_tailer_long_before_the_next_poll()
+    public async Task Writes_never_wake_the_tailer_a_scrape_reads_them_and_a_rotation_wakes_it_long_before_the_next_read()
     {
+        // Given a tailer that reads every 30 s, past its first turn
         using var log = new LogWriter(LogPath);
-        var settings = TailerHarness.Settings(LogPath) with { PollInterval = TimeSpan.FromSeconds(30) };
+        var settings = TailerHarness.Settings(LogPath) with { ReadInterval = TimeSpan.FromSeconds(30) };
         await using var tailer = TailerHarness.Start(settings);
-        await Eventually.Holds(() => tailer.Tailer.Turns >= 1, TailerHarness.Within, "first turn");
+        await Eventually.Holds(() => !tailer.Turns.IsEmpty, TailerHarness.Within, "first turn");
 
+        // When nginx writes 50 lines, one write each
+        for (int i = 0; i < 50; i++)
+        {
+            log.Write($"line{i}\n");
+        }
+        await Task.Delay(300);
+
+        // Then nothing woke the tailer: one turn, no line read
+        Assert.Single(tailer.Turns);
+        Assert.Equal(0, tailer.Sink.LineCount);
+
+        // And a scrape's turn reads all of them
+        await tailer.Turn();
+        Assert.Equal(LogWriter.Expected("line", 50), tailer.Sink.Lines);
+        Assert.Equal(ReadTrigger.Scrape, tailer.Turns.Last());
+
+        // When the log is rotated (renamed) and written to
+        log.Write("late\n");
         var started = System.Diagnostics.Stopwatch.StartNew();
-        log.Write("fast\n");
-        await Eventually.Holds(() => tailer.Sink.LineCount == 1, TimeSpan.FromSeconds(5), "the line");
+        File.Move(LogPath, LogPath + ".1");
 
+        // Then the rename wakes a turn at once, which drains the renamed file
+        await Eventually.Holds(() => tailer.Sink.LineCount == 51, TimeSpan.FromSeconds(5), "the line written before the rename");
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed}");
-        Assert.Equal(["fast"], tailer.Sink.Lines);
+        Assert.Contains(ReadTrigger.Names, tailer.Turns);
     }
 }

@@ -135,14 +135,14 @@ public sealed class TailerRotationTests : IDisposable
     [Fact]
     public async Task Copytruncate_before_the_tailer_read_the_last_lines_reads_them_from_the_copy()
     {
-        // Given a tailer that only polls, rarely, and has read the first lines
+        // Given a tailer that reads rarely, without name events, and has read the first lines
         using var worker = new LogWriter(LogPath);
-        var settings = TailerHarness.Settings(LogPath, notifications: false) with { PollInterval = TimeSpan.FromMilliseconds(400) };
+        var settings = TailerHarness.Settings(LogPath, notifications: false) with { ReadInterval = TimeSpan.FromMilliseconds(400) };
         await using var tailer = TailerHarness.Start(settings);
         worker.Lines("before", 50);
         await tailer.LinesAfter(50);
 
-        // When more lines are written, then copied and truncated away before the next poll
+        // When more lines are written, then copied and truncated away before the next read
         worker.Lines("unread", 5);
         File.Copy(LogPath, LogPath + ".1");
         using (var truncate = new FileStream(LogPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
@@ -156,6 +156,106 @@ public sealed class TailerRotationTests : IDisposable
         string[] expected = [.. LogWriter.Expected("before", 50), .. LogWriter.Expected("unread", 5), .. LogWriter.Expected("after", 3)];
         Assert.Equal(expected.Order(StringComparer.Ordinal), lines.Order(StringComparer.Ordinal));
         Assert.Equal([RotationKind.Truncated], tailer.Sink.Rotations);
+    }
+
+    [Theory]
+    [InlineData("different first lines")]
+    [InlineData("the same first kilobyte")]
+    public async Task Copytruncate_at_a_large_offset_then_more_bytes_than_that_before_the_next_read_loses_and_repeats_nothing(string start)
+    {
+        // Given a tailer on the fake clock (it reads only when a turn is asked for, as a scrape does) that read
+        // 1.2 MB of lines; with the same first kilobyte, the file starts alike before and after, so only the
+        // bytes before the offset can tell
+        string header = start == "the same first kilobyte" ? string.Concat(Enumerable.Repeat("GET / 200\n", 120)) : "";
+        using var worker = new LogWriter(LogPath);
+        await using var tailer = TailerHarness.StartOnFakeClock(TailerHarness.Settings(LogPath));
+        worker.Write(header).Lines("before", 100_000);
+        int headerLines = header.Length / 10;
+        await tailer.LinesAfter(headerLines + 100_000);
+        long offset = new FileInfo(LogPath).Length;
+
+        // When more lines are written, copied and truncated away, and nginx then writes more than the old offset,
+        // all between two reads
+        worker.Lines("unread", 5);
+        File.Copy(LogPath, LogPath + ".1");
+        using (var truncate = new FileStream(LogPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+        {
+            truncate.SetLength(0);
+        }
+        worker.Write(header).Lines("after", 150_000);
+        Assert.True(new FileInfo(LogPath).Length > offset, "the log grew past the old offset again");
+
+        // Then the next read finds the truncation: the unread lines come from the copy, the new file is read from
+        // its start, nothing twice
+        var lines = await tailer.LinesAfter(2 * headerLines + 100_000 + 5 + 150_000);
+        string[] headerLinesText = [.. Enumerable.Repeat("GET / 200", headerLines)];
+        string[] expected =
+        [
+            .. headerLinesText, .. LogWriter.Expected("before", 100_000), .. LogWriter.Expected("unread", 5),
+            .. headerLinesText, .. LogWriter.Expected("after", 150_000),
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), lines.Order(StringComparer.Ordinal));
+        Assert.Equal([RotationKind.Truncated], tailer.Sink.Rotations);
+    }
+
+    [Fact]
+    public async Task Copytruncate_again_and_again_beside_a_writer_that_never_stops_counts_every_line_once()
+    {
+        // Given a writer appending batches of lines on its own thread (about 20,000 lines a second), and a tailer
+        // reading on its timer (25 ms) and when asked
+        await using var tailer = TailerHarness.Start(LogPath);
+        using var gate = new SemaphoreSlim(1, 1);
+        using var stop = new CancellationTokenSource();
+        int written = 0;
+        var writer = Task.Run(async () =>
+        {
+            using var worker = new LogWriter(LogPath);
+            while (!stop.IsCancellationRequested)
+            {
+                // logrotate's copytruncate loses what is written between its copy and its truncation, whoever
+                // reads: the gate keeps the writer out of that window, as nothing else can
+                await gate.WaitAsync();
+                worker.Lines($"w{written}-", 20);
+                written++;
+                gate.Release();
+                await Task.Delay(1);
+            }
+        });
+
+        // When the log is copied and truncated ten times, 30 ms apart, each time once the tailer read some of what was
+        // written since the last time (a copy of lines no read ever saw, made before the first read of a new file or
+        // between two copytruncates within one read interval, cannot be told from any other file: logrotate runs
+        // hourly or daily, the watcher reads every second; watcher/README.md says so)
+        int firstOfGeneration = 0;
+        for (int rotation = 1; rotation <= 10; rotation++)
+        {
+            await Task.Delay(30);
+            int first = firstOfGeneration;
+            await Eventually.Holds(async () =>
+            {
+                await tailer.Turn();
+                return tailer.Sink.Lines.TakeLast(100).Any(l => int.Parse(l.AsSpan(1, l.IndexOf('-') - 1), System.Globalization.CultureInfo.InvariantCulture) >= first);
+            }, TailerHarness.Within, "a line of this generation read");
+            await gate.WaitAsync();
+            File.Copy(LogPath, $"{LogPath}.{rotation}");
+            using (var truncate = new FileStream(LogPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+            {
+                truncate.SetLength(0);
+            }
+            firstOfGeneration = written;
+            gate.Release();
+            await tailer.Turn();
+            Assert.Equal(rotation, tailer.Sink.Rotations.Count);
+        }
+        await stop.CancelAsync();
+        await writer;
+
+        // Then every line written is read exactly once
+        var lines = await tailer.LinesAfter(written * 20);
+        Assert.Equal(written * 20, lines.Count);
+        Assert.Equal(written * 20, lines.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(10, tailer.Sink.Rotations.Count);
+        Assert.Equal(Enumerable.Range(0, written).SelectMany(w => LogWriter.Expected($"w{w}-", 20)).Order(StringComparer.Ordinal), lines.Order(StringComparer.Ordinal));
     }
 
     [Fact]

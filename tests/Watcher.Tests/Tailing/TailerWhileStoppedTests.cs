@@ -348,13 +348,18 @@ public sealed class TailerPromisesTests : IDisposable
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var health = new Sidecars.Hosting.HealthState(clock) { StaleAfter = TimeSpan.FromSeconds(30) };
         var sink = new StallingSink();
+        int turns = 0;
         var tailer = new AccessLogTailer(TailerHarness.Settings(LogPath), sink, clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<AccessLogTailer>.Instance)
         {
-            OnTurn = health.Beat,
+            AfterTurn = _ =>
+            {
+                Interlocked.Increment(ref turns);
+                health.Beat();
+            },
         };
         using var stop = new CancellationTokenSource();
         var run = tailer.RunAsync(null, stop.Token);
-        await Eventually.Holds(() => tailer.Turns > 0, TailerHarness.Within, "a first turn");
+        await Eventually.Holds(() => Volatile.Read(ref turns) > 0, TailerHarness.Within, "a first turn");
         Assert.True(health.IsLive);
 
         // When a line makes the sink stall and 31 s pass
@@ -362,6 +367,7 @@ public sealed class TailerPromisesTests : IDisposable
         {
             worker.Lines("x", 1);
         }
+        _ = tailer.Requests.NextTurnAsync(); // a scrape asks: the turn reads the line, and the sink stalls on it
         await Eventually.Holds(() => sink.Stalled, TailerHarness.Within, "the sink stalled");
         clock.Advance(TimeSpan.FromSeconds(31));
 
@@ -426,35 +432,6 @@ public sealed class TailerPromisesTests : IDisposable
                 }
             }
         }
-
-        public void OnLineTooLong(long length) { }
-
-        public void OnRotation(RotationKind kind) { }
-
-        public void OnReadError(ReadError error) { }
-
-        public void OnFileLost() { }
-
-        public void OnLogSkipped(string path) { }
-    }
-
-    /// <summary>Blocks the tailer's thread on the first line until released.</summary>
-    private sealed class StallingSink : IAccessLogSink
-    {
-        private readonly ManualResetEventSlim _release = new();
-        private volatile bool _stalled;
-
-        public bool Stalled => _stalled;
-
-        public void Release() => _release.Set();
-
-        public void OnLine(ReadOnlySpan<byte> line)
-        {
-            _stalled = true;
-            _release.Wait(TimeSpan.FromSeconds(30));
-        }
-
-        public void OnCheckpoint(TailCheckpoint checkpoint) { }
 
         public void OnLineTooLong(long length) { }
 
