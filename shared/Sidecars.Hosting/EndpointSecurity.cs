@@ -52,7 +52,7 @@ internal sealed class EndpointSecurity : IDisposable
         if (config.RequiresBasicAuth)
         {
             WarnOfCostlyHashes(config.BasicAuthUsers, file, logger);
-            authenticator = new BasicAuthenticator(config.BasicAuthUsers);
+            authenticator = new BasicAuthenticator(config.BasicAuthUsers, time, logger);
         }
         return new EndpointSecurity(file, certificates, authenticator);
     }
