@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Win32.SafeHandles;
 
 namespace Sidecars.Writer;
 
@@ -16,19 +17,32 @@ internal interface IIndexFile
 
 /// <summary>
 /// Appends lines to the index file so a reader (nginx) never sees half a line, an empty file or a torn one:
-/// each line is ONE write call on a file opened in append mode for that tick (so a deleted or replaced file is
-/// simply created again). With <c>MaxLines</c> set, the file may grow to <see cref="MostLines"/> (a tenth more);
-/// the append that would pass that writes the newest <c>MaxLines</c> lines to a temporary file in the same folder
-/// and renames it over the target, an atomic replace. Trimming in batches keeps the cost per line constant: the
-/// whole file is rewritten once per <c>MaxLines / 10 + 1</c> lines, not on every line.
+/// each line is ONE write call on a file opened for that tick (so a deleted or replaced file is simply created
+/// again). With <c>MaxLines</c> set, the file may grow to <see cref="MostLines"/> (a tenth more); the append that
+/// would pass that writes the newest <c>MaxLines</c> lines to a new temporary file in the same folder and renames
+/// it over the target, an atomic replace. Trimming in batches keeps the cost per line constant: the whole file is
+/// rewritten once per <c>MaxLines / 10 + 1</c> lines, not on every line.
+/// The folder is shared with another container, so no symbolic link is followed (<see cref="NoFollowFile"/>): a
+/// link in the file's place is a failure, and the file is read for counting and trimming through the handle that
+/// was opened, not by its name again. Each trim's temporary file gets a new random name, created only if nothing
+/// is there yet.
 /// </summary>
-internal sealed class IndexFileAppender(string path, int maxLines) : IIndexFile
+/// <param name="path">The index file.</param>
+/// <param name="maxLines">0 keeps every line.</param>
+/// <param name="temporarySuffix">For tests: the random part of the temporary file's name.</param>
+internal sealed class IndexFileAppender(string path, int maxLines, Func<string>? temporarySuffix = null) : IIndexFile
 {
+    // A trim makes a name this many times at most: a clash of 128 random bits is someone who reads the folder.
+    private const int TemporaryNameTries = 4;
+    private const int SuffixLength = 32;
+    private static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(1);
+
     private readonly string _path = System.IO.Path.GetFullPath(path);
-    private readonly string _temporaryPath = System.IO.Path.Combine(
-        System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? "/",
-        $".{System.IO.Path.GetFileName(path)}.writer-tmp");
+    private readonly string _folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? "/";
+    private readonly string _temporaryPrefix = $".{System.IO.Path.GetFileName(path)}.writer-tmp-";
+    private readonly Func<string> _temporarySuffix = temporarySuffix ?? (static () => Random.Shared.GetHexString(SuffixLength, lowercase: true));
     private readonly long _mostLines = MostLines(maxLines);
+    private bool _staleRemoved;
 
     // What the file looked like after our last write; a different length means someone else changed it
     // (deleted, replaced, truncated, appended), and only then are its lines counted again.
@@ -45,59 +59,54 @@ internal sealed class IndexFileAppender(string path, int maxLines) : IIndexFile
 
     public IndexFileWrite Append(ReadOnlySpan<byte> line)
     {
-        using (var stream = OpenForAppend())
+        if (!_staleRemoved)
         {
-            long length = stream.Length;
+            RemoveStaleTemporaryFiles();
+            _staleRemoved = true;
+        }
+        byte[] content;
+        using (var file = NoFollowFile.OpenOrCreate(_path, read: maxLines > 0))
+        {
+            long length = RandomAccess.GetLength(file);
             if (maxLines == 0)
             {
-                WriteWhole(stream, length, line);
+                WriteWhole(file, length, line);
                 _knownLength = length + line.Length;
                 return new IndexFileWrite(_knownLength, Trimmed: false, BytesWritten: line.Length);
             }
             if (length != _knownLength)
             {
-                _knownLines = CountLines(_path);
+                _knownLines = CountLines(file);
                 _knownLength = length;
             }
             long lines = _knownLines + line.Count((byte)'\n');
             if (lines <= _mostLines)
             {
-                WriteWhole(stream, length, line);
+                WriteWhole(file, length, line);
                 _knownLines = lines;
                 _knownLength = length + line.Length;
                 return new IndexFileWrite(_knownLength, Trimmed: false, BytesWritten: line.Length);
             }
+            content = ReadAll(file, length);
         }
         // Full: replace the file by its newest lines plus this one, in one rename.
-        ReplaceWithNewest(line);
+        ReplaceWithNewest(content, line);
         return new IndexFileWrite(_knownLength, Trimmed: true, BytesWritten: _knownLength);
     }
 
-    private FileStream OpenForAppend()
+    // One write call for the whole line, at the end. If the disk fills part-way, the part is cut off again so
+    // the file never keeps half a line.
+    private static void WriteWhole(SafeFileHandle file, long length, ReadOnlySpan<byte> line)
     {
         try
         {
-            return new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-        }
-        catch (UnauthorizedAccessException) when (Directory.Exists(_path))
-        {
-            throw WriteFailure.PathIsDirectory(_path);
-        }
-    }
-
-    // One write call for the whole line. If the disk fills part-way, the part is cut off again so the
-    // file never keeps half a line.
-    private static void WriteWhole(FileStream stream, long length, ReadOnlySpan<byte> line)
-    {
-        try
-        {
-            stream.Write(line);
+            RandomAccess.Write(file, line, length);
         }
         catch (IOException)
         {
             try
             {
-                stream.SetLength(length);
+                RandomAccess.SetLength(file, length);
             }
             catch (IOException)
             {
@@ -106,32 +115,77 @@ internal sealed class IndexFileAppender(string path, int maxLines) : IIndexFile
         }
     }
 
-    private void ReplaceWithNewest(ReadOnlySpan<byte> line)
+    private void ReplaceWithNewest(byte[] content, ReadOnlySpan<byte> line)
     {
-        byte[] content = File.ReadAllBytes(_path);
         int newLines = line.Count((byte)'\n');
         int keepOld = Math.Max(0, maxLines - newLines);
         int start = StartOfLastLines(content, keepOld);
         var kept = content.AsSpan(start);
         int lineStart = newLines > maxLines ? StartOfLastLines(line, maxLines) : 0;
         var newest = line[lineStart..];
+        for (int attempt = 0; attempt < TemporaryNameTries; attempt++)
+        {
+            string temporary = System.IO.Path.Combine(_folder, _temporaryPrefix + _temporarySuffix());
+            // A new file or nothing: whatever is at that name already (a planted link included) is left alone.
+            using var file = NoFollowFile.CreateNew(temporary);
+            if (file is null)
+            {
+                continue;
+            }
+            try
+            {
+                // Two writes are fine here: nobody reads the temporary file before the rename.
+                RandomAccess.Write(file, kept, 0);
+                RandomAccess.Write(file, newest, kept.Length);
+                file.Dispose();
+                // rename(2) replaces whatever is at the target, a link included, and follows none.
+                File.Move(temporary, _path, overwrite: true);
+            }
+            catch
+            {
+                TryDelete(temporary);
+                throw;
+            }
+            _knownLines = Math.Min(maxLines, CountLines(kept) + newLines);
+            _knownLength = kept.Length + newest.Length;
+            return;
+        }
+        throw new IOException($"no free name for a temporary file beside {_path} in {TemporaryNameTries} tries");
+    }
+
+    // Temporary files of our naming left by a writer that died between creating one and renaming it. Only those
+    // older than a minute (a trim takes milliseconds, and another writer on the same folder may be in one), and
+    // deleting never follows a link: a planted one is removed, not its target.
+    private void RemoveStaleTemporaryFiles()
+    {
         try
         {
-            // Two writes are fine here: nobody reads the temporary file before the rename.
-            using (var temporary = new FileStream(_temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+            foreach (string file in Directory.EnumerateFiles(_folder, _temporaryPrefix + "*"))
             {
-                temporary.Write(kept);
-                temporary.Write(newest);
+                string suffix = System.IO.Path.GetFileName(file)[_temporaryPrefix.Length..];
+                if (suffix.Length == SuffixLength && suffix.All(char.IsAsciiHexDigitLower)
+                    && DateTime.UtcNow - File.GetLastWriteTimeUtc(file) > StaleAfter)
+                {
+                    TryDelete(file);
+                }
             }
-            File.Move(_temporaryPath, _path, overwrite: true);
         }
-        catch
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(_temporaryPath);
-            throw;
+            // Tidying up is not the writer's job: a folder that cannot be listed fails at the append that follows.
         }
-        _knownLines = Math.Min(maxLines, CountLines(kept) + newLines);
-        _knownLength = kept.Length + newest.Length;
+    }
+
+    private static byte[] ReadAll(SafeFileHandle file, long length)
+    {
+        byte[] content = new byte[length];
+        int total = 0;
+        int read;
+        while (total < content.Length && (read = RandomAccess.Read(file, content.AsSpan(total), total)) > 0)
+        {
+            total += read;
+        }
+        return total == content.Length ? content : content[..total];
     }
 
     /// <summary>Where the last <paramref name="count"/> lines of <paramref name="content"/> start (an unfinished last line counts as one).</summary>
@@ -166,19 +220,20 @@ internal sealed class IndexFileAppender(string path, int maxLines) : IIndexFile
     internal static long CountLines(ReadOnlySpan<byte> content) =>
         content.Count((byte)'\n') + (content.Length > 0 && content[^1] != (byte)'\n' ? 1 : 0);
 
-    private static long CountLines(string path)
+    private static long CountLines(SafeFileHandle file)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
             long lines = 0;
+            long offset = 0;
             byte last = (byte)'\n';
             int read;
-            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+            while ((read = RandomAccess.Read(file, buffer, offset)) > 0)
             {
                 lines += buffer.AsSpan(0, read).Count((byte)'\n');
                 last = buffer[read - 1];
+                offset += read;
             }
             return last == (byte)'\n' ? lines : lines + 1;
         }

@@ -97,15 +97,17 @@ internal static class WriteFailure
     public const string PermissionDenied = "permission_denied";
     public const string NotFound = "not_found";
     public const string IsDirectory = "is_directory";
+    public const string Symlink = "symlink";
     public const string Io = "io";
 
-    public static readonly string[] Reasons = [DiskFull, ReadOnly, PermissionDenied, NotFound, IsDirectory, Io];
+    public static readonly string[] Reasons = [DiskFull, ReadOnly, PermissionDenied, NotFound, IsDirectory, Symlink, Io];
 
     // errno values (Linux). On Unix .NET puts the errno of an unmapped error into IOException.HResult.
-    private const int Enoent = 2;
-    private const int Eperm = 1;
-    private const int Eacces = 13;
-    private const int Eisdir = 21;
+    public const int Enoent = 2;
+    public const int Eperm = 1;
+    public const int Eacces = 13;
+    public const int Eisdir = 21;
+    public const int Eloop = 40;
     private const int Enospc = 28;
     private const int Erofs = 30;
     private const int Edquot = 122;
@@ -125,6 +127,7 @@ internal static class WriteFailure
             Eacces or Eperm => PermissionDenied,
             Enoent => NotFound,
             Eisdir => IsDirectory,
+            Eloop => Symlink,
             _ => Io,
         },
         _ => Io,
@@ -135,4 +138,8 @@ internal static class WriteFailure
     /// (EISDIR turned into EACCES, as on Windows), which would send an operator looking for a permission problem.
     /// </summary>
     public static IOException PathIsDirectory(string path) => new($"{path} is a folder, not a file", Eisdir);
+
+    /// <summary>The fault for a symbolic link where the file should be: the writer does not follow it (see <see cref="NoFollowFile"/>).</summary>
+    public static IOException PathIsSymlink(string path) =>
+        new($"{path} is a symbolic link; the writer does not follow links in the folder it shares with another container", Eloop);
 }

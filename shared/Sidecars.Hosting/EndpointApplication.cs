@@ -126,7 +126,7 @@ internal sealed class EndpointApplication : IHttpApplication<HttpContext>, IDisp
                 return;
         }
         if (_authenticator is not null
-            && !await _authenticator.IsAuthorizedAsync(request.Headers.Authorization, context.RequestAborted).ConfigureAwait(false))
+            && !await _authenticator.IsAuthorizedAsync(request.Headers.Authorization, context.Connection.RemoteIpAddress, context.RequestAborted).ConfigureAwait(false))
         {
             response.Headers.WWWAuthenticate = _challenge;
             await WriteAsync(response, StatusCodes.Status401Unauthorized, TextContentType, Unauthorized, head).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 
 namespace Sidecars.Hosting;
@@ -47,7 +48,44 @@ internal sealed class EndpointSecurity : IDisposable
                 throw new ConfigurationException($"Http:WebConfigFile {file}: tls_server_config: {ServerCertificates.OneLine(e)}", e);
             }
         }
-        var authenticator = config.RequiresBasicAuth ? new BasicAuthenticator(config.BasicAuthUsers) : null;
+        BasicAuthenticator? authenticator = null;
+        if (config.RequiresBasicAuth)
+        {
+            WarnOfCostlyHashes(config.BasicAuthUsers, file, logger);
+            authenticator = new BasicAuthenticator(config.BasicAuthUsers, time, logger);
+        }
         return new EndpointSecurity(file, certificates, authenticator);
+    }
+
+    // Seconds as everywhere in the logs, with hours or days beside them for the extrapolated giants (cost 31: days).
+    private static string Readable(TimeSpan time, bool estimated)
+    {
+        string text = (estimated ? "about " : "") + LogText.Duration(time);
+        return time < TimeSpan.FromHours(1) ? text
+            : time < TimeSpan.FromDays(2) ? string.Create(CultureInfo.InvariantCulture, $"{text} ({time.TotalHours:0.#} hours)")
+            : string.Create(CultureInfo.InvariantCulture, $"{text} ({time.TotalDays:0.#} days)");
+    }
+
+    // A cost in bcrypt's range but above 12 works, and makes every new password wait: say how long, once per cost.
+    private static void WarnOfCostlyHashes(IReadOnlyDictionary<string, string> users, string file, ILogger logger)
+    {
+        var timed = new Dictionary<int, (TimeSpan Time, int MeasuredCost)>();
+        foreach (var (user, hash) in users.OrderBy(u => u.Key, StringComparer.Ordinal))
+        {
+            int cost = BcryptCost.Of(hash);
+            if (cost <= BcryptCost.HighAbove)
+            {
+                continue;
+            }
+            if (!timed.TryGetValue(cost, out var check))
+            {
+                check.Time = BcryptCost.TimeOfOneCheck(cost, out check.MeasuredCost);
+                timed[cost] = check;
+            }
+            string how = check.MeasuredCost == cost
+                ? " (measured at start)"
+                : $" (one check at cost {check.MeasuredCost} took {LogText.Duration(check.Time / Math.Pow(2, cost - check.MeasuredCost))} at start; each step of the cost doubles it)";
+            BasicAuthLog.CostlyHash(logger, user, file, cost, Readable(check.Time, check.MeasuredCost != cost), how);
+        }
     }
 }

@@ -105,6 +105,13 @@ internal sealed partial record WebConfig(TlsServerSettings? Tls, IReadOnlyDictio
                 {
                     throw new FormatException($"line {value.Start.Line}: {where} is not a bcrypt hash (like $2y$10$ followed by 53 characters; make one with htpasswd -nbBC 10 USER PASSWORD)");
                 }
+                // bcrypt refuses such a hash at every check: each login would be a silent 401.
+                if (BcryptCost.Of(hash) is < BcryptCost.Min or > BcryptCost.Max)
+                {
+                    throw new FormatException(
+                        $"line {value.Start.Line}: {where} has bcrypt cost {BcryptCost.Digits(hash)}, outside bcrypt's range {BcryptCost.Min} to {BcryptCost.Max} " +
+                        "(every login would fail; make a hash with htpasswd -nbBC 10 USER PASSWORD)");
+                }
                 users[user] = hash;
             }
         }

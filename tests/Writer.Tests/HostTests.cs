@@ -129,6 +129,52 @@ public sealed class EndToEndTests : IDisposable
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(4), $"stop took {stopwatch.Elapsed}");
     }
 
+    [Fact]
+    public async Task A_symlink_at_the_index_file_is_counted_as_symlink_turns_readiness_off_and_writing_resumes_once_it_is_gone()
+    {
+        // Given a link planted where the file goes, pointing at a file of someone else's
+        int port = Ports.Free();
+        string path = _folder.File("index.html");
+        string victim = _folder.File("victim.txt");
+        File.WriteAllText(victim, "not the writer's\n");
+        File.CreateSymbolicLink(path, victim);
+        var stopper = new Stopper();
+        var run = SidecarHost.RunAsync(
+            "writer", [$"--Writer:Path={path}", $"--Http:Port={port}"], 9146,
+            b => b.AddWriter().Services.AddSingleton<IHostedService>(services =>
+            {
+                stopper.Attach(services.GetRequiredService<IHostApplicationLifetime>());
+                return stopper;
+            }));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
+
+        // When it has tried to write twice
+        await Eventually.Holds(async () => ValueOrNull(await http.GetStringAsync("metrics"), "writer_write_failures_total{reason=\"symlink\"}") >= 2,
+            TimeSpan.FromSeconds(60), "two failures counted as symlink");
+
+        // Then the victim is untouched and readiness says why, without the path
+        Assert.Equal("not the writer's\n", File.ReadAllText(victim));
+        using (var notReady = await http.GetAsync("readyz"))
+        {
+            Assert.Equal(503, (int)notReady.StatusCode);
+            Assert.Equal("write failing: symlink\n", await notReady.Content.ReadAsStringAsync());
+        }
+
+        // And once the link is gone the writer writes its own file and is ready again
+        File.Delete(path);
+        await Eventually.Holds(async () => File.Exists(path) && (await http.GetAsync("readyz")).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(60), "writing again");
+        Assert.Null(new FileInfo(path).LinkTarget);
+        Assert.Equal("not the writer's\n", File.ReadAllText(victim));
+        stopper.Lifetime!.StopApplication();
+        Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    private static double? ValueOrNull(string exposition, string series) =>
+        exposition.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal)) is { } line
+            ? double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture)
+            : null;
+
     private static DateTimeOffset ParseDate(string line) =>
         DateTimeOffset.ParseExact(line.Replace("  ", " ", StringComparison.Ordinal), "ddd MMM d HH:mm:ss 'UTC' yyyy",
             CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);

@@ -189,6 +189,144 @@ public sealed class IndexFileAppenderTests : IDisposable
         Assert.Equal(["line 00003"], LinesOf(path));
     }
 
+    // The other container of the pod can write the shared folder, so it can plant links there. Before the fix the
+    // writer appended to the link's target (any file the writer may write).
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    public void A_symlink_in_place_of_the_file_is_not_followed_fails_as_symlink_and_writing_resumes_once_it_is_gone(int maxLines)
+    {
+        string victim = _folder.File("victim.txt");
+        File.WriteAllText(victim, "not the writer's\n");
+        string path = _folder.File("index.html");
+        File.CreateSymbolicLink(path, victim);
+        var appender = new IndexFileAppender(path, maxLines);
+
+        var failure = Record.Exception(() => appender.Append(Line(1)));
+
+        Assert.Equal("not the writer's\n", File.ReadAllText(victim));
+        Assert.NotNull(failure);
+        Assert.Equal(WriteFailure.Symlink, WriteFailure.Classify(failure));
+        Assert.Contains("symbolic link", failure.Message, StringComparison.Ordinal);
+        File.Delete(path);
+        appender.Append(Line(2));
+        Assert.Equal(["line 00002"], LinesOf(path));
+        Assert.Equal("not the writer's\n", File.ReadAllText(victim));
+    }
+
+    [Fact]
+    public void A_dangling_symlink_in_place_of_the_file_does_not_create_its_target()
+    {
+        string target = _folder.File("created-through-the-link");
+        string path = _folder.File("index.html");
+        File.CreateSymbolicLink(path, target);
+        var appender = new IndexFileAppender(path, maxLines: 0);
+
+        var failure = Record.Exception(() => appender.Append(Line(1)));
+
+        Assert.NotNull(failure);
+        Assert.Equal(WriteFailure.Symlink, WriteFailure.Classify(failure));
+        Assert.False(File.Exists(target));
+    }
+
+    // Before the fix the trim opened this fixed name with O_CREAT|O_TRUNC through the link: the victim was cut to
+    // the kept lines, and the rename then put the link itself in index.html's place.
+    [Fact]
+    public void A_symlink_planted_at_the_old_temporary_name_is_not_followed_when_the_file_is_trimmed()
+    {
+        string victim = _folder.File("victim.txt");
+        File.WriteAllText(victim, "not the writer's\n");
+        string path = _folder.File("index.html");
+        string planted = _folder.File(".index.html.writer-tmp");
+        File.CreateSymbolicLink(planted, victim);
+        var appender = new IndexFileAppender(path, maxLines: 3);
+
+        var writes = Enumerable.Range(1, 10).Select(n => appender.Append(Line(n))).ToList();
+
+        Assert.Contains(writes, w => w.Trimmed);
+        Assert.Equal("not the writer's\n", File.ReadAllText(victim));
+        Assert.Equal(["line 00008", "line 00009", "line 00010"], LinesOf(path));
+        Assert.Null(new FileInfo(path).LinkTarget);
+    }
+
+    [Fact]
+    public void A_symlink_at_the_temporary_name_the_writer_picks_is_left_alone_and_another_name_is_taken()
+    {
+        // Given a link planted at the very name the writer's next trim picks (here told in advance)
+        string victim = _folder.File("victim.txt");
+        File.WriteAllText(victim, "not the writer's\n");
+        string path = _folder.File("index.html");
+        var suffixes = new Queue<string>(["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"]);
+        string planted = _folder.File(".index.html.writer-tmp-0123456789abcdef0123456789abcdef");
+        File.CreateSymbolicLink(planted, victim);
+        var appender = new IndexFileAppender(path, maxLines: 3, temporarySuffix: suffixes.Dequeue);
+
+        // When the file is trimmed
+        var writes = Enumerable.Range(1, 4).Select(n => appender.Append(Line(n))).ToList();
+
+        // Then the trim used the next name, and neither the victim nor the planted link was touched
+        Assert.True(writes[^1].Trimmed);
+        Assert.Empty(suffixes);
+        Assert.Equal("not the writer's\n", File.ReadAllText(victim));
+        Assert.Equal(victim, new FileInfo(planted).LinkTarget);
+        Assert.Equal(["line 00002", "line 00003", "line 00004"], LinesOf(path));
+        Assert.Null(new FileInfo(path).LinkTarget);
+        Assert.Equal([planted], Directory.GetFiles(_folder.Path, ".*"));
+    }
+
+    [Fact]
+    public void Temporary_files_of_the_writers_naming_older_than_a_minute_are_removed_links_without_their_targets()
+    {
+        // Given what a writer killed mid-trim leaves, a fresh one (another writer's, mid-trim), a link of our naming
+        // and files of other names
+        string victim = _folder.File("victim.txt");
+        File.WriteAllText(victim, "not the writer's\n");
+        string stale = _folder.File(".index.html.writer-tmp-00000000000000000000000000000001");
+        string fresh = _folder.File(".index.html.writer-tmp-00000000000000000000000000000002");
+        string link = _folder.File(".index.html.writer-tmp-00000000000000000000000000000003");
+        string oldName = _folder.File(".index.html.writer-tmp");
+        string otherName = _folder.File(".index.html.writer-tmp-notours");
+        foreach (string file in new[] { stale, fresh, oldName, otherName })
+        {
+            File.WriteAllText(file, "x\n");
+        }
+        File.CreateSymbolicLink(link, victim);
+        foreach (string file in new[] { stale, oldName, otherName })
+        {
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(-5));
+        }
+        // The link's own time, not its target's (-h).
+        using (var touch = System.Diagnostics.Process.Start("touch", ["-h", "-d", "5 minutes ago", link]))
+        {
+            touch.WaitForExit();
+        }
+
+        // When the writer appends its first line
+        new IndexFileAppender(_folder.File("index.html"), maxLines: 0).Append(Line(1));
+
+        // Then only the stale file and the link of its own naming are gone
+        Assert.False(File.Exists(stale));
+        Assert.False(File.Exists(link) || new FileInfo(link).LinkTarget is not null);
+        Assert.True(File.Exists(fresh) && File.Exists(oldName) && File.Exists(otherName));
+        Assert.Equal("not the writer's\n", File.ReadAllText(victim));
+    }
+
+    [Fact]
+    public async Task A_fifo_in_place_of_the_file_fails_the_write_instead_of_blocking_the_writer()
+    {
+        string path = _folder.File("index.html");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", path))
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+        var appender = new IndexFileAppender(path, maxLines: 0);
+
+        var failure = await Record.ExceptionAsync(() => Task.Run(() => appender.Append(Line(1))).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.IsAssignableFrom<IOException>(failure);
+        Assert.Equal(WriteFailure.Io, WriteFailure.Classify(failure));
+    }
+
     [Fact]
     public async Task Concurrent_reader_never_sees_an_empty_or_partial_file_while_it_is_trimmed()
     {

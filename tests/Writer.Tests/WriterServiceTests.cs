@@ -70,6 +70,7 @@ public sealed class WriterServiceTests : IAsyncLifetime
         { new IOException("Permission denied", 13), WriteFailure.PermissionDenied },
         { new DirectoryNotFoundException("Could not find a part of the path '/html/index.html'."), WriteFailure.NotFound },
         { new IOException("/html/index.html is a folder, not a file", 21), WriteFailure.IsDirectory },
+        { WriteFailure.PathIsSymlink("/html/index.html"), WriteFailure.Symlink },
         { new IOException("Input/output error", 5), WriteFailure.Io },
     };
 

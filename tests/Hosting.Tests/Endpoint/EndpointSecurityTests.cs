@@ -117,6 +117,9 @@ public sealed class EndpointSecurityTests : IDisposable
     [InlineData("tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suites: [TLS_AES_128_GCM_SHA256]\n", "line 4: tls_server_config.cipher_suites is not supported")]
     [InlineData("basic_auth_users:\n  alice: plaintext\n", "line 2: basic_auth_users.alice is not a bcrypt hash")]
     [InlineData("basic_auth_users: [alice]\n", "line 1: basic_auth_users must be a mapping")]
+    [InlineData("basic_auth_users:\n  alice: $2y$99$m1PXatzrt6/dewDI6QDS8OwrhJMbm1Vk0R1ZXcNCp1T9V9rcBXxHq\n", "line 2: basic_auth_users.alice has bcrypt cost 99, outside bcrypt's range 4 to 31")]
+    [InlineData("basic_auth_users:\n  alice: $2y$03$m1PXatzrt6/dewDI6QDS8OwrhJMbm1Vk0R1ZXcNCp1T9V9rcBXxHq\n", "line 2: basic_auth_users.alice has bcrypt cost 03, outside bcrypt's range 4 to 31")]
+    [InlineData("basic_auth_users:\n  alice: $2y$00$m1PXatzrt6/dewDI6QDS8OwrhJMbm1Vk0R1ZXcNCp1T9V9rcBXxHq\n", "line 2: basic_auth_users.alice has bcrypt cost 00, outside bcrypt's range 4 to 31")]
     [InlineData("tls_server_config: {cert_file: a, key_file: b, client_auth_type: Sometimes}\n", "tls_server_config.client_auth_type must be one of NoClientCert, ")]
     [InlineData("a: [unclosed\n", "line ")]
     public async Task A_bad_web_config_file_stops_the_host_at_start_with_exit_code_2_and_one_line_naming_the_setting(string yaml, string problem)
@@ -140,6 +143,43 @@ public sealed class EndpointSecurityTests : IDisposable
         Assert.DoesNotContain('\n', line);
         Assert.StartsWith($"probe: configuration error: Http:WebConfigFile {config}: ", line, StringComparison.Ordinal);
         Assert.Contains(problem, line, StringComparison.Ordinal);
+    }
+
+    // Cost 31 is bcrypt's own limit and so accepted, but one check then takes days: start measures at 13 and says so.
+    [Theory]
+    [InlineData(13, "takes ", " here (measured at start). Prometheus' first scrape after each restart waits that long")]
+    [InlineData(31, "takes about ", ") here (one check at cost 13 took ")]
+    public void A_cost_above_12_is_accepted_with_a_warning_naming_the_user_the_cost_and_the_time_of_one_check(int cost, string time, string how)
+    {
+        string config = WriteConfig($"basic_auth_users:\n  alice: $2y${cost}$m1PXatzrt6/dewDI6QDS8OwrhJMbm1Vk0R1ZXcNCp1T9V9rcBXxHq\n  bob: {HtpasswdHash}\n");
+        var logger = new RecordingLogger();
+
+        using var security = EndpointSecurity.Create(config, TimeProvider.System, logger);
+
+        Assert.NotNull(security.Authenticator);
+        string warning = Assert.Single(logger.Warnings);
+        Assert.StartsWith($"basic_auth_users.alice in {config} has bcrypt cost {cost}: one check of a password not seen before {time}", warning, StringComparison.Ordinal);
+        Assert.Contains(how, warning, StringComparison.Ordinal);
+    }
+
+    private sealed class RecordingLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        private readonly List<string> _warnings = [];
+
+        public IReadOnlyList<string> Warnings => _warnings;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
+            Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == Microsoft.Extensions.Logging.LogLevel.Warning)
+            {
+                _warnings.Add(formatter(state, exception));
+            }
+        }
     }
 
     private string WriteConfig(string yaml)

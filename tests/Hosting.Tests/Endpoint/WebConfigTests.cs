@@ -54,4 +54,30 @@ public sealed class WebConfigTests
         var e = Assert.Throws<FormatException>(() => WebConfig.Parse(yaml, "/"));
         Assert.Contains(problem, e.Message, StringComparison.Ordinal);
     }
+
+    // Hand-edited costs: bcrypt defines 4 to 31 (2^cost rounds). Outside that every login would be a silent 401.
+    [Theory]
+    [InlineData("99")]
+    [InlineData("32")]
+    [InlineData("03")]
+    [InlineData("00")]
+    public void A_hash_whose_cost_is_outside_bcrypts_range_is_refused_naming_the_user_and_the_range(string cost)
+    {
+        string hash = $"$2y${cost}$m1PXatzrt6/dewDI6QDS8OwrhJMbm1Vk0R1ZXcNCp1T9V9rcBXxHq";
+
+        var e = Assert.Throws<FormatException>(() => WebConfig.Parse($"basic_auth_users:\n  alice: {hash}\n", "/"));
+
+        Assert.Contains($"line 2: basic_auth_users.alice has bcrypt cost {cost}, outside bcrypt's range 4 to 31", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("04")]
+    [InlineData("10")]
+    [InlineData("31")]
+    public void A_hash_whose_cost_is_within_bcrypts_range_is_read(string cost)
+    {
+        var config = WebConfig.Parse($"basic_auth_users:\n  alice: $2y${cost}$m1PXatzrt6/dewDI6QDS8OwrhJMbm1Vk0R1ZXcNCp1T9V9rcBXxHq\n", "/");
+
+        Assert.Equal(["alice"], config.BasicAuthUsers.Keys);
+    }
 }
