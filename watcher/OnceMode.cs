@@ -69,9 +69,7 @@ internal static class OnceMode
             double seconds = stopwatch.Elapsed.TotalSeconds;
 
             var values = metrics.Staged;
-            var text = new StringBuilder(16 * 1024);
-            Exposition.Write(text, values);
-            await stdout.WriteAsync(text.ToString()).ConfigureAwait(false);
+            await stdout.WriteAsync(Exposition.ToText(values)).ConfigureAwait(false);
             await stdout.FlushAsync().ConfigureAwait(false);
             var verdict = Judge(values, format, sampler.Lines);
             await stderr.WriteAsync(Describe(file, format, values, processor.MalformedExamples!, result, seconds, verdict)).ConfigureAwait(false);

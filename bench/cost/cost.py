@@ -10,6 +10,13 @@ mtail (Debian's `apache_combined.mtail`) following the same log. Then, for each 
   idle                nothing for SECONDS (default 10)
   100/s, 1000/s, 5000/s   paced by `hey -q` (at most 1,000 req/s per keep-alive connection)
   full                `wrk -t2 -c16`, unpaced
+  wrk, watcher only   the same with mtail and the floor stopped (SIGSTOP; they catch up after)
+  wrk, no follower    the same with every follower stopped: nginx's own rate on this machine
+
+Each phase ends with one scrape of each exporter that shows every line (as Prometheus, which scrapes
+every 15 to 60 s, would): the watcher reads when a scrape asks, so that scrape's read is part of the
+phase's cost. The last two phases give nginx's requests/s with the watcher beside it as a share of its
+rate with no follower at all, in the same run.
 
 it reads each process's CPU time before the load starts and after both exporters show every line
 (the sum of `/proc/PID/task/*/schedstat`, in ns: the tick-based utime/stime of /proc/PID/stat are too
@@ -178,11 +185,17 @@ try:
     # mtail may start at the end of the file and miss the warm-up line: count it from here on.
     m_offset = log_lines(log) - scrape_sum(m_url, "apache_http_requests_total")
 
-    phases = [("idle", None), ("100/s", (1, 100)), ("1000/s", (2, 500)), ("5000/s", (5, 1000)), ("full (wrk)", "wrk")]
+    phases = [("idle", None), ("100/s", (1, 100)), ("1000/s", (2, 500)), ("5000/s", (5, 1000)), ("full (wrk)", "wrk"),
+              ("wrk, watcher only", "wrk-watcher"), ("wrk, no follower", "wrk-alone")]
     header = ("phase", "req/s", "nginx CPU", "watcher CPU", "share", "µs/line", "threads", "peak RSS", "exact",
               "mtail CPU", "mtail share", "mtail exact") + (("floor µs/line", "watcher ÷ floor") if floor else ())
     rows = []
+    wrk_rates = {}
     for name, load in phases:
+        stopped = {"wrk-watcher": [mtail] + ([floor] if floor else []),
+                   "wrk-alone": [watcher, mtail] + ([floor] if floor else [])}.get(load, [])
+        for p in stopped:
+            p.send_signal(signal.SIGSTOP)
         before_lines = log_lines(log)
         w0, n0, m0 = cpu_ns(watcher.pid), cpu_ns(worker), cpu_ns(mtail.pid)
         f0 = cpu_ns(floor.pid) if floor else 0
@@ -190,37 +203,47 @@ try:
         started = time.monotonic()
         if load is None:
             time.sleep(seconds)
-        elif load == "wrk":
+        elif isinstance(load, str):
             subprocess.call(["wrk", "-t2", "-c16", f"-d{seconds}s", url], stdout=subprocess.DEVNULL)
         else:
             c, q = load
             subprocess.call(["hey", "-z", f"{seconds}s", "-c", str(c), "-q", str(q), url], stdout=subprocess.DEVNULL)
         elapsed = time.monotonic() - started
         lines = log_lines(log)
+        if isinstance(load, str):
+            wrk_rates[load] = (lines - before_lines) / elapsed
+        n_stopped = cpu_ns(worker)
+        for p in stopped:
+            p.send_signal(signal.SIGCONT)
         w_ok = wait_for(lambda: scrape_sum(w_url, "nginx_http_requests_total") == lines, 30)
         m_ok = wait_for(lambda: scrape_sum(m_url, "apache_http_requests_total") == lines - m_offset, 30)
-        w1, n1, m1 = cpu_ns(watcher.pid), cpu_ns(worker), cpu_ns(mtail.pid)
+        w1, n1, m1 = cpu_ns(watcher.pid), cpu_ns(worker) if not stopped else n_stopped, cpu_ns(mtail.pid)
         fc = (cpu_ns(floor.pid) - f0) / 1e9 if floor else 0
         new = lines - before_lines
         wc, nc, mc = (w1 - w0) / 1e9, (n1 - n0) / 1e9, (m1 - m0) / 1e9
+        w_run, m_run, f_run = watcher not in stopped, mtail not in stopped, floor is not None and floor not in stopped
+        off = "(stopped)"
         rows.append((
             name,
             f"{new / elapsed:,.0f}",
             f"{nc:.3f} s",
-            f"{wc:.3f} s" + (f" ({100 * wc / elapsed:.2f} % of a core)" if load is None else ""),
-            f"{100 * wc / nc:.1f} %" if new else "-",
-            f"{1e6 * wc / new:.1f}" if new else "-",
+            (f"{wc:.3f} s" + (f" ({100 * wc / elapsed:.3f} % of a core)" if load is None else "")) if w_run else off,
+            f"{100 * wc / nc:.1f} %" if new and w_run else "-",
+            f"{1e6 * wc / new:.1f}" if new and w_run else "-",
             f"{t_start} -> {threads(watcher.pid)}",
             f"{peak_rss_mib(watcher.pid):.1f} MiB",
             ("yes" if w_ok else f"NO ({scrape_sum(w_url, 'nginx_http_requests_total')} of {lines})"),
-            f"{mc:.3f} s",
-            f"{100 * mc / nc:.1f} %" if new else "-",
+            f"{mc:.3f} s" if m_run else off,
+            f"{100 * mc / nc:.1f} %" if new and m_run else "-",
             ("yes" if m_ok else f"NO ({scrape_sum(m_url, 'apache_http_requests_total')} of {lines - m_offset})"),
-        ) + ((f"{1e6 * fc / new:.1f}" if new else "-", f"{wc / fc:.1f}x" if new and fc else "-") if floor else ()))
+        ) + ((f"{1e6 * fc / new:.1f}" if new and f_run else "-", f"{wc / fc:.1f}x" if new and fc and f_run and w_run else "-") if floor else ()))
         print(f"cost: {name} done", file=sys.stderr)
 
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, *rows]:
         print("  " + "  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip())
+    if "wrk-alone" in wrk_rates and "wrk-watcher" in wrk_rates:
+        print(f"  nginx under wrk: {wrk_rates['wrk-alone']:,.0f} req/s with no follower, {wrk_rates['wrk-watcher']:,.0f} with the watcher"
+              f" beside it ({100 * wrk_rates['wrk-watcher'] / wrk_rates['wrk-alone']:.1f} %), {wrk_rates['wrk']:,.0f} with all three")
 finally:
     stop_all()

@@ -1,5 +1,6 @@
-using System.Globalization;
+using System.Buffers;
 using System.Text;
+using Sidecars.Hosting;
 
 namespace Sidecars.Watcher.Metrics;
 
@@ -8,67 +9,102 @@ namespace Sidecars.Watcher.Metrics;
 /// <see cref="MetricFamilies"/> declares them: HELP and TYPE, a sample per label set, histograms as cumulative
 /// <c>_bucket{le}</c> up to <c>+Inf</c> with <c>_sum</c> and <c>_count</c> (a series appears with its first
 /// observation), label values escaped, numbers in the invariant culture (integers without exponent).
-/// Never a client address or a raw path: label values come from bounded tables.
+/// Never a client address or a raw path: label values come from bounded tables. UTF-8 straight into the
+/// output (<see cref="ExpositionWriter"/>), with each label set's labels rendered once (<see cref="MetricsLayout.LabelText"/>):
+/// 500 label sets are tens of thousands of lines.
 /// </summary>
 internal static class Exposition
 {
-    public static void Write(StringBuilder text, MetricValues values)
+    public static void Write(IBufferWriter<byte> output, MetricValues values)
     {
+        var writer = new ExpositionWriter(output);
         foreach (var family in MetricFamilies.All)
         {
             if (values.Layout.IsEnabled(family))
             {
-                WriteFamily(text, values, family);
+                WriteFamily(ref writer, values, family);
             }
         }
+        writer.Flush();
     }
 
     public static string ToText(MetricValues values)
     {
-        var text = new StringBuilder(8192);
+        var text = new ArrayBufferWriter<byte>(8192);
         Write(text, values);
-        return text.ToString();
+        return Encoding.UTF8.GetString(text.WrittenSpan);
     }
 
-    private static void WriteFamily(StringBuilder text, MetricValues v, MetricFamily family)
+    private static void WriteFamily(ref ExpositionWriter w, MetricValues v, MetricFamily family)
     {
-        Header(text, family.Name, family.Help, family.Type);
+        w.Header(family.Name, family.Help, family.Type);
         switch (family.Shape)
         {
             case FamilyShape.PerLabelSet:
                 long[] values = v.Counts(family);
                 for (int id = 0; id < v.LabelSetCount; id++)
                 {
-                    text.Append(family.Name).Append('{');
-                    v.Layout.WriteLabels(text, v.Layout.KeyOf(id), histogram: false);
-                    text.Append("} ");
-                    Number(text, values[id]).Append('\n');
+                    w.Raw(family.Name);
+                    w.Raw("{");
+                    w.Raw(v.Layout.LabelText(id));
+                    w.Raw("} ");
+                    w.Value(values[id]);
+                    w.Raw("\n");
                 }
                 break;
             case FamilyShape.Histogram:
-                Histogram(text, v.Layout, family.Name, v.Histogram(family));
+                Histogram(ref w, v.Layout, family.Name, v.Histogram(family));
                 break;
             case FamilyShape.ByValue:
                 long[] counts = v.Counts(family);
                 for (int i = 0; i < counts.Length; i++)
                 {
-                    Sample(text, family.Name, family.Label!, family.Values![i], counts[i]);
+                    w.Raw(family.Name);
+                    w.Raw("{");
+                    w.Raw(family.Label!);
+                    w.Raw("=\"");
+                    w.Escaped(family.Values![i]);
+                    w.Raw("\"} ");
+                    w.Value(counts[i]);
+                    w.Raw("\n");
                 }
                 break;
             case FamilyShape.Single:
-                text.Append(family.Name).Append(' ');
-                Number(text, v.Counts(family)[0]).Append('\n');
+                w.Raw(family.Name);
+                w.Raw(" ");
+                w.Value(v.Counts(family)[0]);
+                w.Raw("\n");
                 break;
             case FamilyShape.Gauge:
-                text.Append(family.Name).Append(' ');
-                Number(text, v.Gauge(family)).Append('\n');
+                w.Raw(family.Name);
+                w.Raw(" ");
+                w.Value(v.Gauge(family));
+                w.Raw("\n");
                 break;
         }
     }
 
-    private static void Histogram(StringBuilder text, MetricsLayout layout, string name, HistogramValues h)
+    private static void Histogram(ref ExpositionWriter w, MetricsLayout layout, string name, HistogramValues h)
     {
-        var labels = new StringBuilder(64);
+        // Each bound as its le label shows it, formatted once per rendering rather than once per series.
+        var bounds = new byte[h.Width][];
+        for (int i = 0; i < h.Width; i++)
+        {
+            var bound = new ArrayBufferWriter<byte>(32);
+            var b = new ExpositionWriter(bound);
+            b.Raw("le=\"");
+            if (i < h.Bounds.Length)
+            {
+                b.Value(h.Bounds[i]);
+            }
+            else
+            {
+                b.Raw("+Inf");
+            }
+            b.Raw("\"} ");
+            b.Flush();
+            bounds[i] = bound.WrittenSpan.ToArray();
+        }
         for (int series = 0; series < h.UsedSeries; series++)
         {
             long count = h.Count(series);
@@ -76,54 +112,45 @@ internal static class Exposition
             {
                 continue; // a series appears with its first observation
             }
-            labels.Clear();
-            layout.WriteLabels(labels, layout.SeriesKey(series), histogram: true);
-            string prefix = labels.Length == 0 ? "" : labels.Append(',').ToString();
+            string labels = layout.SeriesLabelText(series);
             long cumulative = 0;
             for (int i = 0; i < h.Width; i++)
             {
                 cumulative += h.Buckets[series * h.Width + i];
-                text.Append(name).Append("_bucket{").Append(prefix).Append("le=\"");
-                if (i < h.Bounds.Length)
+                w.Raw(name);
+                w.Raw("_bucket{");
+                if (labels.Length > 0)
                 {
-                    Number(text, h.Bounds[i]);
+                    w.Raw(labels);
+                    w.Raw(",");
                 }
-                else
-                {
-                    text.Append("+Inf");
-                }
-                text.Append("\"} ");
-                Number(text, cumulative).Append('\n');
+                w.Raw(bounds[i]);
+                w.Value(cumulative);
+                w.Raw("\n");
             }
-            string plain = prefix.Length == 0 ? "" : "{" + prefix[..^1] + "}";
-            text.Append(name).Append("_sum").Append(plain).Append(' ');
-            Number(text, h.Sums[series]).Append('\n');
-            text.Append(name).Append("_count").Append(plain).Append(' ');
-            Number(text, count).Append('\n');
+            w.Raw(name);
+            w.Raw("_sum");
+            Braced(ref w, labels);
+            w.Value(h.Sums[series]);
+            w.Raw("\n");
+            w.Raw(name);
+            w.Raw("_count");
+            Braced(ref w, labels);
+            w.Value(count);
+            w.Raw("\n");
         }
     }
 
-    private static void Sample(StringBuilder text, string name, string label, string value, long number)
+    /// <summary><c>{labels} </c>, or a space alone without labels.</summary>
+    private static void Braced(ref ExpositionWriter w, string labels)
     {
-        text.Append(name).Append('{').Append(label).Append("=\"");
-        Escape(text, value).Append("\"} ");
-        Number(text, number).Append('\n');
-    }
-
-    private static void Header(StringBuilder text, string name, string help, string type)
-    {
-        text.Append("# HELP ").Append(name).Append(' ');
-        // HELP text escapes only backslash and newline.
-        foreach (char c in help)
+        if (labels.Length > 0)
         {
-            _ = c switch
-            {
-                '\\' => text.Append(@"\\"),
-                '\n' => text.Append(@"\n"),
-                _ => text.Append(c),
-            };
+            w.Raw("{");
+            w.Raw(labels);
+            w.Raw("}");
         }
-        text.Append("\n# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+        w.Raw(" ");
     }
 
     /// <summary>Appends a label value with <c>\</c>, <c>"</c> and newline escaped.</summary>
@@ -143,28 +170,4 @@ internal static class Exposition
     }
 
     public static string EscapeString(string value) => Escape(new StringBuilder(value.Length + 4), value).ToString();
-
-    public static StringBuilder Number(StringBuilder text, long value) => text.Append(value.ToString(CultureInfo.InvariantCulture));
-
-    /// <summary>Integral values without exponent or decimals; others in the shortest round-trip form.</summary>
-    public static StringBuilder Number(StringBuilder text, double value)
-    {
-        if (double.IsPositiveInfinity(value))
-        {
-            return text.Append("+Inf");
-        }
-        if (double.IsNegativeInfinity(value))
-        {
-            return text.Append("-Inf");
-        }
-        if (double.IsNaN(value))
-        {
-            return text.Append("NaN");
-        }
-        if (value == Math.Floor(value) && Math.Abs(value) < 1e17)
-        {
-            return text.Append(((long)value).ToString(CultureInfo.InvariantCulture));
-        }
-        return text.Append(value.ToString("R", CultureInfo.InvariantCulture));
-    }
 }

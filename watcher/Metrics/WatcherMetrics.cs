@@ -79,15 +79,19 @@ internal sealed class WatcherMetrics : IMetricsSource
         {
             return;
         }
-        var snapshot = Snapshot();
-        var text = new StringBuilder(16 * 1024);
-        Exposition.Write(text, snapshot);
-        // Straight from the builder's chunks into the endpoint's pooled buffer: no string, no array.
-        var encoder = Encoding.UTF8.GetEncoder();
-        foreach (var chunk in text.GetChunks())
+        // One copy kept for renderings (they run one at a time, and a copy of only what is used costs far less
+        // than new arrays for every label set the cap allows), so the lock is held for the copy, not the rendering.
+        lock (_renderLock)
         {
-            encoder.Convert(chunk.Span, output, flush: false, out _, out _);
+            _rendered ??= new MetricValues(Layout);
+            lock (_lock)
+            {
+                _published.CopyTo(_rendered);
+            }
+            Exposition.Write(output, _rendered);
         }
-        encoder.Convert([], output, flush: true, out _, out _);
     }
+
+    private readonly Lock _renderLock = new();
+    private MetricValues? _rendered;
 }

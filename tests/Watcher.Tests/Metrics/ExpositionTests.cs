@@ -107,8 +107,30 @@ public sealed class ExpositionTests
     [InlineData(0.005, "0.005")]
     [InlineData(2.5, "2.5")]
     [InlineData(1234567890123.0, "1234567890123")]
-    public void Numbers_are_invariant_and_integers_have_no_exponent(double value, string text) =>
-        Assert.Equal(text, Exposition.Number(new StringBuilder(), value).ToString());
+    [InlineData(double.PositiveInfinity, "+Inf")]
+    [InlineData(-0.25, "-0.25")]
+    public void Numbers_are_invariant_and_integers_have_no_exponent(double value, string text)
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        var writer = new Sidecars.Hosting.ExpositionWriter(output);
+        writer.Value(value);
+        writer.Flush();
+        Assert.Equal(text, Encoding.UTF8.GetString(output.WrittenSpan));
+    }
+
+    [Theory]
+    [InlineData("plain", "plain")]
+    [InlineData("a\"b", "a\\\"b")]
+    [InlineData("a\\b\nc", "a\\\\b\\nc")]
+    [InlineData("ünïcödé 😀", "ünïcödé 😀")]
+    public void The_writer_escapes_label_values_and_keeps_any_text_whole(string value, string escaped)
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        var writer = new Sidecars.Hosting.ExpositionWriter(output);
+        writer.Escaped(value);
+        writer.Flush();
+        Assert.Equal(escaped, Encoding.UTF8.GetString(output.WrittenSpan));
+    }
 
     [Fact]
     public void Self_metrics_are_initialised_for_every_reason_and_kind()
