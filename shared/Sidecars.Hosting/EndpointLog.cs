@@ -17,8 +17,11 @@ internal static partial class EndpointLog
     [LoggerMessage(903, LogLevel.Information, "Read the changed TLS certificate {CertFile} (valid until {NotAfter:u})")]
     public static partial void CertificateReloaded(ILogger logger, string certFile, DateTime notAfter);
 
-    [LoggerMessage(904, LogLevel.Warning, "The TLS files changed but cannot be used ({Reason}); still serving the previous certificate of {CertFile}")]
+    [LoggerMessage(904, LogLevel.Warning, "The TLS files changed but cannot be used ({Reason}); still serving the previous certificate of {CertFile} (logged once until they change again)")]
     public static partial void CertificateReloadFailed(ILogger logger, string certFile, string reason);
+
+    [LoggerMessage(940, LogLevel.Information, "The TLS files can be used again: serving the certificate of {CertFile} (valid until {NotAfter:u})")]
+    public static partial void CertificateRecovered(ILogger logger, string certFile, DateTime notAfter);
 
     [LoggerMessage(905, LogLevel.Debug, "HTTP request failed: {Reason}")]
     public static partial void RequestFailed(ILogger logger, string reason);
