@@ -24,7 +24,7 @@ official_prometheus=${SIDECARS_PROMETHEUS_IMAGE:-prom/prometheus:v2.55.1}
 
 standin_tag=sidecars-standin
 # Bump when a stand-in's recipe changes, so machines that kept an older one rebuild it.
-standin_rev=2
+standin_rev=3
 log() { echo "base-images: $*" >&2; }
 
 have() { docker image inspect "$1" >/dev/null 2>&1; }
@@ -121,7 +121,8 @@ standin_sdk() {
   echo "$image"
 }
 
-# Like the chiseled runtime-deps image: glibc and friends, CA certificates, user 1654, no shell.
+# Like the chiseled runtime-deps image: glibc and friends, OpenSSL's libraries (TLS; the chiseled
+# image has them too), CA certificates, user 1654, no shell.
 standin_runtime() {
   local image="$standin_tag/dotnet-runtime-deps:10.0-r$standin_rev"
   have "$image" && { echo "$image"; return; }
@@ -133,7 +134,7 @@ standin_runtime() {
   chmod 1777 "$dir/tmp"
   local lib
   for lib in ld-linux-x86-64.so.2 libc.so.6 libm.so.6 libgcc_s.so.1 libstdc++.so.6 libz.so.1 \
-             libpthread.so.0 libdl.so.2 librt.so.1; do
+             libpthread.so.0 libdl.so.2 librt.so.1 libssl.so.3 libcrypto.so.3; do
     cp -L "$src/lib/x86_64-linux-gnu/$lib" "$dir/lib/x86_64-linux-gnu/" 2>/dev/null \
       || cp -L "$src/usr/lib/x86_64-linux-gnu/$lib" "$dir/lib/x86_64-linux-gnu/"
   done
