@@ -27,6 +27,6 @@ internal static partial class EndpointLog
     public static partial void RequestFailed(ILogger logger, string reason);
 
     [LoggerMessage(906, LogLevel.Warning,
-        "{Open} connections open, the cap is {Capacity}: {Evicted} idle or slow connections closed to make room and {Refused} new ones refused since the last message")]
-    public static partial void AtConnectionCap(ILogger logger, int open, int capacity, long evicted, long refused);
+        "{Open} connections open, the cap is {Capacity} ({AwaitingHello} waiting for a TLS ClientHello, {Handshakes} in a TLS handshake, at most {MaxHandshakes}; {Closing} closed but not yet ended): {Evicted} stalled, slow or idle connections closed to make room and {Refused} new ones refused since the last message")]
+    public static partial void AtConnectionCap(ILogger logger, int open, int capacity, int awaitingHello, int handshakes, int maxHandshakes, int closing, long evicted, long refused);
 }

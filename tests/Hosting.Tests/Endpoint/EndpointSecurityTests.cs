@@ -112,6 +112,37 @@ public sealed class EndpointSecurityTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public async Task A_TLS_connection_that_stalls_after_the_first_bytes_of_its_ClientHello_is_closed_by_the_server_after_the_ClientHello_timeout()
+    {
+        // Given TLS
+        var server = _ca.Server(["localhost"], [IPAddress.Loopback]);
+        File.WriteAllText(_folder.File("tls.crt"), server.CertificatePem);
+        File.WriteAllText(_folder.File("tls.key"), server.KeyPem);
+        string config = WriteConfig("tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n");
+        await using var host = await RunningHost.StartAsync($"--Http:WebConfigFile={config}");
+
+        // When a client sends the start of a ClientHello that announces a 16 KiB record, and then nothing
+        using var tcp = await RawHttp.ConnectAsync(host.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(new byte[] { 0x16, 0x03, 0x01, 0x40, 0x00, 0x01, 0x00, 0x3f, 0xfc, 0x03, 0x03 });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // Then the server closes it after the ClientHello timeout, not later
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try
+        {
+            while (await stream.ReadAsync(new byte[64], limit.Token) > 0)
+            {
+            }
+        }
+        catch (IOException)
+        {
+            // reset: closed too
+        }
+        Assert.InRange(clock.Elapsed.TotalSeconds, HttpLimits.ClientHelloTimeout.TotalSeconds - 0.5, HttpLimits.ClientHelloTimeout.TotalSeconds + 2);
+    }
+
+    [Fact]
     public async Task RequireAndVerifyClientCert_admits_a_client_certificate_from_the_CA_and_refuses_others()
     {
         var server = _ca.Server(["localhost"], [IPAddress.Loopback]);
