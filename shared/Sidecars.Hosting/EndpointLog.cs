@@ -17,13 +17,16 @@ internal static partial class EndpointLog
     [LoggerMessage(903, LogLevel.Information, "Read the changed TLS certificate {CertFile} (valid until {NotAfter:u})")]
     public static partial void CertificateReloaded(ILogger logger, string certFile, DateTime notAfter);
 
-    [LoggerMessage(904, LogLevel.Warning, "The TLS files changed but cannot be used ({Reason}); still serving the previous certificate of {CertFile}")]
+    [LoggerMessage(904, LogLevel.Warning, "The TLS files changed but cannot be used ({Reason}); still serving the previous certificate of {CertFile} (logged once until they change again)")]
     public static partial void CertificateReloadFailed(ILogger logger, string certFile, string reason);
+
+    [LoggerMessage(940, LogLevel.Information, "The TLS files can be used again: serving the certificate of {CertFile} (valid until {NotAfter:u})")]
+    public static partial void CertificateRecovered(ILogger logger, string certFile, DateTime notAfter);
 
     [LoggerMessage(905, LogLevel.Debug, "HTTP request failed: {Reason}")]
     public static partial void RequestFailed(ILogger logger, string reason);
 
     [LoggerMessage(906, LogLevel.Warning,
-        "{Open} connections open, the cap is {Capacity}: {Evicted} idle or slow connections closed to make room and {Refused} new ones refused since the last message")]
-    public static partial void AtConnectionCap(ILogger logger, int open, int capacity, long evicted, long refused);
+        "{Open} connections open, the cap is {Capacity} ({AwaitingHello} waiting for a TLS ClientHello, {Handshakes} in a TLS handshake, at most {MaxHandshakes}; {Closing} closed but not yet ended): {Evicted} stalled, slow or idle connections closed to make room and {Refused} new ones refused since the last message")]
+    public static partial void AtConnectionCap(ILogger logger, int open, int capacity, int awaitingHello, int handshakes, int maxHandshakes, int closing, long evicted, long refused);
 }

@@ -29,7 +29,12 @@ internal static class HttpEndpointRegistration
         services.TryAddSingleton(diagnostics);
         services.TryAddSingleton<DiagnosticSource>(diagnostics);
         services.Configure<SocketTransportOptions>(HttpLimits.Apply);
-        services.AddSingleton(_ => new ConnectionTable(HttpLimits.ConnectionCapFor(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)));
+        services.AddSingleton(s =>
+        {
+            bool tls = s.GetRequiredService<EndpointSecurity>().Certificates is not null;
+            int cap = HttpLimits.ConnectionCapFor(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, tls);
+            return new ConnectionTable(cap, HttpLimits.HandshakeCapFor(cap));
+        });
         services.AddSingleton<IMetricsSource>(_ => new ProcessMetrics());
         services.AddSingleton(s => new ExpositionCache(
             s.GetRequiredService<CollectorRegistry>(), s.GetServices<IMetricsSource>(), s.GetRequiredService<TimeProvider>()));

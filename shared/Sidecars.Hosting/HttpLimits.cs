@@ -17,6 +17,12 @@ internal static class HttpLimits
     /// </summary>
     public const int BytesPerConnection = 48 * 1024;
 
+    /// <summary>
+    /// The same with TLS: an idle TLS connection holds OpenSSL's state besides (about 45 KiB in all, measured), one
+    /// stalled in its handshake up to about 80 KiB (SslStream's buffer for a 16 KiB record, then OpenSSL's state).
+    /// </summary>
+    public const int BytesPerTlsConnection = 96 * 1024;
+
     /// <summary>The fewest and the most connections the cap allows, whatever the memory.</summary>
     public const int MinConnections = 128, MaxConnections = 4096;
 
@@ -32,7 +38,10 @@ internal static class HttpLimits
     /// <summary>Time an idle keep-alive connection is kept (longer than Prometheus' usual 15 to 60 s between scrapes).</summary>
     public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(75);
 
-    /// <summary>Time to finish a TLS handshake.</summary>
+    /// <summary>Time to send the first record of the TLS ClientHello whole; then the connection is closed.</summary>
+    public static readonly TimeSpan ClientHelloTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Time to finish a TLS handshake once the ClientHello is in; then the connection is closed.</summary>
     public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Request line (method, path and query) at most.</summary>
@@ -56,10 +65,18 @@ internal static class HttpLimits
     /// <summary>
     /// The connection cap for a process that may use <paramref name="memoryBudgetBytes"/> (the GC's
     /// budget: 75 % of a container's memory limit): one connection per <see cref="BytesPerConnection"/>,
-    /// so 2,048 for the watcher's 128 MiB and 1,024 for the writer's 64 MiB.
+    /// so 2,048 for the watcher's 128 MiB and 1,024 for the writer's 64 MiB; with <paramref name="tls"/> one
+    /// per <see cref="BytesPerTlsConnection"/>, half as many.
     /// </summary>
-    public static int ConnectionCapFor(long memoryBudgetBytes) =>
-        (int)Math.Clamp(memoryBudgetBytes / BytesPerConnection, MinConnections, MaxConnections);
+    public static int ConnectionCapFor(long memoryBudgetBytes, bool tls = false) =>
+        (int)Math.Clamp(memoryBudgetBytes / (tls ? BytesPerTlsConnection : BytesPerConnection), MinConnections, MaxConnections);
+
+    /// <summary>
+    /// TLS handshakes in progress at once for a cap of <paramref name="connectionCap"/>: a quarter of it, 256 for the
+    /// watcher's 1,024 TLS connections. A real client finishes its handshake within a round trip or two; the cap is
+    /// for clients that start handshakes and stall, each holding buffers and OpenSSL's state until the timeout.
+    /// </summary>
+    public static int HandshakeCapFor(int connectionCap) => Math.Max(1, connectionCap / 4);
 
     /// <summary>Applies the limits to Kestrel.</summary>
     public static void Apply(KestrelServerOptions options)

@@ -8,11 +8,18 @@ namespace Sidecars.Hosting;
 /// <summary>
 /// The TLS side of the web configuration: the server certificate and key (with any intermediate
 /// certificates that follow the leaf in <c>cert_file</c>), and the client CA. The files are read at
-/// start (a bad one stops the service) and read again when they change, checked at most once a
-/// second at a handshake: Kubernetes replaces a mounted Secret's files in place. A change that
+/// start (a bad one stops the service) and read again, checked at most once a second at a handshake
+/// (or at once on SIGHUP): a change of their contents is loaded, however it was made. A change that
 /// cannot be loaded (say, a new certificate whose key is not there yet) keeps the previous
-/// certificate in use and is logged.
+/// certificate in use and is logged once, and so is its repair.
 /// </summary>
+/// <remarks>
+/// The contents, not the files' sizes and times, tell a change: the kubelet updates a mounted Secret by
+/// writing a new timestamped folder and swapping the <c>..data</c> symlink that <c>tls.crt -&gt;
+/// ..data/tls.crt</c> goes through, so the file named in the configuration (a symlink) never changes,
+/// and a stat of it never sees the update. Reading and hashing the three small files costs tens of
+/// microseconds, once a second at most, and the certificate is loaded from the very bytes hashed.
+/// </remarks>
 internal sealed class ServerCertificates
 {
     private static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(1);
@@ -22,9 +29,23 @@ internal sealed class ServerCertificates
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private Loaded _loaded;
+    private string? _rejected; // the stamp of the files last found unusable (warned about once), until they change
     private long _lastCheck;
 
     private sealed record Loaded(string Stamp, SslStreamCertificateContext Server, X509Certificate2Collection ClientCas, DateTime NotAfter);
+
+    /// <summary>What a check of the files found.</summary>
+    public enum Outcome
+    {
+        /// <summary>The files are as they were: the certificate in use stays.</summary>
+        Unchanged,
+
+        /// <summary>The files changed and were loaded: new handshakes get the new certificate.</summary>
+        Reloaded,
+
+        /// <summary>The files changed but cannot be used: the previous certificate stays in use.</summary>
+        Rejected,
+    }
 
     /// <summary>Loads the files; throws what <see cref="IsLoadFailure"/> names when they are unusable.</summary>
     public ServerCertificates(TlsServerSettings settings, TimeProvider time, ILogger logger)
@@ -32,7 +53,8 @@ internal sealed class ServerCertificates
         _settings = settings;
         _time = time;
         _logger = logger;
-        _loaded = Load(settings);
+        using var files = TlsFiles.Read(settings);
+        _loaded = Load(settings, files);
         _lastCheck = time.GetTimestamp();
     }
 
@@ -53,6 +75,15 @@ internal sealed class ServerCertificates
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             ApplicationProtocols = [SslApplicationProtocol.Http11],
         };
+    }
+
+    /// <summary>Reads the files now, whenever they were last checked (SIGHUP), and loads them if they changed.</summary>
+    public Outcome CheckNow()
+    {
+        lock (_lock)
+        {
+            return Check();
+        }
     }
 
     private bool AcceptsClient(Loaded loaded, X509Certificate? certificate, X509Chain? presented)
@@ -86,34 +117,76 @@ internal sealed class ServerCertificates
     {
         lock (_lock)
         {
-            if (_time.GetElapsedTime(_lastCheck) < CheckEvery)
+            if (_time.GetElapsedTime(_lastCheck) >= CheckEvery)
             {
-                return _loaded;
-            }
-            _lastCheck = _time.GetTimestamp();
-            try
-            {
-                if (Stamp(_settings) != _loaded.Stamp)
-                {
-                    _loaded = Load(_settings);
-                    EndpointLog.CertificateReloaded(_logger, _settings.CertFile, _loaded.NotAfter);
-                }
-            }
-            catch (Exception e) when (IsLoadFailure(e))
-            {
-                EndpointLog.CertificateReloadFailed(_logger, _settings.CertFile, OneLine(e));
+                Check();
             }
             return _loaded;
         }
     }
 
-    private static Loaded Load(TlsServerSettings settings)
+    // Under _lock.
+    private Outcome Check()
     {
-        // The stamp before the contents: a change during the read is seen at the next check.
-        string stamp = Stamp(settings);
-        var leaf = Describe("cert_file/key_file", settings.CertFile, () => X509Certificate2.CreateFromPemFile(settings.CertFile, settings.KeyFile));
+        _lastCheck = _time.GetTimestamp();
+        TlsFiles? files = null;
+        string stamp;
+        string? unreadable = null;
+        try
+        {
+            files = TlsFiles.Read(_settings);
+            stamp = files.Stamp;
+        }
+        catch (Exception e) when (IsLoadFailure(e))
+        {
+            // A file missing or unreadable is a state of the files too: warned about once, until it changes.
+            unreadable = OneLine(e);
+            stamp = "unreadable: " + unreadable;
+        }
+        using (files)
+        {
+            if (stamp == _loaded.Stamp)
+            {
+                if (_rejected is not null)
+                {
+                    // Back to the files in use (say, a bad update rolled back).
+                    _rejected = null;
+                    EndpointLog.CertificateRecovered(_logger, _settings.CertFile, _loaded.NotAfter);
+                }
+                return Outcome.Unchanged;
+            }
+            if (stamp == _rejected)
+            {
+                return Outcome.Rejected;
+            }
+            try
+            {
+                _loaded = Load(_settings, files ?? throw new IOException(unreadable));
+            }
+            catch (Exception e) when (IsLoadFailure(e))
+            {
+                _rejected = stamp;
+                EndpointLog.CertificateReloadFailed(_logger, _settings.CertFile, OneLine(e));
+                return Outcome.Rejected;
+            }
+            if (_rejected is not null)
+            {
+                _rejected = null;
+                EndpointLog.CertificateRecovered(_logger, _settings.CertFile, _loaded.NotAfter);
+            }
+            else
+            {
+                EndpointLog.CertificateReloaded(_logger, _settings.CertFile, _loaded.NotAfter);
+            }
+            return Outcome.Reloaded;
+        }
+    }
+
+    private static Loaded Load(TlsServerSettings settings, TlsFiles files)
+    {
+        var leaf = Describe("cert_file/key_file", settings.CertFile, () => X509Certificate2.CreateFromPem(files.Certificate, files.Key));
         var all = new X509Certificate2Collection();
-        all.ImportFromPemFile(settings.CertFile);
+        all.ImportFromPem(files.Certificate);
         var intermediates = new X509Certificate2Collection();
         foreach (var certificate in all.Skip(1))
         {
@@ -123,13 +196,13 @@ internal sealed class ServerCertificates
         var clientCas = new X509Certificate2Collection();
         if (settings.ClientCaFile is { } caFile)
         {
-            Describe("client_ca_file", caFile, () => { clientCas.ImportFromPemFile(caFile); return 0; });
+            Describe("client_ca_file", caFile, () => { clientCas.ImportFromPem(files.ClientCa); return 0; });
             if (clientCas.Count == 0)
             {
                 throw new CryptographicException($"client_ca_file {caFile} holds no PEM certificate");
             }
         }
-        return new Loaded(stamp, server, clientCas, leaf.NotAfter.ToUniversalTime());
+        return new Loaded(files.Stamp, server, clientCas, leaf.NotAfter.ToUniversalTime());
     }
 
     private static T Describe<T>(string what, string path, Func<T> load)
@@ -142,20 +215,6 @@ internal sealed class ServerCertificates
         {
             throw new CryptographicException($"{what} {path}: {OneLine(e)}", e);
         }
-    }
-
-    private static string Stamp(TlsServerSettings settings)
-    {
-        static string Of(string? path)
-        {
-            if (path is null)
-            {
-                return "";
-            }
-            var file = new FileInfo(path);
-            return file.Exists ? $"{file.LastWriteTimeUtc.Ticks}:{file.Length}" : "missing";
-        }
-        return $"{Of(settings.CertFile)}|{Of(settings.KeyFile)}|{Of(settings.ClientCaFile)}";
     }
 
     /// <summary>The exceptions that mean "these files are not a usable certificate, key or CA".</summary>

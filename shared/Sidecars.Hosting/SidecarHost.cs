@@ -62,7 +62,8 @@ public static class SidecarHost
 
     /// <summary>
     /// Creates the builder, lets the service add its parts, then runs the host until SIGTERM, SIGINT or
-    /// SIGQUIT, caught from the start (a signal while the host starts stops it once started).
+    /// SIGQUIT, caught from the start (a signal while the host starts stops it once started). SIGHUP reads
+    /// the TLS files again; SIGUSR1, SIGUSR2 and SIGALRM are logged and ignored.
     /// Returns 0 after a clean shutdown and <see cref="ConfigurationErrorExitCode"/> after printing
     /// one line for a bad setting (before anything else starts).
     /// </summary>
@@ -71,6 +72,7 @@ public static class SidecarHost
         bool logToStandardError = false)
     {
         using var signals = new ShutdownSignals();
+        using var otherSignals = new NonStopSignals();
         try
         {
             var builder = CreateBuilder(serviceName, args, defaultHttpPort, logToStandardError);
@@ -80,6 +82,7 @@ public static class SidecarHost
             // Validate every option before the host starts, so a bad setting is one line and nothing else.
             host.Services.GetRequiredService<IStartupValidator>().Validate();
             signals.StopWhenStarted(host.Services.GetRequiredService<IHostApplicationLifetime>());
+            otherSignals.HandleWhenStarted(host.Services);
             await host.StartAsync().ConfigureAwait(false);
             await host.WaitForShutdownAsync().ConfigureAwait(false);
             return Environment.ExitCode;

@@ -2,10 +2,15 @@ using System.Diagnostics;
 
 namespace Sidecars.Tests.Pods;
 
-/// <summary>Probes like a kubelet: a GET on a new connection every 250 ms, failed if not answered 200 within 1 s.</summary>
-internal sealed class HealthProber(Uri healthz)
+/// <summary>
+/// Probes like a kubelet: a GET on a new connection every 250 ms, failed if not answered 200 within 1 s (or
+/// <paramref name="timeout"/>), sent with <paramref name="client"/> when given (say, one that trusts a test CA).
+/// </summary>
+internal sealed class HealthProber(Uri healthz, HttpClient? client = null, TimeSpan? timeout = null)
 {
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero });
+    private static readonly HttpClient Default = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero });
+    private readonly HttpClient _http = client ?? Default;
+    private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromSeconds(1);
     private readonly List<(TimeSpan At, double Ms, string? Failure)> _results = [];
 
     public IReadOnlyList<(TimeSpan At, double Ms, string? Failure)> Results => _results;
@@ -20,13 +25,13 @@ internal sealed class HealthProber(Uri healthz)
         while (!stop.IsCancellationRequested)
         {
             var started = clock.Elapsed;
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            using var timeout = new CancellationTokenSource(_timeout);
             string? failure = null;
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, healthz);
                 request.Headers.ConnectionClose = true;
-                using var response = await Http.SendAsync(request, timeout.Token);
+                using var response = await _http.SendAsync(request, timeout.Token);
                 await response.Content.ReadAsStringAsync(timeout.Token);
                 if ((int)response.StatusCode != 200)
                 {
@@ -35,7 +40,7 @@ internal sealed class HealthProber(Uri healthz)
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
             {
-                failure = e is OperationCanceledException ? "no answer within 1 s" : e.Message;
+                failure = e is OperationCanceledException ? $"no answer within {_timeout.TotalSeconds:F0} s" : e.Message;
             }
             var took = clock.Elapsed - started;
             _results.Add((started, took.TotalMilliseconds, failure));

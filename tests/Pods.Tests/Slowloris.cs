@@ -7,17 +7,35 @@ namespace Sidecars.Tests.Pods;
 
 /// <summary>
 /// Slow-header clients: each connects, sends the start of a request and then one more header byte
-/// every few seconds, never finishing its headers, and notes when and how the server closed it.
+/// every few seconds, never finishing its headers, and notes when and how the server closed it. With
+/// <see cref="RunStalledAsync"/> each sends the first bytes of a TLS ClientHello instead and then nothing.
 /// </summary>
 internal sealed class Slowloris
 {
     public sealed record Outcome(TimeSpan OpenedAt, TimeSpan? ClosedAfter, string How);
 
     /// <summary>
+    /// The first 11 bytes of a TLS ClientHello whose record announces the largest plaintext record (16 KiB): the
+    /// record header, the handshake type and length, the client version. A server must hold them, and room for
+    /// the rest, until the rest comes.
+    /// </summary>
+    public static byte[] PartialClientHello => [0x16, 0x03, 0x01, 0x40, 0x00, 0x01, 0x00, 0x3f, 0xfc, 0x03, 0x03];
+
+    /// <summary>
+    /// Opens <paramref name="connections"/> connections at <paramref name="perSecond"/> a second; each sends
+    /// <paramref name="opening"/> and then nothing until <paramref name="duration"/> has passed since the first one.
+    /// </summary>
+    public static Task<Outcome[]> RunStalledAsync(IPEndPoint target, byte[] opening, int connections, int perSecond, TimeSpan duration) =>
+        RunAsync(target, connections, perSecond, null, duration, opening);
+
+    /// <summary>
     /// Opens <paramref name="connections"/> connections at <paramref name="perSecond"/> a second and
     /// keeps them trickling until <paramref name="duration"/> has passed since the first one.
     /// </summary>
-    public static async Task<Outcome[]> RunAsync(IPEndPoint target, int connections, int perSecond, TimeSpan trickleEvery, TimeSpan duration)
+    public static Task<Outcome[]> RunAsync(IPEndPoint target, int connections, int perSecond, TimeSpan trickleEvery, TimeSpan duration) =>
+        RunAsync(target, connections, perSecond, trickleEvery, duration, Encoding.ASCII.GetBytes("GET /metrics HTTP/1.1\r\nHost: watcher\r\nX-Slow: "));
+
+    private static async Task<Outcome[]> RunAsync(IPEndPoint target, int connections, int perSecond, TimeSpan? trickleEvery, TimeSpan duration, byte[] opening)
     {
         var clock = Stopwatch.StartNew();
         var tasks = new List<Task<Outcome>>(connections);
@@ -28,19 +46,19 @@ internal sealed class Slowloris
             {
                 await Task.Delay(due - clock.Elapsed);
             }
-            tasks.Add(OneAsync(target, clock, trickleEvery, duration));
+            tasks.Add(OneAsync(target, clock, opening, trickleEvery, duration));
         }
         return await Task.WhenAll(tasks);
     }
 
-    private static async Task<Outcome> OneAsync(IPEndPoint target, Stopwatch clock, TimeSpan trickleEvery, TimeSpan duration)
+    private static async Task<Outcome> OneAsync(IPEndPoint target, Stopwatch clock, byte[] opening, TimeSpan? trickleEvery, TimeSpan duration)
     {
         var openedAt = clock.Elapsed;
         using var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             await socket.ConnectAsync(target);
-            await socket.SendAsync(Encoding.ASCII.GetBytes("GET /metrics HTTP/1.1\r\nHost: watcher\r\nX-Slow: "));
+            await socket.SendAsync(opening);
         }
         catch (SocketException e)
         {
@@ -50,9 +68,14 @@ internal sealed class Slowloris
         var read = socket.ReceiveAsync(buffer, SocketFlags.None);
         while (clock.Elapsed < duration)
         {
-            if (await Task.WhenAny(read, Task.Delay(trickleEvery)) == read)
+            var left = duration - clock.Elapsed;
+            if (await Task.WhenAny(read, Task.Delay(trickleEvery ?? (left > TimeSpan.Zero ? left : TimeSpan.Zero))) == read)
             {
                 return Closed(openedAt, clock, read, buffer);
+            }
+            if (trickleEvery is null)
+            {
+                continue;
             }
             try
             {

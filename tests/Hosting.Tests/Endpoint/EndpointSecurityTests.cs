@@ -5,12 +5,13 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Sidecars.Hosting;
 using Sidecars.Testing;
+using Xunit.Abstractions;
 
 namespace Sidecars.Tests.Hosting.Endpoint;
 
 /// <summary>TLS and basic auth from an exporter-toolkit web configuration file (Http:WebConfigFile).</summary>
 [Collection(RunningHost.Collection)]
-public sealed class EndpointSecurityTests : IDisposable
+public sealed class EndpointSecurityTests(ITestOutputHelper output) : IDisposable
 {
     // Made with `htpasswd -nbBC 10 prometheus s3cret-scrape` (Debian's apache2-utils): the $2y$ variant.
     private const string HtpasswdHash = "$2y$10$m1PXatzrt6/dewDI6QDS8OwrhJMbm1Vk0R1ZXcNCp1T9V9rcBXxHq";
@@ -89,6 +90,59 @@ public sealed class EndpointSecurityTests : IDisposable
     }
 
     [Fact]
+    public async Task A_Kubernetes_Secret_update_that_swaps_the_data_symlink_is_served_to_new_connections_within_a_few_seconds()
+    {
+        // Given TLS from a Secret mounted the kubelet's way (tls.crt -> ..data/tls.crt, ..data -> a timestamped folder)
+        var first = _ca.Server(["localhost"], [IPAddress.Loopback], subject: "first");
+        var second = _ca.Server(["localhost"], [IPAddress.Loopback], subject: "second");
+        var secret = new KubeletSecretVolume(_folder.File("tls"),
+            new Dictionary<string, string> { ["tls.crt"] = first.CertificatePem, ["tls.key"] = first.KeyPem });
+        string config = WriteConfig("tls_server_config:\n  cert_file: tls/tls.crt\n  key_file: tls/tls.key\n");
+        await using var host = await RunningHost.StartAsync($"--Http:WebConfigFile={config}");
+        Assert.Equal("CN=first", await ServerSubjectAsync(host.Port));
+
+        // When the kubelet writes the updated Secret to a new folder and swaps ..data over to it
+        secret.Update(new Dictionary<string, string> { ["tls.crt"] = second.CertificatePem, ["tls.key"] = second.KeyPem });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // Then new connections get the new certificate within a few seconds
+        await Eventually.Holds(async () => await ServerSubjectAsync(host.Port) == "CN=second", TimeSpan.FromSeconds(10), "the certificate of the updated Secret");
+        output.WriteLine($"the updated Secret's certificate was served after {clock.Elapsed.TotalSeconds:F2} s");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"served after {clock.Elapsed.TotalSeconds:F2} s");
+    }
+
+    [Fact]
+    public async Task A_TLS_connection_that_stalls_after_the_first_bytes_of_its_ClientHello_is_closed_by_the_server_after_the_ClientHello_timeout()
+    {
+        // Given TLS
+        var server = _ca.Server(["localhost"], [IPAddress.Loopback]);
+        File.WriteAllText(_folder.File("tls.crt"), server.CertificatePem);
+        File.WriteAllText(_folder.File("tls.key"), server.KeyPem);
+        string config = WriteConfig("tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n");
+        await using var host = await RunningHost.StartAsync($"--Http:WebConfigFile={config}");
+
+        // When a client sends the start of a ClientHello that announces a 16 KiB record, and then nothing
+        using var tcp = await RawHttp.ConnectAsync(host.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(new byte[] { 0x16, 0x03, 0x01, 0x40, 0x00, 0x01, 0x00, 0x3f, 0xfc, 0x03, 0x03 });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // Then the server closes it after the ClientHello timeout, not later
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try
+        {
+            while (await stream.ReadAsync(new byte[64], limit.Token) > 0)
+            {
+            }
+        }
+        catch (IOException)
+        {
+            // reset: closed too
+        }
+        Assert.InRange(clock.Elapsed.TotalSeconds, HttpLimits.ClientHelloTimeout.TotalSeconds - 0.5, HttpLimits.ClientHelloTimeout.TotalSeconds + 2);
+    }
+
+    [Fact]
     public async Task RequireAndVerifyClientCert_admits_a_client_certificate_from_the_CA_and_refuses_others()
     {
         var server = _ca.Server(["localhost"], [IPAddress.Loopback]);
@@ -111,7 +165,7 @@ public sealed class EndpointSecurityTests : IDisposable
     }
 
     [Theory]
-    [InlineData("tls_server_config:\n  cert_file: missing.crt\n  key_file: missing.key\n", "tls_server_config: cert_file/key_file ")]
+    [InlineData("tls_server_config:\n  cert_file: missing.crt\n  key_file: missing.key\n", "tls_server_config: cert_file ")]
     [InlineData("tls_config:\n  cert_file: a\n", "line 1: unknown key tls_config (known: tls_server_config, basic_auth_users)")]
     [InlineData("tls_server_config:\n  key_file: a.key\n", "tls_server_config.cert_file is required")]
     [InlineData("tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suites: [TLS_AES_128_GCM_SHA256]\n", "line 4: tls_server_config.cipher_suites is not supported")]
