@@ -13,8 +13,10 @@ namespace Sidecars.Watcher.Tailing;
 /// and reads everything there is, reports one checkpoint for all of them, and hands the turn to
 /// <see cref="AfterTurn"/> (save and publish); then it blocks in <see cref="ChangeNotifier.Wait"/>. Writes never
 /// wake it. A turn runs when <see cref="ReadRequests"/> asks (a scrape: it is answered once a turn that started
-/// after it ended), every <see cref="TailerSettings.ReadInterval"/> (a <see cref="TimeProvider"/> timer, so a fake
-/// clock drives the same loop), and when a name in a log's folder changes (a rotation is drained at once).
+/// after it ended), when a name in a log's folder changes (a rotation is drained at once), and once
+/// <see cref="TailerSettings.ReadInterval"/> passed since the last turn. That interval is the timeout of the wait
+/// itself, measured on the <see cref="TimeProvider"/> (so a fake clock decides when it is due): no timer thread
+/// and no thread-pool work wake the process at idle, only this thread, once per interval.
 /// </para>
 /// </summary>
 internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink sink, TimeProvider time, ILogger<AccessLogTailer> logger)
@@ -59,7 +61,6 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             ? [(paths.Folders[0], Path.GetFileName(Path.GetFullPath(settings.Path)))]
             : paths.Folders.Select(f => (f, (string?)null)).ToList();
         using var notifier = new ChangeNotifier(folders, settings.UseNotifications, logger);
-        using var timer = time.CreateTimer(static n => ((ChangeNotifier)n!).Wake(), notifier, settings.ReadInterval, settings.ReadInterval);
         using var stop = ct.Register(static n => ((ChangeNotifier)n!).Wake(), notifier);
         Requests.Attach(notifier.Wake);
         try
@@ -73,6 +74,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             var changes = Changes.None;
             while (!ct.IsCancellationRequested)
             {
+                long turnStarted = time.GetTimestamp();
                 var serving = Requests.TakePending();
                 notifier.EnsureWatching();
                 // New logs show as new names; without name events (or when the kernel dropped some) every turn looks.
@@ -91,7 +93,11 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
                 {
                     break;
                 }
-                changes = notifier.Wait();
+                // Until something asks, or the interval since this turn began has passed on the provider's clock.
+                while ((changes = notifier.Wait(settings.ReadInterval - time.GetElapsedTime(turnStarted))) == Changes.None
+                    && time.GetElapsedTime(turnStarted) < settings.ReadInterval)
+                {
+                }
             }
             if (_logs.Exists(l => l.Changed) || _bytesSinceCheckpoint > 0)
             {

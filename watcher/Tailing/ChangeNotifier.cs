@@ -10,15 +10,15 @@ internal enum Changes
     None = 0,
     /// <summary>A followed name was created, renamed or deleted, or the watch itself went away.</summary>
     Names = 2,
-    /// <summary><see cref="ChangeNotifier.Wake"/> was called (the poll timer, shutdown).</summary>
+    /// <summary><see cref="ChangeNotifier.Wake"/> was called (a scrape, shutdown).</summary>
     Woken = 4,
     /// <summary>The kernel's event queue overflowed: anything may have changed.</summary>
     Overflow = 8,
 }
 
 /// <summary>
-/// Blocks the tailer's thread until a name it follows changes, or until <see cref="Wake"/> is called (the
-/// read timer, a scrape, shutdown). One inotify instance on the logs' folders (<c>IN_CREATE | IN_MOVED_FROM |
+/// Blocks the tailer's thread until a name it follows changes, until <see cref="Wake"/> is called (a scrape,
+/// shutdown), or until a timeout (the next read is due). One inotify instance on the logs' folders (<c>IN_CREATE | IN_MOVED_FROM |
 /// IN_MOVED_TO | IN_DELETE</c>: names only, never writes, so nginx's writes never wake the process) and one
 /// eventfd for wake-ups live as long as the notifier; it has no thread of its own. Every wait drains all
 /// queued events, and events about other names in the folder (nginx's error.log, say) never wake it.
@@ -119,17 +119,19 @@ internal sealed class ChangeNotifier : IDisposable
     }
 
     /// <summary>
-    /// Blocks until a followed name changed or <see cref="Wake"/> was called (maybe before this call),
-    /// then returns what happened, with every queued event consumed. Only the tailer's thread calls it.
+    /// Blocks until a followed name changed, <see cref="Wake"/> was called (maybe before this call), or
+    /// <paramref name="timeout"/> passed (then <see cref="Changes.None"/>), and returns what happened, with every
+    /// queued event consumed. Only the tailer's thread calls it.
     /// </summary>
-    public unsafe Changes Wait()
+    public unsafe Changes Wait(TimeSpan timeout)
     {
+        int milliseconds = (int)Math.Clamp(Math.Ceiling(timeout.TotalMilliseconds), 0, int.MaxValue);
         LibC.PollFd* fds = stackalloc LibC.PollFd[2];
         while (true)
         {
             fds[0] = new LibC.PollFd { Fd = _eventFd, Events = LibC.PollIn };
             fds[1] = new LibC.PollFd { Fd = _inotifyFd, Events = LibC.PollIn }; // a negative fd is ignored by poll
-            int ready = LibC.Poll(fds, 2, -1);
+            int ready = LibC.Poll(fds, 2, milliseconds);
             if (ready < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
@@ -150,7 +152,7 @@ internal sealed class ChangeNotifier : IDisposable
             {
                 changes |= DrainEvents();
             }
-            if (changes != Changes.None)
+            if (changes != Changes.None || ready == 0)
             {
                 return changes;
             }
