@@ -4,9 +4,10 @@
 #   2. live: lines appended one at a time, time until each shows on /metrics
 #   3. cost beside a real nginx at 100, 1,000 and 5,000 requests/s (paced by hey) and under wrk,
 #      with mtail on the same log (bench/cost/cost.py), and the CPU of one state save
-# Prints the figures and the targets (once mode >= 20x mtail, live p99 < 20 ms, once-mode peak
-# RSS < 64 MB) and writes them to .build/bench/figures.txt. Benchmarks print figures; a missed
-# target is reported, not failed.
+#   4. the scrape guarantee (10,000 trials) and the time to answer a scrape with 500 label sets
+#      (bench/scrape/scrape.py)
+# Prints the figures and the targets and writes them to .build/bench/figures.txt. Benchmarks print
+# figures; a missed target is reported, not failed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -83,6 +84,8 @@ else
   echo "bench: no C compiler (cc): the cost table goes without the floor" >&2
 fi
 python3 bench/cost/cost.py "$watcher" "$out/cost" "$progs" "${BENCH_SECONDS:-10}" "${floor[@]}" >"$out/cost.txt" || echo "  (cost benchmark failed; see $out/cost)" >"$out/cost.txt"
+echo "bench: the scrape guarantee and the time to answer a scrape (about a minute)" >&2
+python3 bench/scrape/scrape.py "$watcher" "$out/scrape" "${BENCH_TRIALS:-10000}" >"$out/scrape.txt" 2>&1 || echo "  (scrape benchmark failed; see $out/scrape)" >>"$out/scrape.txt"
 echo "bench: CPU of one state save" >&2
 dotnet run -c Release --project bench/Watcher.Benchmarks -- save-cost "$out/save-cost" 2000 >"$out/save-cost.txt" 2>&1 || true
 
@@ -103,8 +106,9 @@ verdict() { if python3 -c "import sys; sys.exit(0 if $1 else 1)" 2>/dev/null; th
   echo "  mtail (polls every ${m_poll:-?}):      ${ml50} / ${ml99} / ${mlmax}"
   echo "                                  targets: p99 <= 5 ms with StateDirectory ($(verdict "$ws99 <= 5")), <= 2 ms without ($(verdict "$wl99 <= 2"))"
   echo "cost beside nginx (1 worker, main format), watcher with StateDirectory; share = watcher CPU / nginx worker CPU"
-  echo "  (target: share <= 10 % at every rate, aim 5 %; idle <= 0.3 % of a core):"
   echo "  (floor: bench/cost/floor.c on the same log, the least a follower that wakes on each write costs here)"
-  cat "$out/cost.txt"
+  grep -v '^COST\|^NGINX_RATE' "$out/cost.txt"
+  grep -v '^GUARANTEE\|^SCRAPE_TIME' "$out/scrape.txt"
   cat "$out/save-cost.txt"
+  python3 bench/targets.py "$out/cost.txt" "$out/scrape.txt" "$wl99"
 } | tee "$out/figures.txt"

@@ -58,6 +58,12 @@ internal sealed class WatcherService(
                 reads.Turned(trigger);
                 health.Beat();
             },
+            // A backlog of gigabytes takes a while: what was read so far shows every read interval meanwhile.
+            DuringLongRead = () =>
+            {
+                counter.Publisher.SavePending();
+                health.Beat();
+            },
         };
         var tailing = tailer.RunAsync(resume, stoppingToken);
         health.Beat();

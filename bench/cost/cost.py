@@ -190,6 +190,7 @@ try:
     header = ("phase", "req/s", "nginx CPU", "watcher CPU", "share", "µs/line", "threads", "peak RSS", "exact",
               "mtail CPU", "mtail share", "mtail exact") + (("floor µs/line", "watcher ÷ floor") if floor else ())
     rows = []
+    figures = []
     wrk_rates = {}
     for name, load in phases:
         stopped = {"wrk-watcher": [mtail] + ([floor] if floor else []),
@@ -238,11 +239,22 @@ try:
             ("yes" if m_ok else f"NO ({scrape_sum(m_url, 'apache_http_requests_total')} of {lines - m_offset})"),
         ) + ((f"{1e6 * fc / new:.1f}" if new and f_run else "-", f"{wc / fc:.1f}x" if new and fc and f_run and w_run else "-") if floor else ()))
         print(f"cost: {name} done", file=sys.stderr)
+        # Machine-readable, for bench/run.sh's verdicts: phase, watcher share %, mtail share %, idle % of a core,
+        # threads at start and end, peak RSS MiB, exact (1/0).
+        figures.append(" ".join([
+            "COST", "idle" if load is None else load if isinstance(load, str) else str(load[0] * load[1]),
+            f"{100 * wc / nc:.3f}" if new and w_run else "-",
+            f"{100 * mc / nc:.3f}" if new and m_run else "-",
+            f"{100 * wc / elapsed:.4f}" if load is None else "-",
+            str(t_start), str(threads(watcher.pid)), f"{peak_rss_mib(watcher.pid):.1f}", "1" if w_ok else "0"]))
 
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, *rows]:
         print("  " + "  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip())
+    for f in figures:
+        print(f)
     if "wrk-alone" in wrk_rates and "wrk-watcher" in wrk_rates:
+        print(f"NGINX_RATE {wrk_rates['wrk-alone']:.0f} {wrk_rates['wrk-watcher']:.0f}")
         print(f"  nginx under wrk: {wrk_rates['wrk-alone']:,.0f} req/s with no follower, {wrk_rates['wrk-watcher']:,.0f} with the watcher"
               f" beside it ({100 * wrk_rates['wrk-watcher'] / wrk_rates['wrk-alone']:.1f} %), {wrk_rates['wrk']:,.0f} with all three")
 finally:

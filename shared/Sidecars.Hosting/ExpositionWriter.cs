@@ -30,6 +30,26 @@ public ref struct ExpositionWriter(IBufferWriter<byte> output)
         Raw("\n");
     }
 
+    /// <summary>A whole family of one sample without labels: HELP, TYPE and <c>name value</c>.</summary>
+    public void Family(string name, string type, string help, double value)
+    {
+        Header(name, help, type);
+        Raw(name);
+        Raw(" ");
+        Value(value);
+        Raw("\n");
+    }
+
+    /// <summary>A whole family of one integer sample without labels.</summary>
+    public void Family(string name, string type, string help, long value)
+    {
+        Header(name, help, type);
+        Raw(name);
+        Raw(" ");
+        Value(value);
+        Raw("\n");
+    }
+
     /// <summary>Text written as it is (a name, a rendered label set).</summary>
     public void Raw(ReadOnlySpan<char> text)
     {

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text;
 
 namespace Sidecars.Hosting;
 
@@ -34,35 +33,25 @@ internal sealed class ProcessMetrics : IMetricsSource
         {
             return;
         }
-        var text = new StringBuilder(1024);
-        Write(text, "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", "counter",
+        var w = new ExpositionWriter(output);
+        w.Family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.",
             (stat.UserTicks + stat.SystemTicks) / TicksPerSecond);
-        Write(text, "process_resident_memory_bytes", "Resident memory size in bytes.", "gauge", stat.ResidentPages * (double)Environment.SystemPageSize);
-        Write(text, "process_virtual_memory_bytes", "Virtual memory size in bytes.", "gauge", stat.VirtualBytes);
+        w.Family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", stat.ResidentPages * (double)Environment.SystemPageSize);
+        w.Family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", stat.VirtualBytes);
         if (_startTimeSeconds is { } start)
         {
-            Write(text, "process_start_time_seconds", "Start time of the process since unix epoch in seconds.", "gauge", start);
+            w.Family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", start);
         }
         if (CountOpenFiles() is { } open)
         {
-            Write(text, "process_open_fds", "Number of open file descriptors.", "gauge", open);
+            w.Family("process_open_fds", "gauge", "Number of open file descriptors.", open);
         }
         if (ReadMaxOpenFiles() is { } max)
         {
-            Write(text, "process_max_fds", "Maximum number of open file descriptors.", "gauge", max);
+            w.Family("process_max_fds", "gauge", "Maximum number of open file descriptors.", max);
         }
-        Encoding.UTF8.GetBytes(text.ToString(), output);
+        w.Flush();
     }
-
-    private static void Write(StringBuilder text, string name, string help, string type, double value)
-    {
-        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
-            .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n')
-            .Append(name).Append(' ').Append(FormatValue(value)).Append('\n');
-    }
-
-    internal static string FormatValue(double value) =>
-        double.IsPositiveInfinity(value) ? "+Inf" : value.ToString("R", CultureInfo.InvariantCulture);
 
     private ProcStat? ReadStat()
     {

@@ -1,5 +1,6 @@
-using System.Globalization;
+using System.Buffers;
 using System.Text;
+using Sidecars.Hosting;
 
 namespace Sidecars.Watcher.StubStatus;
 
@@ -14,32 +15,33 @@ namespace Sidecars.Watcher.StubStatus;
 /// </summary>
 internal static class StubStatusExposition
 {
-    public static void Write(StringBuilder text, StubStatusValues? values)
+    public static void Write(IBufferWriter<byte> output, StubStatusValues? values)
     {
-        Family(text, "nginx_up", "gauge", "1 when the last read of nginx's stub_status succeeded, 0 when it failed or none was made yet.", values is null ? 0 : 1);
+        var w = new ExpositionWriter(output);
+        Write(ref w, values);
+        w.Flush();
+    }
+
+    private static void Write(ref ExpositionWriter text, StubStatusValues? values)
+    {
+        text.Family("nginx_up", "gauge", "1 when the last read of nginx's stub_status succeeded, 0 when it failed or none was made yet.", values is null ? 0 : 1);
         if (values is null)
         {
             return;
         }
-        Family(text, "nginx_connections_active", "gauge", "Open client connections, idle keep-alive ones included (stub_status).", values.Active);
-        Family(text, "nginx_connections_accepted", "untyped", "Client connections nginx accepted since it started (stub_status; cumulative: use rate()).", values.Accepted);
-        Family(text, "nginx_connections_handled", "untyped", "Client connections nginx handled since it started, fewer than accepted when it ran out of connections (stub_status; cumulative: use rate()).", values.Handled);
-        Family(text, "nginx_connections_reading", "gauge", "Connections where nginx is reading the request header (stub_status).", values.Reading);
-        Family(text, "nginx_connections_writing", "gauge", "Connections where nginx is working on the request or writing the response (stub_status).", values.Writing);
-        Family(text, "nginx_connections_waiting", "gauge", "Idle keep-alive client connections (stub_status).", values.Waiting);
-        Family(text, "nginx_stub_status_requests_total", "counter", "Client requests nginx handled since it started, on every server, logged or not, the stub_status reads included (stub_status).", values.Requests);
+        text.Family("nginx_connections_active", "gauge", "Open client connections, idle keep-alive ones included (stub_status).", values.Active);
+        text.Family("nginx_connections_accepted", "untyped", "Client connections nginx accepted since it started (stub_status; cumulative: use rate()).", values.Accepted);
+        text.Family("nginx_connections_handled", "untyped", "Client connections nginx handled since it started, fewer than accepted when it ran out of connections (stub_status; cumulative: use rate()).", values.Handled);
+        text.Family("nginx_connections_reading", "gauge", "Connections where nginx is reading the request header (stub_status).", values.Reading);
+        text.Family("nginx_connections_writing", "gauge", "Connections where nginx is working on the request or writing the response (stub_status).", values.Writing);
+        text.Family("nginx_connections_waiting", "gauge", "Idle keep-alive client connections (stub_status).", values.Waiting);
+        text.Family("nginx_stub_status_requests_total", "counter", "Client requests nginx handled since it started, on every server, logged or not, the stub_status reads included (stub_status).", values.Requests);
     }
 
     public static string ToText(StubStatusValues? values)
     {
-        var text = new StringBuilder(1024);
+        var text = new ArrayBufferWriter<byte>(1024);
         Write(text, values);
-        return text.ToString();
+        return Encoding.UTF8.GetString(text.WrittenSpan);
     }
-
-    // One sample without labels; the help texts have no backslash or newline to escape.
-    private static void Family(StringBuilder text, string name, string type, string help, long value) =>
-        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
-            .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n')
-            .Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
 }

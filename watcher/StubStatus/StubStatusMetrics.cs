@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using Sidecars.Hosting;
 
 namespace Sidecars.Watcher.StubStatus;
@@ -19,6 +18,6 @@ internal sealed class StubStatusMetrics(StubStatusPoller poller) : IMetricsSourc
         {
             return;
         }
-        Encoding.UTF8.GetBytes(StubStatusExposition.ToText(poller.Latest), output);
+        StubStatusExposition.Write(output, poller.Latest);
     }
 }

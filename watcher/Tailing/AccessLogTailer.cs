@@ -26,6 +26,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
     private readonly List<RotationFollower> _logs = [];
     private readonly HashSet<string> _skipped = new(StringComparer.Ordinal);
     private long _bytesSinceCheckpoint;
+    private long _lastPublished;
 
     /// <summary>The logs to follow (paths and globs); null: <see cref="TailerSettings.Path"/> alone.</summary>
     public IReadOnlyList<string>? Paths { get; init; }
@@ -44,6 +45,12 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
     /// publishes, and beats liveness. The requests the turn served are answered after it returns.
     /// </summary>
     public Action<ReadTrigger>? AfterTurn { get; init; }
+
+    /// <summary>
+    /// Called within a long read (a backlog of many MiB), after a checkpoint, at most once per read interval: saves
+    /// and publishes what was read so far and beats liveness, so progress shows before the turn ends.
+    /// </summary>
+    public Action? DuringLongRead { get; init; }
 
     /// <summary>
     /// Follows the log on a thread of its own until cancelled, starting from <paramref name="resume"/>
@@ -87,6 +94,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
                     }
                 }
                 Turn(ct);
+                _lastPublished = time.GetTimestamp();
                 AfterTurn?.Invoke(serving is not null ? ReadTrigger.Scrape : namesChanged ? ReadTrigger.Names : ReadTrigger.Interval);
                 serving?.TrySetResult();
                 if (ct.IsCancellationRequested)
@@ -218,6 +226,11 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             if (_bytesSinceCheckpoint >= settings.CheckpointEveryBytes)
             {
                 Checkpoint();
+                if (DuringLongRead is not null && time.GetElapsedTime(_lastPublished) >= settings.ReadInterval)
+                {
+                    _lastPublished = time.GetTimestamp();
+                    DuringLongRead();
+                }
             }
             if (ct.IsCancellationRequested)
             {

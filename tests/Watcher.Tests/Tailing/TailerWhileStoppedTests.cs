@@ -342,6 +342,36 @@ public sealed class TailerPromisesTests : IDisposable
     }
 
     [Fact]
+    public async Task A_long_read_publishes_what_it_read_so_far_once_per_read_interval_before_its_turn_ends()
+    {
+        // Given 2,000 lines of 50 bytes, a checkpoint every 4 KiB, and a fake clock on which each checkpoint takes 300 ms
+        using (var worker = new LogWriter(LogPath))
+        {
+            worker.Write(string.Concat(Enumerable.Range(0, 2000).Select(i => $"{i:D6} {new string('x', 42)}\n")));
+        }
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var settings = TailerHarness.Settings(LogPath, readBufferBytes: 1024) with { CheckpointEveryBytes = 4096, ReadInterval = TimeSpan.FromSeconds(1) };
+        var sink = new CountingSink { OnEachCheckpoint = () => clock.Advance(TimeSpan.FromMilliseconds(300)) };
+        int progress = 0, turnsEnded = 0;
+        var tailer = new AccessLogTailer(settings, sink, clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<AccessLogTailer>.Instance)
+        {
+            DuringLongRead = () => progress++,
+            AfterTurn = _ => turnsEnded++,
+        };
+        using var stop = new CancellationTokenSource();
+
+        // When the first turn reads all of it (about 24 checkpoints, 7 s on that clock)
+        var run = tailer.RunAsync(null, stop.Token);
+        await Eventually.Holds(() => Volatile.Read(ref turnsEnded) >= 1, TailerHarness.Within, "the first turn");
+        await stop.CancelAsync();
+        await run;
+
+        // Then what was read so far was published about every second of it, not only at its end
+        Assert.Equal(2000, sink.Lines);
+        Assert.InRange(progress, 5, 9);
+    }
+
+    [Fact]
     public async Task Liveness_beats_come_from_the_tailers_turns_so_a_stalled_tailer_goes_stale()
     {
         // Given a tailer on a fake clock whose sink stalls on a line, beating a health state on every turn
@@ -420,10 +450,14 @@ public sealed class TailerPromisesTests : IDisposable
 
         public List<(long LinesBefore, long Offset)> Checkpoints { get; } = [];
 
+        /// <summary>Runs at every checkpoint, on the tailer's thread (moves a fake clock on, say).</summary>
+        public Action? OnEachCheckpoint { get; init; }
+
         public void OnLine(ReadOnlySpan<byte> line) => Interlocked.Increment(ref _lines);
 
         public void OnCheckpoint(TailCheckpoint checkpoint)
         {
+            OnEachCheckpoint?.Invoke();
             if (checkpoint.Current is { } current && current.Offset > 0)
             {
                 lock (Checkpoints)
