@@ -33,9 +33,7 @@ public ref struct ExpositionWriter(IBufferWriter<byte> output)
     /// <summary>A whole family of one sample without labels: HELP, TYPE and <c>name value</c>.</summary>
     public void Family(string name, string type, string help, double value)
     {
-        Header(name, help, type);
-        Raw(name);
-        Raw(" ");
+        SampleOf(name, type, help);
         Value(value);
         Raw("\n");
     }
@@ -43,11 +41,16 @@ public ref struct ExpositionWriter(IBufferWriter<byte> output)
     /// <summary>A whole family of one integer sample without labels.</summary>
     public void Family(string name, string type, string help, long value)
     {
+        SampleOf(name, type, help);
+        Value(value);
+        Raw("\n");
+    }
+
+    private void SampleOf(string name, string type, string help)
+    {
         Header(name, help, type);
         Raw(name);
         Raw(" ");
-        Value(value);
-        Raw("\n");
     }
 
     /// <summary>Text written as it is (a name, a rendered label set).</summary>

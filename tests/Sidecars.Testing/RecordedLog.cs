@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Sidecars.Testing;
 
 /// <summary>A logger that keeps every line it is given, with its level and event id.</summary>
-public sealed class RecordedLog : ILogger
+public class RecordedLog : ILogger
 {
     private readonly List<(LogLevel Level, EventId Event, string Message)> _lines = [];
 
@@ -33,3 +33,6 @@ public sealed class RecordedLog : ILogger
         }
     }
 }
+
+/// <summary>The same, for a class that asks for its own category's logger.</summary>
+public sealed class RecordedLog<T> : RecordedLog, ILogger<T>;

@@ -37,7 +37,7 @@ internal sealed class TailerHarness : IAsyncDisposable
     public RecordingSink Sink { get; } = new();
 
     /// <summary>What the tailer logged (named in a failure message).</summary>
-    public Sidecars.Tests.Watcher.StubStatus.RecordedLog<AccessLogTailer> Log { get; } = new();
+    public RecordedLog<AccessLogTailer> Log { get; } = new();
 
     /// <summary>Every turn so far, by what started it.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<ReadTrigger> Turns { get; } = new();
