@@ -17,10 +17,8 @@ internal static class WatcherHostExtensions
 {
     public static HostApplicationBuilder AddWatcher(this HostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<IValidateOptions<WatcherOptions>, WatcherOptionsValidator>();
-        builder.Services.AddOptions<WatcherOptions>()
-            .Bind(builder.Configuration.GetSection(WatcherOptions.Section))
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<WatcherOptions, WatcherOptionsValidator>(
+            builder.Configuration.GetSection(WatcherOptions.Section), static (section, o) => section.Bind(o));
         // Resolved after the options were validated, so the format compiles.
         builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<WatcherOptions>>().Value.ResolveFormat());
         builder.Services.AddSingleton(services =>

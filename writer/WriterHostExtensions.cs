@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Sidecars.Hosting;
 
 namespace Sidecars.Writer;
 
@@ -10,10 +11,8 @@ internal static class WriterHostExtensions
 {
     public static HostApplicationBuilder AddWriter(this HostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<IValidateOptions<WriterOptions>, WriterOptionsValidator>();
-        builder.Services.AddOptions<WriterOptions>()
-            .Bind(builder.Configuration.GetSection(WriterOptions.Section))
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<WriterOptions, WriterOptionsValidator>(
+            builder.Configuration.GetSection(WriterOptions.Section), static (section, o) => section.Bind(o));
         builder.Services.AddSingleton<WriterMetrics>();
         builder.Services.AddSingleton<IIndexFile>(services =>
         {

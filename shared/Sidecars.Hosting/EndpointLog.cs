@@ -20,7 +20,7 @@ internal static partial class EndpointLog
     [LoggerMessage(904, LogLevel.Warning, "The TLS files changed but cannot be used ({Reason}); still serving the previous certificate of {CertFile} (logged once until they change again)")]
     public static partial void CertificateReloadFailed(ILogger logger, string certFile, string reason);
 
-    [LoggerMessage(940, LogLevel.Information, "The TLS files can be used again: serving the certificate of {CertFile} (valid until {NotAfter:u})")]
+    [LoggerMessage(908, LogLevel.Information, "The TLS files can be used again: serving the certificate of {CertFile} (valid until {NotAfter:u})")]
     public static partial void CertificateRecovered(ILogger logger, string certFile, DateTime notAfter);
 
     [LoggerMessage(905, LogLevel.Debug, "HTTP request failed: {Reason}")]

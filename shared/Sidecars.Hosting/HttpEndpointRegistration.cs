@@ -17,11 +17,13 @@ internal static class HttpEndpointRegistration
     public static void AddHttpEndpoint(this HostApplicationBuilder builder, string serviceName, int defaultPort)
     {
         var services = builder.Services;
-        services.AddSingleton<IValidateOptions<HttpOptions>, HttpOptionsValidator>();
-        services.AddOptions<HttpOptions>()
-            .Configure(o => o.Port = defaultPort)
-            .Bind(builder.Configuration.GetSection(HttpOptions.Section))
-            .ValidateOnStart();
+        services.AddValidatedOptions<HttpOptions, HttpOptionsValidator>(
+            builder.Configuration.GetSection(HttpOptions.Section),
+            (section, o) =>
+            {
+                o.Port = defaultPort;
+                section.Bind(o);
+            });
 
         new KestrelServices(services).UseKestrelCore();
         // What a web host would add for Kestrel: its diagnostic events (nobody listens here).
