@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using Sidecars.Hosting;
 using Sidecars.Watcher.Metrics;
 using Sidecars.Watcher.Parsing;
 using Sidecars.Watcher.StubStatus;
@@ -254,11 +255,11 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         }
         if (options.ReadInterval < MinReadInterval || options.ReadInterval > MaxReadInterval)
         {
-            failures.Add($"Watcher:ReadInterval must be between 00:00:00.010 and 00:01:00 (got {options.ReadInterval:c})");
+            failures.Add($"Watcher:ReadInterval must be between 10ms and 1m (got {Durations.Format(options.ReadInterval)})");
         }
         if (options.CatchUpTimeout < TimeSpan.Zero || options.CatchUpTimeout > MaxCatchUpTimeout)
         {
-            failures.Add($"Watcher:CatchUpTimeout must be between 00:00:00 (scrapes do not wait) and 00:00:10, below Prometheus' scrape timeout (got {options.CatchUpTimeout:c})");
+            failures.Add($"Watcher:CatchUpTimeout must be between 0s (scrapes do not wait) and 10s, below Prometheus' scrape timeout (got {Durations.Format(options.CatchUpTimeout)})");
         }
         var names = new HashSet<string>(StringComparer.Ordinal);
         int failuresBeforeRoutes = failures.Count;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Sidecars.Hosting;
 
 namespace Sidecars.Writer;
 
@@ -47,7 +48,7 @@ internal sealed class WriterOptionsValidator : IValidateOptions<WriterOptions>
         }
         if (options.Interval <= TimeSpan.Zero)
         {
-            failures.Add($"Writer:Interval must be greater than zero (got {options.Interval:c})");
+            failures.Add($"Writer:Interval must be greater than zero (got {Durations.Format(options.Interval)})");
         }
         if (string.IsNullOrEmpty(options.Format))
         {

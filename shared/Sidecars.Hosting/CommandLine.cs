@@ -5,7 +5,8 @@ namespace Sidecars.Hosting;
 /// or <c>--Section:Key VALUE</c> (a known setting, any case) and reach the host normalised to
 /// <c>--Section:Key=VALUE</c> (<see cref="Settings"/>), so the configuration never guesses which argument is a
 /// value. <c>--help</c>/<c>-h</c> and <c>--version</c>/<c>-V</c> win over everything else and take no value;
-/// <c>--web.config.file</c> is the Prometheus exporters' name for <c>Http:WebConfigFile</c>. Anything else
+/// <c>--web.config.file</c> and <c>--web.listen-address</c> are the Prometheus exporters' names for
+/// <c>Http:WebConfigFile</c> and for <c>Http:Address</c> with <c>Http:Port</c>. Anything else
 /// (an unknown flag or setting, a stray argument, a setting without a value) is <see cref="CommandKind.Error"/>
 /// with one line naming it.
 /// </summary>
@@ -22,6 +23,9 @@ public sealed class CommandLine
 
     /// <summary>The setting <see cref="WebConfigFlag"/> sets.</summary>
     public const string WebConfigFileSetting = "Http:WebConfigFile";
+
+    /// <summary>The exporters' flag for where to listen: <c>HOST:PORT</c>, <c>[::1]:PORT</c> or <c>:PORT</c> (every address).</summary>
+    public const string WebListenAddressFlag = "--web.listen-address";
 
     private readonly CommandLineSyntax _syntax;
 
@@ -113,12 +117,28 @@ public sealed class CommandLine
                         Fail($"{WebConfigFlag} needs a FILE ({WebConfigFlag}=FILE)");
                     }
                     break;
+                case WebListenAddressFlag:
+                    string? listen = inlineValue ?? NextValue();
+                    if (ListenAddress(listen) is { } address)
+                    {
+                        if (address.Host.Length > 0)
+                        {
+                            settings.Add($"--Http:Address={address.Host}");
+                        }
+                        settings.Add($"--Http:Port={address.Port}");
+                    }
+                    else
+                    {
+                        Fail($"{WebListenAddressFlag} needs HOST:PORT, [::1]:PORT or :PORT with a port from 1 to 65535 (got \"{listen}\")");
+                    }
+                    break;
                 default:
                     if (!name.StartsWith("--", StringComparison.Ordinal) || !name.Contains(':', StringComparison.Ordinal))
                     {
-                        // "--Path=x": a setting without its section.
+                        // "--Path=x": a setting without its section; the service's own sections before the shared ones.
                         string? setting = name.StartsWith("--", StringComparison.Ordinal)
-                            ? syntax.KnownSettings.FirstOrDefault(k => k.EndsWith(":" + name[2..], StringComparison.OrdinalIgnoreCase))
+                            ? syntax.KnownSettings.Where(k => k.EndsWith(":" + name[2..], StringComparison.OrdinalIgnoreCase))
+                                .OrderBy(CommandLineSyntax.IsSharedSetting).FirstOrDefault()
                             : null;
                         Fail(setting is null ? $"unknown flag {name}" : $"unknown flag {name} (did you mean --{setting}?)");
                         break;
@@ -207,6 +227,23 @@ public sealed class CommandLine
         $"{serviceName} {BuildInfo.ReleaseVersion} (commit {BuildInfo.Commit ?? "unknown"}, " +
         $"{System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, " +
         $"{System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier})";
+
+    /// <summary><c>HOST:PORT</c> split (brackets kept out of an IPv6 host), or null when it is not one.</summary>
+    private static (string Host, int Port)? ListenAddress(string? text)
+    {
+        int colon = text?.LastIndexOf(':') ?? -1;
+        if (colon < 0 || !int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port)
+            || port is < 1 or > 65535)
+        {
+            return null;
+        }
+        string host = text![..colon];
+        if (host.StartsWith('[') && host.EndsWith(']'))
+        {
+            host = host[1..^1];
+        }
+        return (host, port);
+    }
 
     // "-x", "--x": a flag. "-" alone (stdin) and negative numbers ("-1") are values.
     private static bool LooksLikeFlag(string arg) =>

@@ -52,6 +52,11 @@ public sealed class CommandLineSyntax
     public IEnumerable<string> KnownSettings =>
         _sections.Values.SelectMany(s => s.Keys.Order(StringComparer.Ordinal).Select(k => $"{s.Section}:{k}"));
 
+    /// <summary>Whether <paramref name="key"/> belongs to a section both services share (<c>Http</c>, <c>Log</c>).</summary>
+    public static bool IsSharedSetting(string key) =>
+        key.StartsWith(HttpOptions.Section + ":", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith(LogOptions.Section + ":", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>True when <paramref name="key"/> (<c>Section:Key</c> or deeper, any case) names a known setting.</summary>
     public bool IsKnownSetting(string key)
     {
@@ -67,8 +72,11 @@ public sealed class CommandLineSyntax
     /// </summary>
     public static string SharedSettingsHelp(string exampleSetting, int defaultHttpPort, string reference) => $"""
           --Http:Port=PORT             /metrics, /healthz and /readyz (default {defaultHttpPort})
+          --web.listen-address=HOST:PORT  where to listen, as the exporters take it (:PORT: every
+                                       address; the same as --Http:Address=HOST --Http:Port=PORT)
           --web.config.file=FILE       TLS and basic auth in the Prometheus exporter-toolkit format
                                        (the same as --Http:WebConfigFile=FILE)
+          durations take 250ms, 5s, 1m30s, 1h as the exporters do, or 00:00:05
           --Log:Format=text|json       --Log:Level=Debug|Information|Warning|Error
 
         Settings come from appsettings.json next to the binary, then the environment

@@ -2,7 +2,7 @@ namespace Sidecars.Hosting;
 
 /// <summary>
 /// A setting is wrong. The message is one line that names the setting and the problem,
-/// e.g. <c>Writer:Interval must be greater than zero (got 00:00:00)</c>; the host prints it and exits with code 2.
+/// e.g. <c>Writer:Interval must be greater than zero (got 0s)</c>; the host prints it and exits with code 2.
 /// </summary>
 public sealed class ConfigurationException : Exception
 {

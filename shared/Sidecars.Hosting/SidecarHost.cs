@@ -104,12 +104,33 @@ public static class SidecarHost
     {
         ConfigurationException c => c.Message,
         OptionsValidationException o => string.Join("; ", o.Failures),
-        // The configuration binder: "Failed to convert configuration value 'x' at 'Writer:Interval' to type ...".
-        InvalidOperationException i when i.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => i.Message,
+        // The configuration binder: "Failed to convert configuration value 'x' at 'Http:Port' to type 'System.Int32'.".
+        InvalidOperationException i when i.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => NotConvertible(i.Message),
         AggregateException a when a.InnerExceptions.Count == 1 => DescribeConfigurationError(a.InnerExceptions[0]),
         _ when e.InnerException is not null && e is not OperationCanceledException => DescribeConfigurationError(e.InnerException),
         _ => null,
     };
+
+    /// <summary>The binder's message in the settings' words: the setting, the value, what it takes; no .NET type name.</summary>
+    internal static string NotConvertible(string binderMessage)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(
+            binderMessage, "^Failed to convert configuration value '(?<value>.*)' at '(?<key>[^']*)' to type '(?<type>[^']*)'", System.Text.RegularExpressions.RegexOptions.Singleline);
+        if (!match.Success)
+        {
+            return binderMessage;
+        }
+        string wanted = match.Groups["type"].Value switch
+        {
+            "System.Int32" or "System.Int64" or "System.Int16" or "System.Byte" => "a whole number",
+            "System.Double" or "System.Single" or "System.Decimal" => "a number",
+            "System.Boolean" => "true or false",
+            "System.TimeSpan" => Durations.Syntax,
+            var t when t.StartsWith("System.Nullable", StringComparison.Ordinal) => "a value of the setting's kind, or empty",
+            _ => "a value of the setting's kind",
+        };
+        return $"{match.Groups["key"].Value}: \"{match.Groups["value"].Value}\" is not {wanted}";
+    }
 
     /// <summary>A Serilog logger from the <c>Log</c> settings; throws <see cref="ConfigurationException"/> for bad ones.</summary>
     public static Serilog.ILogger CreateLogger(LogOptions options, bool toStandardError)

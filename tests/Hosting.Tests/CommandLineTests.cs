@@ -86,6 +86,8 @@ public sealed class CommandLineTests
     [InlineData("probe: --Probe:Path needs a value (--Probe:Path=VALUE); see probe --help\n", "--Probe:Path")]
     [InlineData("probe: --Probe:Path needs a value (--Probe:Path=VALUE); see probe --help\n", "--Probe:Path", "--Http:Port=1")]
     [InlineData("probe: --web.config.file needs a FILE (--web.config.file=FILE); see probe --help\n", "--web.config.file")]
+    [InlineData("probe: --web.listen-address needs HOST:PORT, [::1]:PORT or :PORT with a port from 1 to 65535 (got \"127.0.0.1\"); see probe --help\n", "--web.listen-address=127.0.0.1")]
+    [InlineData("probe: --web.listen-address needs HOST:PORT, [::1]:PORT or :PORT with a port from 1 to 65535 (got \":99999\"); see probe --help\n", "--web.listen-address", ":99999")]
     public void A_bad_argument_exits_2_with_one_line_naming_it(string expected, params string[] args)
     {
         var command = Parse(false, args);
@@ -119,6 +121,18 @@ public sealed class CommandLineTests
 
         Assert.Equal(CommandKind.Run, command.Kind);
         Assert.Equal(["--Http:WebConfigFile=/etc/web.yml"], command.Settings);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--Http:Address=127.0.0.1", "--Http:Port=9999" }, "--web.listen-address=127.0.0.1:9999")]
+    [InlineData(new[] { "--Http:Address=::1", "--Http:Port=9999" }, "--web.listen-address", "[::1]:9999")]
+    [InlineData(new[] { "--Http:Port=9999" }, "--web.listen-address=:9999")]
+    public void The_exporter_listen_address_flag_sets_Http_Address_and_Port(string[] expected, params string[] args)
+    {
+        var command = Parse(false, args);
+
+        Assert.Equal(CommandKind.Run, command.Kind);
+        Assert.Equal(expected, command.Settings);
     }
 
     [Theory]

@@ -20,7 +20,7 @@ public sealed class SidecarHostTests
     public void A_binder_conversion_error_is_a_configuration_error_and_other_failures_are_not()
     {
         var binder = new InvalidOperationException("Failed to convert configuration value 'abc' at 'Http:Port' to type 'System.Int32'.");
-        Assert.Equal(binder.Message, SidecarHost.DescribeConfigurationError(new AggregateException(binder)));
+        Assert.Equal("Http:Port: \"abc\" is not a whole number", SidecarHost.DescribeConfigurationError(new AggregateException(binder)));
         Assert.Null(SidecarHost.DescribeConfigurationError(new InvalidOperationException("something else")));
         Assert.Null(SidecarHost.DescribeConfigurationError(new IOException("disk")));
     }

@@ -63,7 +63,7 @@ public sealed partial class CommandLineTests : IDisposable
         var (exitCode, _, stderr) = await RunToEndAsync("--Writer:Path", _folder.File("index.html"), "--Writer:Interval", "-00:00:01");
 
         Assert.Equal(2, exitCode);
-        Assert.Equal("writer: configuration error: Writer:Interval must be greater than zero (got -00:00:01)", stderr.TrimEnd('\n'));
+        Assert.Equal("writer: configuration error: Writer:Interval must be greater than zero (got -1s)", stderr.TrimEnd('\n'));
     }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunToEndAsync(params string[] args)

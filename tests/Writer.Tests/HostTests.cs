@@ -21,8 +21,8 @@ public sealed class ConfigurationErrorTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Theory]
-    [InlineData("--Writer:Interval=00:00:00", "Writer:Interval must be greater than zero (got 00:00:00)")]
-    [InlineData("--Writer:Interval=-00:00:01", "Writer:Interval must be greater than zero (got -00:00:01)")]
+    [InlineData("--Writer:Interval=00:00:00", "Writer:Interval must be greater than zero (got 0s)")]
+    [InlineData("--Writer:Interval=-00:00:01", "Writer:Interval must be greater than zero (got -1s)")]
     [InlineData("--Writer:Format=%a %Q", "Writer:Format has unknown token %Q at position 3")]
     [InlineData("--Writer:Format=%H:%M %", "Writer:Format has unknown token % at position 6")]
     [InlineData("--Writer:TimeZone=Mars/Olympus_Mons",
@@ -30,11 +30,13 @@ public sealed class ConfigurationErrorTests : IDisposable
     [InlineData("--Writer:MaxLines=-1", "Writer:MaxLines must be 0 (keep every line) or more (got -1)")]
     [InlineData("--Writer:Path=/no-such-folder-for-writer/index.html", "Writer:Path folder /no-such-folder-for-writer does not exist")]
     [InlineData("--Writer:Path=", "Writer:Path must not be empty")]
-    [InlineData("--Writer:Interval=soon", "Failed to convert configuration value 'soon' at 'Writer:Interval' to type 'System.TimeSpan'.")]
+    [InlineData("--Writer:Interval=soon", "Writer:Interval: \"soon\" is not a duration such as 250ms, 5s, 1m30s or 1h (or 00:00:05)")]
+    [InlineData("--Writer:MaxLines=lots", "Writer:MaxLines: \"lots\" is not a whole number")]
+    [InlineData("--Http:Port=abc", "Http:Port: \"abc\" is not a whole number")]
     public async Task Bad_setting_exits_with_code_2_and_one_line(string setting, string message)
     {
         var (exitCode, errors) = await RunCapturingStandardError(
-            $"--Writer:Path={_folder.File("index.html")}", setting, $"--Http:Port={Ports.Free()}");
+            $"--Writer:Path={_folder.File("index.html")}", $"--Http:Port={Ports.Free()}", setting);
 
         Assert.Equal(2, exitCode);
         Assert.Equal($"writer: configuration error: {message}\n", errors);

@@ -60,6 +60,20 @@ public sealed class WatcherEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Settings_in_the_exporters_syntax_work_durations_and_the_listen_address()
+    {
+        int port = Ports.Free();
+        await using var watcher = WatcherProcess.Start(port, $"--Watcher:Path={_log}", "--Watcher:ReadInterval=250ms",
+            "--Watcher:CatchUpTimeout=2s", $"--web.listen-address=127.0.0.1:{port}");
+        await watcher.WaitReadyAsync();
+
+        Append(3);
+        await WaitForRequests(watcher, 3);
+        Assert.Equal(0, await watcher.StopAsync());
+        Assert.Contains("read every 250 ms and when scraped (waiting at most 2 s)", watcher.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Counters_continue_after_a_clean_stop_including_lines_written_while_stopped()
     {
         // Given a watcher that counted some lines and stopped with SIGTERM
