@@ -8,4 +8,6 @@ bash scripts/docker-engine.sh
 bash scripts/base-images.sh
 . scripts/env.sh
 remove_leftovers
+# The images the demo builds are the ones `make images` builds and the README runs: sidecars/*:dev.
+export SIDECARS_TEST_TAG=${SIDECARS_TEST_TAG:-dev}
 dotnet run --project demo/Sidecars.Demo.csproj -c Release -- "$@"

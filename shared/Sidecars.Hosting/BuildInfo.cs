@@ -7,19 +7,23 @@ namespace Sidecars.Hosting;
 /// <summary>The <c>{service}_build_info{version,runtime}</c> gauge, always 1, as Prometheus exporters do.</summary>
 public static class BuildInfo
 {
-    /// <summary>
-    /// The informational version of the entry assembly (e.g. <c>0.1.0+abc123</c>): the version, then the commit
-    /// the SDK read from git (or the image build passed as <c>SourceRevisionId</c>).
-    /// </summary>
-    public static string Version { get; } =
+    // The informational version of the entry assembly (e.g. 0.1.0+<40 hex digits>): the version, then the commit
+    // the SDK read from git (or the image build passed as SourceRevisionId).
+    private static readonly string Informational =
         Assembly.GetEntryAssembly()?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
         ?? "unknown";
 
     /// <summary>The version without the commit, e.g. <c>0.1.0</c>.</summary>
-    public static string ReleaseVersion => Version.Split('+')[0];
+    public static string ReleaseVersion => Informational.Split('+')[0];
 
     /// <summary>The commit the binary was built from (a full hash shortened to 12 characters), or null when the build did not know it.</summary>
-    public static string? Commit => CommitOf(Version);
+    public static string? Commit => CommitOf(Informational);
+
+    /// <summary>
+    /// The version with the commit as <c>--version</c>, the landing page and <c>*_build_info</c> all show it:
+    /// <c>0.1.0+12d7bbb81378</c>, or <c>0.1.0+unknown</c>.
+    /// </summary>
+    public static string Version => $"{ReleaseVersion}+{Commit ?? "unknown"}";
 
     /// <summary>
     /// The commit in an informational version such as <c>0.1.0+12d7bbb8137890496091c22528ed0278c5b86781</c>:

@@ -62,7 +62,41 @@ public static class TestImages
     }
 
     private static Task<string> BuildServiceAsync(string service) =>
-        BuildAsync(service, RepositoryLayout.Root, $"Dockerfile.{service}", ("SDK_IMAGE", Sdk), ("RUNTIME_IMAGE", Runtime));
+        BuildAsync(service, RepositoryLayout.Root, $"Dockerfile.{service}", ("SDK_IMAGE", Sdk), ("RUNTIME_IMAGE", Runtime), ("COMMIT", Commit.Value));
+
+    /// <summary>
+    /// The commit the images are built from, as scripts/images.sh passes it (12 characters, <c>-dirty</c> with
+    /// uncommitted changes), so images built by the tests or the demo say which code they run.
+    /// </summary>
+    private static readonly Lazy<string> Commit = new(() =>
+    {
+        string? head = Git("rev-parse", "--short=12", "HEAD");
+        if (head is null)
+        {
+            return "unknown";
+        }
+        return Git("status", "--porcelain", "--untracked-files=no") is { Length: > 0 } ? head + "-dirty" : head;
+    });
+
+    private static string? Git(params string[] args)
+    {
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryLayout.Root };
+            foreach (string arg in args)
+            {
+                start.ArgumentList.Add(arg);
+            }
+            using var git = System.Diagnostics.Process.Start(start)!;
+            string output = git.StandardOutput.ReadToEnd().Trim();
+            git.WaitForExit();
+            return git.ExitCode == 0 ? output : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null; // no git on this machine
+        }
+    }
 
     private static async Task<string> BuildAsync(string name, string folder, string dockerfile, params (string Name, string Value)[] arguments)
     {
