@@ -23,6 +23,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
     private readonly LogThrottle _throttle = new(time, TimeSpan.FromSeconds(10));
     private readonly List<RotationFollower> _logs = [];
     private readonly HashSet<string> _skipped = new(StringComparer.Ordinal);
+    private readonly UnfollowableEntries _unfollowable = new(sink, logger, new SummaryLine(time, TimeSpan.FromSeconds(10)));
     private long _bytesSinceCheckpoint;
 
     /// <summary>The logs to follow (paths and globs); null: <see cref="TailerSettings.Path"/> alone.</summary>
@@ -66,7 +67,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
         {
             // The logs saved in the checkpoint that the paths still name, found now or not, then what is there.
             var saved = resume?.Logs.Where(l => l.Path is not null && paths.Matches(l.Path)).Select(l => l.Path!) ?? [];
-            foreach (string path in saved.Concat(paths.Discover()).Distinct(StringComparer.Ordinal))
+            foreach (string path in saved.Concat(paths.Discover(_unfollowable)).Distinct(StringComparer.Ordinal))
             {
                 AddLog(path, resume, atStart: true);
             }
@@ -79,12 +80,13 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
                 bool namesChanged = (changes & (Changes.Names | Changes.Overflow)) != 0;
                 if (Paths is not null && (namesChanged || !notifier.IsWatching))
                 {
-                    foreach (string path in paths.Discover())
+                    foreach (string path in paths.Discover(_unfollowable))
                     {
                         AddLog(path, resume: null, atStart: false);
                     }
                 }
                 Turn(ct);
+                _unfollowable.Flush();
                 AfterTurn?.Invoke(serving is not null ? ReadTrigger.Scrape : namesChanged ? ReadTrigger.Names : ReadTrigger.Interval);
                 serving?.TrySetResult();
                 if (ct.IsCancellationRequested)
@@ -129,17 +131,26 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             return;
         }
         var logSettings = settings with { Path = full, StartAtEnd = settings.StartAtEnd && atStart };
-        var files = new RotationFollower(logSettings, logSink, time, logger);
+        var files = new RotationFollower(logSettings, logSink, _unfollowable, time, logger);
         _logs.Add(files);
-        if (resume?.Of(full) is { } position && (Paths is null || position.Path is not null))
-        {
-            new CheckpointResumer(logSettings, logSink, logger).Resume(position, resume.TakenAt, files, _buffer);
-        }
-        else
-        {
-            files.StartWithoutCheckpoint(_buffer);
-        }
         files.Changed = true;
+        try
+        {
+            if (resume?.Of(full) is { } position && (Paths is null || position.Path is not null))
+            {
+                new CheckpointResumer(logSettings, logSink, _unfollowable, logger).Resume(position, resume.TakenAt, files, _buffer);
+            }
+            else
+            {
+                files.StartWithoutCheckpoint(_buffer);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Never a crash over one log (a file that may not be read, a path changed under the look): it is
+            // followed on, and each turn tries again as for any read that fails.
+            ReadFailed(files, e);
+        }
     }
 
     private void Turn(CancellationToken ct)
@@ -187,11 +198,17 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            files.Sink.OnReadError(e is UnauthorizedAccessException ? ReadError.PermissionDenied : ReadError.Io);
-            if (_throttle.ShouldLog("read", out long suppressed))
-            {
-                TailerLog.ReadFailed(logger, e, files.FullPath, suppressed);
-            }
+            ReadFailed(files, e);
+        }
+    }
+
+    /// <summary>A read of a log failed (it is tried again at the next turn): counted by reason, logged now and then.</summary>
+    private void ReadFailed(RotationFollower files, Exception e)
+    {
+        files.Sink.OnReadError(ReadErrors.Of(e));
+        if (_throttle.ShouldLog("read", out long suppressed))
+        {
+            TailerLog.ReadFailed(logger, e, files.FullPath, suppressed);
         }
     }
 

@@ -53,8 +53,13 @@ internal sealed partial class LogPaths
         return false;
     }
 
-    /// <summary>Every log there is now, in a stable order: the exact paths (found or not), then the glob matches by name.</summary>
-    public List<string> Discover()
+    /// <summary>
+    /// Every log there is now, in a stable order: the exact paths (found or not), then the glob matches by name. A
+    /// glob match that cannot be looked at (a symlink loop, a link into a folder that may not be searched) or is not
+    /// a regular file (a FIFO, a socket, a device) is skipped and goes to <paramref name="unfollowable"/>, as does a
+    /// folder that cannot be listed; a dangling link is nothing yet.
+    /// </summary>
+    public List<string> Discover(UnfollowableEntries unfollowable)
     {
         var found = new List<string>();
         foreach (var (folder, exact, glob) in _patterns)
@@ -64,20 +69,54 @@ internal sealed partial class LogPaths
                 found.Add(exact);
                 continue;
             }
-            if (!Directory.Exists(folder))
-            {
-                continue;
-            }
-            foreach (string file in Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal))
+            foreach (string file in List(folder, unfollowable))
             {
                 string name = Path.GetFileName(file);
-                if (glob!.IsMatch(name) && !LooksRotated(name) && FileStatus.OfPath(file) is { IsRegularFile: true })
+                if (!glob!.IsMatch(name) || LooksRotated(name))
                 {
-                    found.Add(file);
+                    continue;
+                }
+                FileStatus? status = FileStatus.OfPath(file, out int errno);
+                if (errno != 0)
+                {
+                    unfollowable.Skip(file, errno);
+                }
+                else if (status is { IsRegularFile: false } other)
+                {
+                    unfollowable.Skip(file, ReadError.NotRegularFile, other.Kind);
+                }
+                else
+                {
+                    unfollowable.Clear(file);
+                    if (status is not null)
+                    {
+                        found.Add(file);
+                    }
                 }
             }
         }
         return [.. found.Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The names in <paramref name="folder"/> other than folders, in ordinal order; none when it does not exist or cannot be listed (then skipped).</summary>
+    private static List<string> List(string folder, UnfollowableEntries unfollowable)
+    {
+        var files = new List<string>();
+        try
+        {
+            files.AddRange(Directory.EnumerateFiles(folder));
+            unfollowable.Clear(folder);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // not there (yet): nothing to follow in it
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            unfollowable.Skip(folder, e);
+        }
+        files.Sort(StringComparer.Ordinal);
+        return files;
     }
 
     /// <summary>A name logrotate gives a rotated file: <c>.N</c>, <c>-YYYYMMDD</c> (with or without the hour), or compressed.</summary>

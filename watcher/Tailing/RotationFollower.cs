@@ -10,7 +10,7 @@ namespace Sidecars.Watcher.Tailing;
 /// gathers the facts (stat, fingerprints) and acts on them. Reading is the caller's: it passes how to
 /// read a file to its end, so a file is always finished before the tailer moves on from it.
 /// </summary>
-internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink sink, TimeProvider time, ILogger logger) : IDisposable
+internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink sink, UnfollowableEntries unfollowable, TimeProvider time, ILogger logger) : IDisposable
 {
     /// <summary>How many finished files are remembered, in case one comes back to the path.</summary>
     public const int RetiredCapacity = 16;
@@ -27,6 +27,8 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     private TailedFile? _vanished;
     private RotationKind? _pendingKind;
     private bool _waitingLogged;
+    // Set while the path cannot be looked at (a symlink loop, a folder that may not be searched): counted and told once.
+    private bool _pathUnreadable;
 
     /// <summary>Where this log's lines, rotations and errors go.</summary>
     public IAccessLogSink Sink => sink;
@@ -85,7 +87,7 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     /// <summary>Without a checkpoint: follows the file at the path, from its start or (with StartAtEnd) its last line end.</summary>
     public void StartWithoutCheckpoint(byte[] buffer)
     {
-        if (FileStatus.OfPath(FullPath) is not { } atPath || !IsReadable(atPath))
+        if (LookAtPath() is not { } atPath || !IsReadable(atPath))
         {
             return;
         }
@@ -120,7 +122,7 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     /// <summary>Looks at what the path names now and reacts: new file, rotation, truncation, disappearance.</summary>
     public void FollowPath(Func<TailedFile, long> readToEnd)
     {
-        FileStatus? atPath = FileStatus.OfPath(FullPath);
+        FileStatus? atPath = LookAtPath();
         if (Current is null)
         {
             if (atPath is null)
@@ -196,7 +198,7 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
         {
             return false;
         }
-        foreach ((string path, FileStatus status) in RotatedSiblings.Of(FullPath))
+        foreach ((string path, FileStatus status) in RotatedSiblings.Of(FullPath, unfollowable))
         {
             if (status.Length <= consumed
                 || string.Equals(path, FullPath, StringComparison.Ordinal)
@@ -204,7 +206,16 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
             {
                 continue;
             }
-            TailedFile? copy = TailedFile.OpenIfSame(path, status, settings.MaxLineBytes, _scratch);
+            TailedFile? copy;
+            try
+            {
+                copy = TailedFile.OpenIfSame(path, status, settings.MaxLineBytes, _scratch);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                unfollowable.Skip(path, e); // one sibling that cannot be opened does not keep the copy from being found
+                continue;
+            }
             if (copy is null)
             {
                 continue;
@@ -313,6 +324,30 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     }
 
     /// <summary>
+    /// The file at the path, or null when there is none or the path cannot be looked at (a symlink loop, a folder on
+    /// the way that may not be searched): that is counted and told once while it lasts, and treated as no file there
+    /// (what is open is read on, the next file at the path is followed).
+    /// </summary>
+    private FileStatus? LookAtPath()
+    {
+        FileStatus? atPath = FileStatus.OfPath(FullPath, out int errno);
+        if (errno != 0)
+        {
+            _pathUnreadable = true;
+            if (unfollowable.Count(FullPath, ReadErrors.FromErrno(errno)))
+            {
+                TailerLog.PathUnreadable(logger, settings.Path, ReadErrors.Describe(errno));
+            }
+        }
+        else if (_pathUnreadable)
+        {
+            _pathUnreadable = false;
+            unfollowable.Clear(FullPath);
+        }
+        return atPath;
+    }
+
+    /// <summary>
     /// Whether the file at the path can be followed; something else (a FIFO, a device, a folder) is
     /// reported once, counted, and waited out: the next regular file at the path is followed.
     /// </summary>
@@ -320,14 +355,19 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     {
         if (atPath.IsRegularFile)
         {
-            _notRegularReported = null;
+            if (_notRegularReported is not null)
+            {
+                _notRegularReported = null;
+                unfollowable.Clear(FullPath);
+            }
             return true;
         }
         if (_notRegularReported != (atPath.Device, atPath.Inode))
         {
             _notRegularReported = (atPath.Device, atPath.Inode);
             TailerLog.NotARegularFile(logger, settings.Path, atPath.Kind);
-            sink.OnReadError(ReadError.NotRegularFile);
+            // Counted where a glob's look at the same entry is: one entry, one count.
+            unfollowable.Count(FullPath, ReadError.NotRegularFile);
         }
         return false;
     }

@@ -62,6 +62,12 @@ internal static partial class TailerLog
     [LoggerMessage(EventId = 321, Level = LogLevel.Warning, Message = "{Path} matches the logs to follow, but {MaxLogs} are followed already (Watcher:MaxLogs): it is not read (counted in watcher_logs_skipped_total)")]
     public static partial void LogSkipped(ILogger logger, string path, int maxLogs);
 
+    [LoggerMessage(EventId = 322, Level = LogLevel.Warning, Message = "{Count} entries where logs are looked for cannot be followed and are skipped (counted once each in watcher_read_errors_total): {Examples}")]
+    public static partial void EntriesSkipped(ILogger logger, int count, string examples);
+
+    [LoggerMessage(EventId = 323, Level = LogLevel.Warning, Message = "{Path} cannot be looked at: {Reason}; following what is still open and waiting for a file there (counted in watcher_read_errors_total)")]
+    public static partial void PathUnreadable(ILogger logger, string path, string reason);
+
     [LoggerMessage(EventId = 313, Level = LogLevel.Information, Message = "Reading the {Unread} bytes written before the truncation from the copy {Copy}, from offset {Offset}")]
     public static partial void DrainingCopy(ILogger logger, string copy, long offset, long unread);
 }
