@@ -19,11 +19,15 @@ namespace Sidecars.Watcher.Tailing;
 /// </summary>
 internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink sink, TimeProvider time, ILogger<AccessLogTailer> logger)
 {
+    /// <summary>Logs skipped and entries that cannot be followed are told in one line per this interval at most.</summary>
+    public static readonly TimeSpan SummaryInterval = TimeSpan.FromSeconds(10);
+
     private readonly byte[] _buffer = new byte[Math.Max(settings.ReadBufferBytes, FileFingerprint.MaxLength)];
     private readonly LogThrottle _throttle = new(time, TimeSpan.FromSeconds(10));
     private readonly List<RotationFollower> _logs = [];
     private readonly HashSet<string> _skipped = new(StringComparer.Ordinal);
-    private readonly UnfollowableEntries _unfollowable = new(sink, logger, new SummaryLine(time, TimeSpan.FromSeconds(10)));
+    private readonly UnfollowableEntries _unfollowable = new(sink, logger, new SummaryLine(time, SummaryInterval));
+    private readonly SummaryLine _skippedSummary = new(time, SummaryInterval);
     private long _bytesSinceCheckpoint;
 
     /// <summary>The logs to follow (paths and globs); null: <see cref="TailerSettings.Path"/> alone.</summary>
@@ -54,7 +58,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
 
     private void Run(TailCheckpoint? resume, CancellationToken ct)
     {
-        var paths = new LogPaths(Paths ?? [settings.Path]);
+        var paths = new LogPaths(Paths ?? [settings.Path], time);
         // One log: only its own name (and its rotated siblings') wakes the loop. Several: any name in their folders.
         var folders = Paths is null
             ? [(paths.Folders[0], Path.GetFileName(Path.GetFullPath(settings.Path)))]
@@ -76,17 +80,18 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             {
                 var serving = Requests.TakePending();
                 notifier.EnsureWatching();
-                // New logs show as new names; without name events (or when the kernel dropped some) every turn looks.
+                // New logs show as new names. Without name events (or when the kernel dropped some) every turn looks,
+                // but lists a folder only when its names changed: thousands of files are not looked at every second.
                 bool namesChanged = (changes & (Changes.Names | Changes.Overflow)) != 0;
                 if (Paths is not null && (namesChanged || !notifier.IsWatching))
                 {
-                    foreach (string path in paths.Discover(_unfollowable))
+                    foreach (string path in paths.Discover(_unfollowable, onlyChanged: !namesChanged))
                     {
                         AddLog(path, resume: null, atStart: false);
                     }
                 }
                 Turn(ct);
-                _unfollowable.Flush();
+                TellSkipped();
                 AfterTurn?.Invoke(serving is not null ? ReadTrigger.Scrape : namesChanged ? ReadTrigger.Names : ReadTrigger.Interval);
                 serving?.TrySetResult();
                 if (ct.IsCancellationRequested)
@@ -120,16 +125,17 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
         {
             return;
         }
-        var logSink = SinkForLog?.Invoke(full) ?? sink;
         if (_logs.Count >= MaxLogs)
         {
+            // Counted once per log; told in a summary line, not one line each (5,000 files would be 5,000 lines).
             if (_skipped.Add(full))
             {
-                TailerLog.LogSkipped(logger, full, MaxLogs);
                 sink.OnLogSkipped(full);
+                _skippedSummary.Add(full);
             }
             return;
         }
+        var logSink = SinkForLog?.Invoke(full) ?? sink;
         var logSettings = settings with { Path = full, StartAtEnd = settings.StartAtEnd && atStart };
         var files = new RotationFollower(logSettings, logSink, _unfollowable, time, logger);
         _logs.Add(files);
@@ -151,6 +157,16 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             // followed on, and each turn tries again as for any read that fails.
             ReadFailed(files, e);
         }
+    }
+
+    /// <summary>Writes the summary lines of logs skipped and entries that cannot be followed, when due.</summary>
+    private void TellSkipped()
+    {
+        if (_skippedSummary.TryTake(out int count, out string examples))
+        {
+            TailerLog.LogsSkipped(logger, count, MaxLogs, examples);
+        }
+        _unfollowable.Flush();
     }
 
     private void Turn(CancellationToken ct)

@@ -12,9 +12,13 @@ namespace Sidecars.Watcher.Tailing;
 internal sealed partial class LogPaths
 {
     private readonly (string Folder, string? Exact, Regex? Glob)[] _patterns;
+    private readonly TimeProvider _time;
+    // Each glob folder's stamp at its last listing, and since when that stamp has been seen.
+    private readonly Dictionary<string, (FolderStamp Stamp, long Since)> _listed = new(StringComparer.Ordinal);
 
-    public LogPaths(IReadOnlyList<string> patterns)
+    public LogPaths(IReadOnlyList<string> patterns, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _patterns = [.. patterns.Select(p =>
         {
             string full = Path.GetFullPath(p);
@@ -57,9 +61,11 @@ internal sealed partial class LogPaths
     /// Every log there is now, in a stable order: the exact paths (found or not), then the glob matches by name. A
     /// glob match that cannot be looked at (a symlink loop, a link into a folder that may not be searched) or is not
     /// a regular file (a FIFO, a socket, a device) is skipped and goes to <paramref name="unfollowable"/>, as does a
-    /// folder that cannot be listed; a dangling link is nothing yet.
+    /// folder that cannot be listed; a dangling link is nothing yet. With <paramref name="onlyChanged"/> (no name
+    /// events to say a folder changed), a glob's folder whose names did not change since it was last listed
+    /// (<see cref="FolderStamp"/>) is not listed again, and its logs, all found already, are not returned.
     /// </summary>
-    public List<string> Discover(UnfollowableEntries unfollowable)
+    public List<string> Discover(UnfollowableEntries unfollowable, bool onlyChanged = false)
     {
         var found = new List<string>();
         foreach (var (folder, exact, glob) in _patterns)
@@ -67,6 +73,10 @@ internal sealed partial class LogPaths
             if (exact is not null)
             {
                 found.Add(exact);
+                continue;
+            }
+            if (!ShouldList(folder, onlyChanged))
+            {
                 continue;
             }
             foreach (string file in List(folder, unfollowable))
@@ -96,6 +106,25 @@ internal sealed partial class LogPaths
             }
         }
         return [.. found.Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Whether to list <paramref name="folder"/> now; its stamp is taken before the listing, so a change during it shows next time.</summary>
+    private bool ShouldList(string folder, bool onlyChanged)
+    {
+        if (FileStatus.OfPath(folder, out _) is not { } status)
+        {
+            _listed.Remove(folder);
+            return true; // gone or not to be looked at: the listing says which
+        }
+        var stamp = FolderStamp.Of(status);
+        long now = _time.GetTimestamp();
+        (FolderStamp Stamp, long Since)? listed = _listed.TryGetValue(folder, out var last) ? last : null;
+        if (onlyChanged && !FolderStamp.MustList(listed?.Stamp, stamp, listed is { } l ? _time.GetElapsedTime(l.Since, now) : TimeSpan.Zero))
+        {
+            return false;
+        }
+        _listed[folder] = listed is { } same && same.Stamp == stamp ? same : (stamp, now);
+        return true;
     }
 
     /// <summary>The names in <paramref name="folder"/> other than folders, in ordinal order; none when it does not exist or cannot be listed (then skipped).</summary>

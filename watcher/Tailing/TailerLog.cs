@@ -59,8 +59,8 @@ internal static partial class TailerLog
     [LoggerMessage(EventId = 319, Level = LogLevel.Information, Message = "{Path} was compressed while the watcher was stopped: read it once, from offset {Offset}")]
     public static partial void ReadCompressed(ILogger logger, string path, long offset);
 
-    [LoggerMessage(EventId = 321, Level = LogLevel.Warning, Message = "{Path} matches the logs to follow, but {MaxLogs} are followed already (Watcher:MaxLogs): it is not read (counted in watcher_logs_skipped_total)")]
-    public static partial void LogSkipped(ILogger logger, string path, int maxLogs);
+    [LoggerMessage(EventId = 321, Level = LogLevel.Warning, Message = "{Count} more logs match the logs to follow, but {MaxLogs} are followed already (Watcher:MaxLogs): they are not read (counted in watcher_logs_skipped_total): {Examples}")]
+    public static partial void LogsSkipped(ILogger logger, int count, int maxLogs, string examples);
 
     [LoggerMessage(EventId = 322, Level = LogLevel.Warning, Message = "{Count} entries where logs are looked for cannot be followed and are skipped (counted once each in watcher_read_errors_total): {Examples}")]
     public static partial void EntriesSkipped(ILogger logger, int count, string examples);
