@@ -28,7 +28,13 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
     private readonly HashSet<string> _skipped = new(StringComparer.Ordinal);
     private readonly UnfollowableEntries _unfollowable = new(sink, logger, new SummaryLine(time, SummaryInterval));
     private readonly SummaryLine _skippedSummary = new(time, SummaryInterval);
+    private LogPaths? _paths;
     private long _bytesSinceCheckpoint;
+    // Bytes of lines consumed from logs that ended since the last checkpoint (they are no longer in _logs).
+    private long _consumedByEnded;
+    // A log ended since the last checkpoint: the next one must say so, and the folders be looked at again for the slot.
+    private bool _logEnded;
+    private bool _lookAgain;
 
     /// <summary>The logs to follow (paths and globs); null: <see cref="TailerSettings.Path"/> alone.</summary>
     public IReadOnlyList<string>? Paths { get; init; }
@@ -58,7 +64,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
 
     private void Run(TailCheckpoint? resume, CancellationToken ct)
     {
-        var paths = new LogPaths(Paths ?? [settings.Path], time);
+        var paths = _paths = new LogPaths(Paths ?? [settings.Path], time);
         // One log: only its own name (and its rotated siblings') wakes the loop. Several: any name in their folders.
         var folders = Paths is null
             ? [(paths.Folders[0], Path.GetFileName(Path.GetFullPath(settings.Path)))]
@@ -82,13 +88,15 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
                 notifier.EnsureWatching();
                 // New logs show as new names. Without name events (or when the kernel dropped some) every turn looks,
                 // but lists a folder only when its names changed: thousands of files are not looked at every second.
+                // A log that ended gave its slot back: a log skipped before may take it, so every folder is listed.
                 bool namesChanged = (changes & (Changes.Names | Changes.Overflow)) != 0;
-                if (Paths is not null && (namesChanged || !notifier.IsWatching))
+                if (Paths is not null && (namesChanged || _lookAgain || !notifier.IsWatching))
                 {
-                    foreach (string path in paths.Discover(_unfollowable, onlyChanged: !namesChanged))
+                    foreach (string path in paths.Discover(_unfollowable, onlyChanged: !namesChanged && !_lookAgain))
                     {
                         AddLog(path, resume: null, atStart: false);
                     }
+                    _lookAgain = false;
                 }
                 Turn(ct);
                 TellSkipped();
@@ -100,7 +108,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
                 }
                 changes = notifier.Wait();
             }
-            if (_logs.Exists(l => l.Changed) || _bytesSinceCheckpoint > 0)
+            if (_logs.Exists(l => l.Changed) || _bytesSinceCheckpoint > 0 || _logEnded)
             {
                 Checkpoint();
             }
@@ -125,6 +133,13 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
         {
             return;
         }
+        bool mayEnd = Paths is not null && !_paths!.IsNamed(full);
+        LogPosition? saved = resume?.Of(full) is { } position && (Paths is null || position.Path is not null) ? position : null;
+        if (mayEnd && saved is not null && LogEnd.WasOver(saved, FileStatus.OfPath(full, out _) is { IsRegularFile: true }))
+        {
+            TailerLog.LogEndedBeforeRestart(logger, full);
+            return; // its slot is free, and a later checkpoint no longer names it
+        }
         if (_logs.Count >= MaxLogs)
         {
             // Counted once per log; told in a summary line, not one line each (5,000 files would be 5,000 lines).
@@ -135,16 +150,17 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             }
             return;
         }
+        _skipped.Remove(full); // followed now: if it is skipped again one day, that counts again
         var logSink = SinkForLog?.Invoke(full) ?? sink;
         var logSettings = settings with { Path = full, StartAtEnd = settings.StartAtEnd && atStart };
-        var files = new RotationFollower(logSettings, logSink, _unfollowable, time, logger);
+        var files = new RotationFollower(logSettings, logSink, _unfollowable, time, logger) { MayEnd = mayEnd };
         _logs.Add(files);
         files.Changed = true;
         try
         {
-            if (resume?.Of(full) is { } position && (Paths is null || position.Path is not null))
+            if (saved is not null)
             {
-                new CheckpointResumer(logSettings, logSink, _unfollowable, logger).Resume(position, resume.TakenAt, files, _buffer);
+                new CheckpointResumer(logSettings, logSink, _unfollowable, logger).Resume(saved, resume!.TakenAt, files, _buffer);
             }
             else
             {
@@ -171,22 +187,38 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
 
     private void Turn(CancellationToken ct)
     {
-        foreach (var files in _logs)
+        for (int i = 0; i < _logs.Count; i++)
         {
-            TurnOf(files, ct);
+            if (TurnOf(_logs[i], ct))
+            {
+                End(_logs[i]);
+                _logs.RemoveAt(i--);
+            }
         }
-        if (_logs.Exists(l => l.Changed) || _bytesSinceCheckpoint > 0)
+        if (_logs.Exists(l => l.Changed) || _bytesSinceCheckpoint > 0 || _logEnded)
         {
             Checkpoint();
         }
     }
 
+    /// <summary>A log is over (<see cref="LogEnd"/>): no longer followed, its slot free, no longer in the saved state.</summary>
+    private void End(RotationFollower files)
+    {
+        _consumedByEnded += files.TakeConsumedBytes();
+        files.Dispose();
+        _logEnded = true;
+        _lookAgain = true;
+        string quiet = LogText.Duration(settings.EffectiveDrainQuietPeriod);
+        TailerLog.LogEnded(logger, files.FullPath, quiet);
+    }
+
     /// <summary>
     /// One log's turn: rotated files first (their lines came before the current file's), then the path (a
     /// rotation, a truncation, a new file: the current file is finished before the tailer moves on from it;
-    /// a copytruncate is found even when nginx wrote past the old offset since), then the current file.
+    /// a copytruncate is found even when nginx wrote past the old offset since), then the current file. True
+    /// when the log is over (<see cref="RotationFollower.TryEnd"/>).
     /// </summary>
-    private void TurnOf(RotationFollower files, CancellationToken ct)
+    private bool TurnOf(RotationFollower files, CancellationToken ct)
     {
         long ReadToEndOf(TailedFile file) => ReadToEnd(file, files, ct);
         try
@@ -211,10 +243,12 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             }
             files.ExtendFingerprint();
             files.RetireQuietFiles(ReadToEndOf);
+            return files.TryEnd(ReadToEndOf);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             ReadFailed(files, e);
+            return false;
         }
     }
 
@@ -262,21 +296,21 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
     private void Checkpoint()
     {
         var logs = new LogPosition[_logs.Count];
-        long lag = 0, consumed = 0;
+        long lag = 0, consumed = _consumedByEnded;
         for (int l = 0; l < logs.Length; l++)
         {
             var files = _logs[l];
-            var draining = new TailPosition[files.Draining.Count];
-            for (int i = 0; i < draining.Length; i++)
+            for (int i = 0; i < files.Draining.Count; i++)
             {
-                draining[i] = files.Draining[i].Position;
                 lag += files.Draining[i].LagBytes;
             }
             lag += files.Current?.LagBytes ?? 0;
             consumed += files.TakeConsumedBytes();
-            logs[l] = new LogPosition(files.FullPath, files.Current?.Position, draining, files.Retired);
+            logs[l] = files.Position();
             files.Changed = false;
         }
+        _consumedByEnded = 0;
+        _logEnded = false;
         sink.OnCheckpoint(new TailCheckpoint(logs, lag, consumed) { TakenAt = time.GetUtcNow() });
         _bytesSinceCheckpoint = 0;
     }

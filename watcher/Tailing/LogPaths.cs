@@ -41,6 +41,10 @@ internal sealed partial class LogPaths
     /// <summary>The name the <c>log</c> label gives a log: its file name without the folder.</summary>
     public static string LabelOf(string path) => Path.GetFileName(path);
 
+    /// <summary>Whether <paramref name="fullPath"/> is named as it is (not through a glob): such a log is always followed, waiting for its file.</summary>
+    public bool IsNamed(string fullPath) =>
+        Array.Exists(_patterns, p => string.Equals(p.Exact, fullPath, StringComparison.Ordinal));
+
     /// <summary>Whether <paramref name="fullPath"/> is one of the logs (by path or by a glob), found or not.</summary>
     public bool Matches(string fullPath)
     {

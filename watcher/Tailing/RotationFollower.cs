@@ -29,9 +29,14 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     private bool _waitingLogged;
     // Set while the path cannot be looked at (a symlink loop, a folder that may not be searched): counted and told once.
     private bool _pathUnreadable;
+    // Since when the path has shown no regular file (a timestamp; null while one is there).
+    private long? _pathGoneSince;
 
     /// <summary>Where this log's lines, rotations and errors go.</summary>
     public IAccessLogSink Sink => sink;
+
+    /// <summary>Whether the log can be over (<see cref="TryEnd"/>): one found through a glob; a path named in the settings waits for its file.</summary>
+    public bool MayEnd { get; init; }
 
     /// <summary>The log's path, made absolute.</summary>
     public string FullPath { get; } = Path.GetFullPath(settings.Path);
@@ -183,6 +188,80 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
         }
     }
 
+    /// <summary>
+    /// Whether the log is over (<see cref="LogEnd.IsOver"/>: a log of a glob deleted after it was read to its end,
+    /// gone for the drain quiet period). Its files are read a last time first: anything found there keeps it.
+    /// When true, the caller stops following it; the files are closed at <see cref="Dispose"/>.
+    /// </summary>
+    public bool TryEnd(Func<TailedFile, long> readToEnd)
+    {
+        TimeSpan quiet = settings.EffectiveDrainQuietPeriod;
+        if (!MayEnd || Current is not null || _pathGoneSince is not { } since || time.GetElapsedTime(since) < quiet)
+        {
+            return false; // the cheap facts first: most turns stop here
+        }
+        var open = _draining.Select(f => (FileStatus.OfHandle(f.Handle).LinkCount, time.GetElapsedTime(f.LastDataTimestamp)));
+        if (!LogEnd.IsOver(time.GetElapsedTime(since), quiet, hasCurrent: false, open))
+        {
+            return false;
+        }
+        foreach (TailedFile file in _draining)
+        {
+            if (readToEnd(file) > 0)
+            {
+                return false;
+            }
+        }
+        string quietText = LogText.Duration(quiet);
+        foreach (TailedFile file in _draining)
+        {
+            if (file.Splitter.PendingBytes > 0)
+            {
+                TailerLog.DrainDroppedPartialLine(logger, file.Name, file.Splitter.PendingBytes);
+            }
+            TailerLog.DrainFinished(logger, file.Name, file.ReadOffset, quietText);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Where the log stands, for a checkpoint. A rotated file that was deleted and read to its end is saved among the
+    /// finished ones (<see cref="LogEnd.IsFinished"/>), though it stays open while nginx may append to it: after a
+    /// restart it could not be opened again, and nothing of it is unread.
+    /// </summary>
+    public LogPosition Position()
+    {
+        var draining = new TailPosition[_draining.Count];
+        List<TailPosition>? finished = null;
+        int kept = 0;
+        foreach (TailedFile file in _draining)
+        {
+            if (IsFinished(file))
+            {
+                (finished ??= []).Add(file.Position);
+            }
+            else
+            {
+                draining[kept++] = file.Position;
+            }
+        }
+        IReadOnlyList<TailPosition> retired = finished is null ? Retired : [.. finished.Concat(Retired).Take(RetiredCapacity)];
+        return new LogPosition(FullPath, Current?.Position, kept == draining.Length ? draining : draining[..kept], retired);
+    }
+
+    private static bool IsFinished(TailedFile file)
+    {
+        try
+        {
+            FileStatus open = FileStatus.OfHandle(file.Handle);
+            return LogEnd.IsFinished(open.LinkCount, open.Length, file.ConsumedOffset);
+        }
+        catch (IOException)
+        {
+            return false; // saved as draining, as before: a restart looks for it
+        }
+    }
+
     /// <summary>Extends the current file's fingerprint once it grew past what was hashed.</summary>
     public void ExtendFingerprint() => Current?.ExtendFingerprint(_scratch);
 
@@ -331,6 +410,14 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     private FileStatus? LookAtPath()
     {
         FileStatus? atPath = FileStatus.OfPath(FullPath, out int errno);
+        if (atPath is { IsRegularFile: true })
+        {
+            _pathGoneSince = null;
+        }
+        else
+        {
+            _pathGoneSince ??= time.GetTimestamp();
+        }
         if (errno != 0)
         {
             _pathUnreadable = true;
