@@ -32,8 +32,9 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
     private long _bytesSinceCheckpoint;
     // Bytes of lines consumed from logs that ended since the last checkpoint (they are no longer in _logs).
     private long _consumedByEnded;
-    // A log ended since the last checkpoint: the next one must say so, and the folders be looked at again for the slot.
-    private bool _logEnded;
+    // A log ended, or a log or entry was skipped or a read failed, since the last checkpoint: the next one must say so
+    // (a checkpoint is when the sink publishes its counts), even when no byte was read.
+    private bool _mustCheckpoint;
     private bool _lookAgain;
 
     /// <summary>The logs to follow (paths and globs); null: <see cref="TailerSettings.Path"/> alone.</summary>
@@ -108,7 +109,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
                 }
                 changes = notifier.Wait();
             }
-            if (_logs.Exists(l => l.Changed) || _bytesSinceCheckpoint > 0 || _logEnded)
+            if (_logs.Exists(l => l.Changed) || _bytesSinceCheckpoint > 0 || _mustCheckpoint || _unfollowable.Counted)
             {
                 Checkpoint();
             }
@@ -147,6 +148,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             {
                 sink.OnLogSkipped(full);
                 _skippedSummary.Add(full);
+                _mustCheckpoint = true;
             }
             return;
         }
@@ -195,7 +197,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
                 _logs.RemoveAt(i--);
             }
         }
-        if (_logs.Exists(l => l.Changed) || _bytesSinceCheckpoint > 0 || _logEnded)
+        if (_logs.Exists(l => l.Changed) || _bytesSinceCheckpoint > 0 || _mustCheckpoint || _unfollowable.Counted)
         {
             Checkpoint();
         }
@@ -206,7 +208,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
     {
         _consumedByEnded += files.TakeConsumedBytes();
         files.Dispose();
-        _logEnded = true;
+        _mustCheckpoint = true;
         _lookAgain = true;
         string quiet = LogText.Duration(settings.EffectiveDrainQuietPeriod);
         TailerLog.LogEnded(logger, files.FullPath, quiet);
@@ -256,6 +258,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
     private void ReadFailed(RotationFollower files, Exception e)
     {
         files.Sink.OnReadError(ReadErrors.Of(e));
+        _mustCheckpoint = true;
         if (_throttle.ShouldLog("read", out long suppressed))
         {
             TailerLog.ReadFailed(logger, e, files.FullPath, suppressed);
@@ -310,7 +313,8 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             files.Changed = false;
         }
         _consumedByEnded = 0;
-        _logEnded = false;
+        _mustCheckpoint = false;
+        _unfollowable.Counted = false;
         sink.OnCheckpoint(new TailCheckpoint(logs, lag, consumed) { TakenAt = time.GetUtcNow() });
         _bytesSinceCheckpoint = 0;
     }

@@ -36,7 +36,7 @@ internal sealed class SummaryLine(TimeProvider time, TimeSpan interval)
         {
             return false;
         }
-        examples = string.Join(", ", _examples) + (_count > _examples.Count ? ", ..." : "");
+        examples = string.Join("; ", _examples) + (_count > _examples.Count ? "; ..." : "");
         _count = 0;
         _examples.Clear();
         _lastLine = time.GetTimestamp();

@@ -20,6 +20,9 @@ internal sealed class UnfollowableEntries(IAccessLogSink counter, ILogger logger
 
     private readonly Dictionary<string, ReadError> _counted = new(StringComparer.Ordinal);
 
+    /// <summary>An entry was counted since the tailer last reset this (at its checkpoints, where counts are published).</summary>
+    public bool Counted { get; set; }
+
     /// <summary>Counts the entry at <paramref name="path"/> unless it was counted for the same reason already; true when it was counted now.</summary>
     public bool Count(string path, ReadError reason)
     {
@@ -33,6 +36,7 @@ internal sealed class UnfollowableEntries(IAccessLogSink counter, ILogger logger
         }
         _counted[path] = reason;
         counter.OnReadError(reason);
+        Counted = true;
         return true;
     }
 
@@ -41,7 +45,7 @@ internal sealed class UnfollowableEntries(IAccessLogSink counter, ILogger logger
     {
         if (Count(path, reason))
         {
-            summary.Add($"{path} ({what})");
+            summary.Add($"{path}: {what}");
         }
     }
 

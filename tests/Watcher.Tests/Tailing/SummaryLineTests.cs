@@ -19,7 +19,7 @@ public sealed class SummaryLineTests
 
         Assert.True(summary.TryTake(out int count, out string examples));
         Assert.Equal(5000, count);
-        Assert.Equal("site0.access.log, site1.access.log, site2.access.log, ...", examples);
+        Assert.Equal("site0.access.log; site1.access.log; site2.access.log; ...", examples);
         Assert.False(summary.TryTake(out _, out _));
     }
 
@@ -38,7 +38,7 @@ public sealed class SummaryLineTests
         _clock.Advance(TimeSpan.FromSeconds(1));
         Assert.True(summary.TryTake(out int count, out string examples));
         Assert.Equal(2, count);
-        Assert.Equal("b, c", examples);
+        Assert.Equal("b; c", examples);
     }
 
     [Fact]

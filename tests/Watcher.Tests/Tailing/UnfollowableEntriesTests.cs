@@ -69,6 +69,31 @@ public sealed class UnfollowableEntriesTests : IDisposable
     }
 
     [Fact]
+    public async Task A_skipped_entry_or_log_is_in_the_next_checkpoint_so_metrics_show_it_while_nothing_else_moves()
+    {
+        // Given one log followed (MaxLogs 1) and nothing else happening
+        string log = _folder.File("a.access.log");
+        File.WriteAllText(log, "a0\n");
+        await using var tailer = SeveralLogsHarness.Start([_folder.File("*.access.log")], Settings(_folder.File("unused.log")), maxLogs: 1);
+        await tailer.Lines(log, 1);
+        await tailer.Settle();
+        int before = tailer.Main.Checkpoints.Count;
+
+        // When a symlink loop appears, then a log that finds no slot
+        File.CreateSymbolicLink(_folder.File("loop.access.log"), _folder.File("loop.access.log"));
+        await tailer.Settle();
+        int afterLoop = tailer.Main.Checkpoints.Count;
+        File.WriteAllText(_folder.File("b.access.log"), "b0\n");
+        await tailer.Settle();
+
+        // Then each is followed by a checkpoint: the sink publishes (and saves) its counts at checkpoints
+        Assert.True(afterLoop > before, $"no checkpoint after the loop was counted ({before} before, {afterLoop} after)");
+        Assert.True(tailer.Main.Checkpoints.Count > afterLoop, "no checkpoint after the log was skipped");
+        Assert.Equal("symlink_loop=1", Counts(tailer.ReadErrors));
+        Assert.Single(tailer.Main.LogsSkipped);
+    }
+
+    [Fact]
     public async Task Odd_siblings_of_a_single_log_never_stop_it_through_a_copytruncate_and_a_restart()
     {
         // Given a log whose folder holds entries named like its rotated files that cannot be looked at or read
