@@ -21,12 +21,24 @@ namespace Sidecars.Watcher.Tailing;
 /// </summary>
 internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink sink, TimeProvider time, ILogger<AccessLogTailer> logger)
 {
+    /// <summary>Logs skipped and entries that cannot be followed are told in one line per this interval at most.</summary>
+    public static readonly TimeSpan SummaryInterval = TimeSpan.FromSeconds(10);
+
     private readonly byte[] _buffer = new byte[Math.Max(settings.ReadBufferBytes, FileFingerprint.MaxLength)];
     private readonly LogThrottle _throttle = new(time, TimeSpan.FromSeconds(10));
     private readonly List<RotationFollower> _logs = [];
     private readonly HashSet<string> _skipped = new(StringComparer.Ordinal);
+    private readonly UnfollowableEntries _unfollowable = new(sink, logger, new SummaryLine(time, SummaryInterval));
+    private readonly SummaryLine _skippedSummary = new(time, SummaryInterval);
+    private LogPaths? _paths;
     private long _bytesSinceCheckpoint;
     private long _lastPublished;
+    // Bytes of lines consumed from logs that ended since the last checkpoint (they are no longer in _logs).
+    private long _consumedByEnded;
+    // A log ended, or a log or entry was skipped or a read failed, since the last checkpoint: the next one must say so
+    // (a checkpoint is when the sink publishes its counts), even when no byte was read.
+    private bool _mustCheckpoint;
+    private bool _lookAgain;
 
     /// <summary>The logs to follow (paths and globs); null: <see cref="TailerSettings.Path"/> alone.</summary>
     public IReadOnlyList<string>? Paths { get; init; }
@@ -62,7 +74,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
 
     private void Run(TailCheckpoint? resume, CancellationToken ct)
     {
-        var paths = new LogPaths(Paths ?? [settings.Path]);
+        var paths = _paths = new LogPaths(Paths ?? [settings.Path], time);
         // One log: only its own name (and its rotated siblings') wakes the loop. Several: any name in their folders.
         var folders = Paths is null
             ? [(paths.Folders[0], Path.GetFileName(Path.GetFullPath(settings.Path)))]
@@ -74,7 +86,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
         {
             // The logs saved in the checkpoint that the paths still name, found now or not, then what is there.
             var saved = resume?.Logs.Where(l => l.Path is not null && paths.Matches(l.Path)).Select(l => l.Path!) ?? [];
-            foreach (string path in saved.Concat(paths.Discover()).Distinct(StringComparer.Ordinal))
+            foreach (string path in saved.Concat(paths.Discover(_unfollowable)).Distinct(StringComparer.Ordinal))
             {
                 AddLog(path, resume, atStart: true);
             }
@@ -84,17 +96,21 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
                 long turnStarted = time.GetTimestamp();
                 var serving = Requests.TakePending();
                 notifier.EnsureWatching();
-                // New logs show as new names; without name events (or when the kernel dropped some) every turn looks.
+                // New logs show as new names. Without name events (or when the kernel dropped some) every turn looks,
+                // but lists a folder only when its names changed: thousands of files are not looked at every second.
+                // A log that ended gave its slot back: a log skipped before may take it, so every folder is listed.
                 bool namesChanged = (changes & (Changes.Names | Changes.Overflow)) != 0;
-                if (Paths is not null && (namesChanged || !notifier.IsWatching))
+                if (Paths is not null && (namesChanged || _lookAgain || !notifier.IsWatching))
                 {
-                    foreach (string path in paths.Discover())
+                    foreach (string path in paths.Discover(_unfollowable, onlyChanged: !namesChanged && !_lookAgain))
                     {
                         AddLog(path, resume: null, atStart: false);
                     }
+                    _lookAgain = false;
                 }
                 Turn(ct);
                 _lastPublished = time.GetTimestamp();
+                TellSkipped();
                 AfterTurn?.Invoke(serving is not null ? ReadTrigger.Scrape : namesChanged ? ReadTrigger.Names : ReadTrigger.Interval);
                 serving?.TrySetResult();
                 if (ct.IsCancellationRequested)
@@ -107,7 +123,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
                 {
                 }
             }
-            if (_logs.Exists(l => l.Changed) || _bytesSinceCheckpoint > 0)
+            if (_logs.Exists(l => l.Changed) || _bytesSinceCheckpoint > 0 || _mustCheckpoint || _unfollowable.Counted)
             {
                 Checkpoint();
             }
@@ -132,48 +148,93 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
         {
             return;
         }
-        var logSink = SinkForLog?.Invoke(full) ?? sink;
+        bool mayEnd = Paths is not null && !_paths!.IsNamed(full);
+        LogPosition? saved = resume?.Of(full) is { } position && (Paths is null || position.Path is not null) ? position : null;
+        if (mayEnd && saved is not null && LogEnd.WasOver(saved, FileStatus.OfPath(full, out _) is { IsRegularFile: true }))
+        {
+            TailerLog.LogEndedBeforeRestart(logger, full);
+            return; // its slot is free, and a later checkpoint no longer names it
+        }
         if (_logs.Count >= MaxLogs)
         {
+            // Counted once per log; told in a summary line, not one line each (5,000 files would be 5,000 lines).
             if (_skipped.Add(full))
             {
-                TailerLog.LogSkipped(logger, full, MaxLogs);
                 sink.OnLogSkipped(full);
+                _skippedSummary.Add(full);
+                _mustCheckpoint = true;
             }
             return;
         }
+        _skipped.Remove(full); // followed now: if it is skipped again one day, that counts again
+        var logSink = SinkForLog?.Invoke(full) ?? sink;
         var logSettings = settings with { Path = full, StartAtEnd = settings.StartAtEnd && atStart };
-        var files = new RotationFollower(logSettings, logSink, time, logger);
+        var files = new RotationFollower(logSettings, logSink, _unfollowable, time, logger) { MayEnd = mayEnd };
         _logs.Add(files);
-        if (resume?.Of(full) is { } position && (Paths is null || position.Path is not null))
-        {
-            new CheckpointResumer(logSettings, logSink, logger).Resume(position, resume.TakenAt, files, _buffer);
-        }
-        else
-        {
-            files.StartWithoutCheckpoint(_buffer);
-        }
         files.Changed = true;
+        try
+        {
+            if (saved is not null)
+            {
+                new CheckpointResumer(logSettings, logSink, _unfollowable, logger).Resume(saved, resume!.TakenAt, files, _buffer);
+            }
+            else
+            {
+                files.StartWithoutCheckpoint(_buffer);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Never a crash over one log (a file that may not be read, a path changed under the look): it is
+            // followed on, and each turn tries again as for any read that fails.
+            ReadFailed(files, e);
+        }
+    }
+
+    /// <summary>Writes the summary lines of logs skipped and entries that cannot be followed, when due.</summary>
+    private void TellSkipped()
+    {
+        if (_skippedSummary.TryTake(out int count, out string examples))
+        {
+            TailerLog.LogsSkipped(logger, count, MaxLogs, examples);
+        }
+        _unfollowable.Flush();
     }
 
     private void Turn(CancellationToken ct)
     {
-        foreach (var files in _logs)
+        for (int i = 0; i < _logs.Count; i++)
         {
-            TurnOf(files, ct);
+            if (TurnOf(_logs[i], ct))
+            {
+                End(_logs[i]);
+                _logs.RemoveAt(i--);
+            }
         }
-        if (_logs.Exists(l => l.Changed) || _bytesSinceCheckpoint > 0)
+        if (_logs.Exists(l => l.Changed) || _bytesSinceCheckpoint > 0 || _mustCheckpoint || _unfollowable.Counted)
         {
             Checkpoint();
         }
     }
 
+    /// <summary>A log is over (<see cref="LogEnd"/>): no longer followed, its slot free, no longer in the saved state.</summary>
+    private void End(RotationFollower files)
+    {
+        _consumedByEnded += files.TakeConsumedBytes();
+        files.Dispose();
+        _mustCheckpoint = true;
+        _lookAgain = true;
+        string quiet = LogText.Duration(settings.EffectiveDrainQuietPeriod);
+        TailerLog.LogEnded(logger, files.FullPath, quiet);
+    }
+
     /// <summary>
     /// One log's turn: rotated files first (their lines came before the current file's), then the path (a
     /// rotation, a truncation, a new file: the current file is finished before the tailer moves on from it;
-    /// a copytruncate is found even when nginx wrote past the old offset since), then the current file.
+    /// a copytruncate is found even when nginx wrote past the old offset since), then the current file. True
+    /// when the log is over (<see cref="RotationFollower.TryEnd"/>).
     /// </summary>
-    private void TurnOf(RotationFollower files, CancellationToken ct)
+    private bool TurnOf(RotationFollower files, CancellationToken ct)
     {
         long ReadToEndOf(TailedFile file) => ReadToEnd(file, files, ct);
         try
@@ -198,14 +259,23 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             }
             files.ExtendFingerprint();
             files.RetireQuietFiles(ReadToEndOf);
+            return files.TryEnd(ReadToEndOf);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            files.Sink.OnReadError(e is UnauthorizedAccessException ? ReadError.PermissionDenied : ReadError.Io);
-            if (_throttle.ShouldLog("read", out long suppressed))
-            {
-                TailerLog.ReadFailed(logger, e, files.FullPath, suppressed);
-            }
+            ReadFailed(files, e);
+            return false;
+        }
+    }
+
+    /// <summary>A read of a log failed (it is tried again at the next turn): counted by reason, logged now and then.</summary>
+    private void ReadFailed(RotationFollower files, Exception e)
+    {
+        files.Sink.OnReadError(ReadErrors.Of(e));
+        _mustCheckpoint = true;
+        if (_throttle.ShouldLog("read", out long suppressed))
+        {
+            TailerLog.ReadFailed(logger, e, files.FullPath, suppressed);
         }
     }
 
@@ -248,21 +318,22 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
     private void Checkpoint()
     {
         var logs = new LogPosition[_logs.Count];
-        long lag = 0, consumed = 0;
+        long lag = 0, consumed = _consumedByEnded;
         for (int l = 0; l < logs.Length; l++)
         {
             var files = _logs[l];
-            var draining = new TailPosition[files.Draining.Count];
-            for (int i = 0; i < draining.Length; i++)
+            for (int i = 0; i < files.Draining.Count; i++)
             {
-                draining[i] = files.Draining[i].Position;
                 lag += files.Draining[i].LagBytes;
             }
             lag += files.Current?.LagBytes ?? 0;
             consumed += files.TakeConsumedBytes();
-            logs[l] = new LogPosition(files.FullPath, files.Current?.Position, draining, files.Retired);
+            logs[l] = files.Position();
             files.Changed = false;
         }
+        _consumedByEnded = 0;
+        _mustCheckpoint = false;
+        _unfollowable.Counted = false;
         sink.OnCheckpoint(new TailCheckpoint(logs, lag, consumed) { TakenAt = time.GetUtcNow() });
         _bytesSinceCheckpoint = 0;
     }

@@ -12,7 +12,7 @@ namespace Sidecars.Watcher.Tailing;
 /// file already finished, else in full. What cannot be read (deleted, other compressions) is reported lost,
 /// by name, once per file.
 /// </summary>
-internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink sink, ILogger logger)
+internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink sink, UnfollowableEntries unfollowable, ILogger logger)
 {
     /// <summary>
     /// File times come from the kernel's coarse clock and may lag the checkpoint's clock a little. A file
@@ -30,7 +30,7 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
     /// <summary>Opens what <paramref name="checkpoint"/> names into <paramref name="files"/>; gzip-compressed files are read at once.</summary>
     public void Resume(LogPosition checkpoint, DateTimeOffset? takenAt, RotationFollower files, byte[] buffer)
     {
-        List<(string Path, FileStatus Status)> candidates = RotatedSiblings.Of(files.FullPath);
+        List<(string Path, FileStatus Status)> candidates = RotatedSiblings.Of(files.FullPath, unfollowable);
         var seen = new HashSet<(ulong, ulong)>();
         RotationKind? currentKind = null;
         foreach (TailPosition saved in checkpoint.Draining)
@@ -154,18 +154,13 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
     /// </summary>
     private void ReadRotatedSince(DateTimeOffset since, RotationFollower files, RotationKind? kind, byte[] buffer)
     {
-        string folder = Path.GetDirectoryName(files.FullPath)!;
-        if (!Directory.Exists(folder))
-        {
-            return;
-        }
         var rotated = new List<(string Path, FileStatus Status)>();
-        foreach (string sibling in Directory.EnumerateFiles(folder, Path.GetFileName(files.FullPath) + "*"))
+        foreach (string sibling in RotatedSiblings.NamedLike(files.FullPath, unfollowable))
         {
             // Files resumed above are open; a finished file (retired) is recognised by its first bytes when
             // it is read (an inode number alone may have been reused by a new file).
             if (string.Equals(sibling, files.FullPath, StringComparison.Ordinal)
-                || FileStatus.OfPath(sibling) is not { } status
+                || RotatedSiblings.Look(sibling, unfollowable) is not { } status
                 || !status.IsRegularFile
                 || status.ModifiedAt <= since.UtcTicks
                 || files.IsOpen(status.Device, status.Inode))
@@ -194,7 +189,16 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
                 _lost.Add($"{Path.GetFileName(path)} was compressed (not with gzip) before it could be read");
                 continue;
             }
-            TailedFile? file = TailedFile.OpenIfSame(path, status, settings.MaxLineBytes, _scratch);
+            TailedFile? file;
+            try
+            {
+                file = TailedFile.OpenIfSame(path, status, settings.MaxLineBytes, _scratch);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                unfollowable.Skip(path, e); // looked at a moment ago; it cannot be opened (not ours to read, or changed since)
+                continue;
+            }
             if (file is null)
             {
                 continue;

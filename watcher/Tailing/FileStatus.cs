@@ -33,19 +33,35 @@ internal readonly partial record struct FileStatus(ulong Device, ulong Inode, lo
         _ => "not a regular file",
     };
 
-    /// <summary>The file at <paramref name="path"/> (following symlinks), or null when nothing is there.</summary>
-    public static unsafe FileStatus? OfPath(string path)
+    /// <summary>
+    /// The file at <paramref name="path"/> (following symlinks), or null when nothing is there; throws
+    /// <see cref="FileAccessException"/> when the entry cannot be looked at (see the other overload).
+    /// </summary>
+    public static FileStatus? OfPath(string path)
+    {
+        FileStatus? status = OfPath(path, out int errno);
+        return errno == 0 ? status : throw new FileAccessException("stat", path, errno);
+    }
+
+    /// <summary>
+    /// The file at <paramref name="path"/> (following symlinks). Null with <paramref name="errno"/> 0 when nothing is
+    /// there (ENOENT, ENOTDIR: a dangling link too); null with the errno when the entry cannot be looked at (ELOOP: a
+    /// symlink loop, EACCES: a folder on the way that may not be searched, ENAMETOOLONG, EIO). Never throws: a folder
+    /// may hold anything, and no entry in it may stop the tailer.
+    /// </summary>
+    public static unsafe FileStatus? OfPath(string path, out int errno)
     {
         byte* buffer = stackalloc byte[StatBufferSize];
         if (Native.Stat(path, buffer) != 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            errno = Marshal.GetLastPInvokeError();
             if (errno is Errno.NoEntry or Errno.NotDirectory)
             {
-                return null;
+                errno = 0;
             }
-            throw new IOException($"stat {path} failed (errno {errno})");
+            return null;
         }
+        errno = 0;
         return Read(buffer);
     }
 
@@ -101,10 +117,15 @@ internal readonly partial record struct FileStatus(ulong Device, ulong Inode, lo
         return new FileStatus(*(ulong*)buffer, *(ulong*)(buffer + 8), links, *(long*)(buffer + SizeOffset), mode, modified);
     }
 
-    private static class Errno
+    /// <summary>The errno values the tailer tells apart (Linux).</summary>
+    internal static class Errno
     {
+        public const int NotPermitted = 1;
         public const int NoEntry = 2;
+        public const int AccessDenied = 13;
         public const int NotDirectory = 20;
+        public const int NameTooLong = 36;
+        public const int SymlinkLoop = 40;
     }
 
     private static partial class Native

@@ -11,31 +11,59 @@ internal static class RotatedSiblings
     public static bool IsCompressed(string path) =>
         CompressedSuffixes.Any(s => path.EndsWith(s, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>The path itself first (when a file is there), then its uncompressed siblings.</summary>
-    public static List<(string Path, FileStatus Status)> Of(string fullPath)
+    /// <summary>
+    /// The path itself first (when a file is there), then its uncompressed siblings. An entry that cannot be looked
+    /// at (a symlink loop, a link into a folder that may not be searched) is left out and goes to
+    /// <paramref name="unfollowable"/>.
+    /// </summary>
+    public static List<(string Path, FileStatus Status)> Of(string fullPath, UnfollowableEntries unfollowable)
     {
         var result = new List<(string, FileStatus)>();
-        if (FileStatus.OfPath(fullPath) is { } atPath)
+        if (Look(fullPath, unfollowable) is { } atPath)
         {
             result.Add((fullPath, atPath));
         }
-        string folder = Path.GetDirectoryName(fullPath)!;
-        string name = Path.GetFileName(fullPath);
-        if (!Directory.Exists(folder))
-        {
-            return result;
-        }
-        foreach (string sibling in Directory.EnumerateFiles(folder, name + "*"))
+        foreach (string sibling in NamedLike(fullPath, unfollowable))
         {
             if (string.Equals(sibling, fullPath, StringComparison.Ordinal) || IsCompressed(sibling))
             {
                 continue;
             }
-            if (FileStatus.OfPath(sibling) is { } status)
+            if (Look(sibling, unfollowable) is { } status)
             {
                 result.Add((sibling, status));
             }
         }
         return result;
+    }
+
+    /// <summary>Every name in the log's folder that starts with the log's name; none when the folder cannot be listed (then skipped).</summary>
+    public static List<string> NamedLike(string fullPath, UnfollowableEntries unfollowable)
+    {
+        string folder = Path.GetDirectoryName(fullPath)!;
+        try
+        {
+            return [.. Directory.EnumerateFiles(folder, Path.GetFileName(fullPath) + "*")];
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            unfollowable.Skip(folder, e);
+            return [];
+        }
+    }
+
+    /// <summary>The file at <paramref name="path"/>; null when nothing is there or it cannot be looked at (then skipped).</summary>
+    public static FileStatus? Look(string path, UnfollowableEntries unfollowable)
+    {
+        FileStatus? status = FileStatus.OfPath(path, out int errno);
+        if (errno != 0)
+        {
+            unfollowable.Skip(path, errno);
+        }
+        return status;
     }
 }

@@ -10,7 +10,7 @@ namespace Sidecars.Watcher.Tailing;
 /// gathers the facts (stat, fingerprints) and acts on them. Reading is the caller's: it passes how to
 /// read a file to its end, so a file is always finished before the tailer moves on from it.
 /// </summary>
-internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink sink, TimeProvider time, ILogger logger) : IDisposable
+internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink sink, UnfollowableEntries unfollowable, TimeProvider time, ILogger logger) : IDisposable
 {
     /// <summary>How many finished files are remembered, in case one comes back to the path.</summary>
     public const int RetiredCapacity = 16;
@@ -27,9 +27,16 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     private TailedFile? _vanished;
     private RotationKind? _pendingKind;
     private bool _waitingLogged;
+    // Set while the path cannot be looked at (a symlink loop, a folder that may not be searched): counted and told once.
+    private bool _pathUnreadable;
+    // Since when the path has shown no regular file (a timestamp; null while one is there).
+    private long? _pathGoneSince;
 
     /// <summary>Where this log's lines, rotations and errors go.</summary>
     public IAccessLogSink Sink => sink;
+
+    /// <summary>Whether the log can be over (<see cref="TryEnd"/>): one found through a glob; a path named in the settings waits for its file.</summary>
+    public bool MayEnd { get; init; }
 
     /// <summary>The log's path, made absolute.</summary>
     public string FullPath { get; } = Path.GetFullPath(settings.Path);
@@ -85,7 +92,7 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     /// <summary>Without a checkpoint: follows the file at the path, from its start or (with StartAtEnd) its last line end.</summary>
     public void StartWithoutCheckpoint(byte[] buffer)
     {
-        if (FileStatus.OfPath(FullPath) is not { } atPath || !IsReadable(atPath))
+        if (LookAtPath() is not { } atPath || !IsReadable(atPath))
         {
             return;
         }
@@ -120,7 +127,7 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     /// <summary>Looks at what the path names now and reacts: new file, rotation, truncation, disappearance.</summary>
     public void FollowPath(Func<TailedFile, long> readToEnd)
     {
-        FileStatus? atPath = FileStatus.OfPath(FullPath);
+        FileStatus? atPath = LookAtPath();
         if (Current is null)
         {
             if (atPath is null)
@@ -181,6 +188,80 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
         }
     }
 
+    /// <summary>
+    /// Whether the log is over (<see cref="LogEnd.IsOver"/>: a log of a glob deleted after it was read to its end,
+    /// gone for the drain quiet period). Its files are read a last time first: anything found there keeps it.
+    /// When true, the caller stops following it; the files are closed at <see cref="Dispose"/>.
+    /// </summary>
+    public bool TryEnd(Func<TailedFile, long> readToEnd)
+    {
+        TimeSpan quiet = settings.EffectiveDrainQuietPeriod;
+        if (!MayEnd || Current is not null || _pathGoneSince is not { } since || time.GetElapsedTime(since) < quiet)
+        {
+            return false; // the cheap facts first: most turns stop here
+        }
+        var open = _draining.Select(f => (FileStatus.OfHandle(f.Handle).LinkCount, time.GetElapsedTime(f.LastDataTimestamp)));
+        if (!LogEnd.IsOver(time.GetElapsedTime(since), quiet, hasCurrent: false, open))
+        {
+            return false;
+        }
+        foreach (TailedFile file in _draining)
+        {
+            if (readToEnd(file) > 0)
+            {
+                return false;
+            }
+        }
+        string quietText = LogText.Duration(quiet);
+        foreach (TailedFile file in _draining)
+        {
+            if (file.Splitter.PendingBytes > 0)
+            {
+                TailerLog.DrainDroppedPartialLine(logger, file.Name, file.Splitter.PendingBytes);
+            }
+            TailerLog.DrainFinished(logger, file.Name, file.ReadOffset, quietText);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Where the log stands, for a checkpoint. A rotated file that was deleted and read to its end is saved among the
+    /// finished ones (<see cref="LogEnd.IsFinished"/>), though it stays open while nginx may append to it: after a
+    /// restart it could not be opened again, and nothing of it is unread.
+    /// </summary>
+    public LogPosition Position()
+    {
+        var draining = new TailPosition[_draining.Count];
+        List<TailPosition>? finished = null;
+        int kept = 0;
+        foreach (TailedFile file in _draining)
+        {
+            if (IsFinished(file))
+            {
+                (finished ??= []).Add(file.Position);
+            }
+            else
+            {
+                draining[kept++] = file.Position;
+            }
+        }
+        IReadOnlyList<TailPosition> retired = finished is null ? Retired : [.. finished.Concat(Retired).Take(RetiredCapacity)];
+        return new LogPosition(FullPath, Current?.Position, kept == draining.Length ? draining : draining[..kept], retired);
+    }
+
+    private static bool IsFinished(TailedFile file)
+    {
+        try
+        {
+            FileStatus open = FileStatus.OfHandle(file.Handle);
+            return LogEnd.IsFinished(open.LinkCount, open.Length, file.ConsumedOffset);
+        }
+        catch (IOException)
+        {
+            return false; // saved as draining, as before: a restart looks for it
+        }
+    }
+
     /// <summary>Extends the current file's fingerprint once it grew past what was hashed.</summary>
     public void ExtendFingerprint() => Current?.ExtendFingerprint(_scratch);
 
@@ -196,7 +277,7 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
         {
             return false;
         }
-        foreach ((string path, FileStatus status) in RotatedSiblings.Of(FullPath))
+        foreach ((string path, FileStatus status) in RotatedSiblings.Of(FullPath, unfollowable))
         {
             if (status.Length <= consumed
                 || string.Equals(path, FullPath, StringComparison.Ordinal)
@@ -204,7 +285,16 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
             {
                 continue;
             }
-            TailedFile? copy = TailedFile.OpenIfSame(path, status, settings.MaxLineBytes, _scratch);
+            TailedFile? copy;
+            try
+            {
+                copy = TailedFile.OpenIfSame(path, status, settings.MaxLineBytes, _scratch);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                unfollowable.Skip(path, e); // one sibling that cannot be opened does not keep the copy from being found
+                continue;
+            }
             if (copy is null)
             {
                 continue;
@@ -313,6 +403,38 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     }
 
     /// <summary>
+    /// The file at the path, or null when there is none or the path cannot be looked at (a symlink loop, a folder on
+    /// the way that may not be searched): that is counted and told once while it lasts, and treated as no file there
+    /// (what is open is read on, the next file at the path is followed).
+    /// </summary>
+    private FileStatus? LookAtPath()
+    {
+        FileStatus? atPath = FileStatus.OfPath(FullPath, out int errno);
+        if (atPath is { IsRegularFile: true })
+        {
+            _pathGoneSince = null;
+        }
+        else
+        {
+            _pathGoneSince ??= time.GetTimestamp();
+        }
+        if (errno != 0)
+        {
+            _pathUnreadable = true;
+            if (unfollowable.Count(FullPath, ReadErrors.FromErrno(errno)))
+            {
+                TailerLog.PathUnreadable(logger, settings.Path, ReadErrors.Describe(errno));
+            }
+        }
+        else if (_pathUnreadable)
+        {
+            _pathUnreadable = false;
+            unfollowable.Clear(FullPath);
+        }
+        return atPath;
+    }
+
+    /// <summary>
     /// Whether the file at the path can be followed; something else (a FIFO, a device, a folder) is
     /// reported once, counted, and waited out: the next regular file at the path is followed.
     /// </summary>
@@ -320,14 +442,19 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     {
         if (atPath.IsRegularFile)
         {
-            _notRegularReported = null;
+            if (_notRegularReported is not null)
+            {
+                _notRegularReported = null;
+                unfollowable.Clear(FullPath);
+            }
             return true;
         }
         if (_notRegularReported != (atPath.Device, atPath.Inode))
         {
             _notRegularReported = (atPath.Device, atPath.Inode);
             TailerLog.NotARegularFile(logger, settings.Path, atPath.Kind);
-            sink.OnReadError(ReadError.NotRegularFile);
+            // Counted where a glob's look at the same entry is: one entry, one count.
+            unfollowable.Count(FullPath, ReadError.NotRegularFile);
         }
         return false;
     }

@@ -60,8 +60,10 @@ internal enum ReadError
     NotRegularFile,
     /// <summary>No permission to open or read the file.</summary>
     PermissionDenied,
-    /// <summary>Any other I/O error.</summary>
+    /// <summary>Any other I/O error (a name too long, EIO, a stale NFS handle).</summary>
     Io,
+    /// <summary>A symlink that leads back to itself, or through more links than the kernel follows (ELOOP).</summary>
+    SymlinkLoop,
 }
 
 internal static class ReadErrorNames
@@ -71,8 +73,33 @@ internal static class ReadErrorNames
     {
         ReadError.NotRegularFile => "not_regular_file",
         ReadError.PermissionDenied => "permission_denied",
+        ReadError.SymlinkLoop => "symlink_loop",
         _ => "io",
     };
+}
+
+/// <summary>Which <see cref="ReadError"/> a failure is. Pure.</summary>
+internal static class ReadErrors
+{
+    /// <summary>The reason an errno from stat, open or read counts as.</summary>
+    public static ReadError FromErrno(int errno) => errno switch
+    {
+        FileStatus.Errno.AccessDenied or FileStatus.Errno.NotPermitted => ReadError.PermissionDenied,
+        FileStatus.Errno.SymlinkLoop => ReadError.SymlinkLoop,
+        _ => ReadError.Io,
+    };
+
+    /// <summary>The reason an exception of a file operation counts as.</summary>
+    public static ReadError Of(Exception exception) => exception switch
+    {
+        UnauthorizedAccessException => ReadError.PermissionDenied,
+        FileAccessException access => access.Reason,
+        NotARegularFileException => ReadError.NotRegularFile,
+        _ => ReadError.Io,
+    };
+
+    /// <summary>What an errno means, for a log line: the system's text and the number.</summary>
+    public static string Describe(int errno) => $"{System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
 }
 
 /// <summary>How the followed file changed under the tailer.</summary>

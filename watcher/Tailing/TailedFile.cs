@@ -287,7 +287,7 @@ internal sealed class TailedFile : IDisposable
             {
                 LibC.ENOENT or LibC.ENOTDIR => new FileNotFoundException($"{path} does not exist", path),
                 LibC.EACCES => new UnauthorizedAccessException($"{path} cannot be read: permission denied"),
-                _ => new IOException($"{path} cannot be opened (errno {errno})"),
+                _ => new FileAccessException("open", path, errno),
             };
         }
         return new SafeFileHandle(fd, ownsHandle: true);

@@ -59,8 +59,20 @@ internal static partial class TailerLog
     [LoggerMessage(EventId = 319, Level = LogLevel.Information, Message = "{Path} was compressed while the watcher was stopped: read it once, from offset {Offset}")]
     public static partial void ReadCompressed(ILogger logger, string path, long offset);
 
-    [LoggerMessage(EventId = 321, Level = LogLevel.Warning, Message = "{Path} matches the logs to follow, but {MaxLogs} are followed already (Watcher:MaxLogs): it is not read (counted in watcher_logs_skipped_total)")]
-    public static partial void LogSkipped(ILogger logger, string path, int maxLogs);
+    [LoggerMessage(EventId = 321, Level = LogLevel.Warning, Message = "{Count} more logs match the logs to follow, but {MaxLogs} are followed already (Watcher:MaxLogs): they are not read (counted in watcher_logs_skipped_total): {Examples}")]
+    public static partial void LogsSkipped(ILogger logger, int count, int maxLogs, string examples);
+
+    [LoggerMessage(EventId = 322, Level = LogLevel.Warning, Message = "{Count} entries where logs are looked for cannot be followed and are skipped (counted once each in watcher_read_errors_total): {Examples}")]
+    public static partial void EntriesSkipped(ILogger logger, int count, string examples);
+
+    [LoggerMessage(EventId = 323, Level = LogLevel.Warning, Message = "{Path} cannot be looked at: {Reason}; following what is still open and waiting for a file there (counted in watcher_read_errors_total)")]
+    public static partial void PathUnreadable(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 324, Level = LogLevel.Information, Message = "{Path} was deleted, read to its end, and nothing came back to its path for {QuietPeriod}: no longer followed (its Watcher:MaxLogs slot is free)")]
+    public static partial void LogEnded(ILogger logger, string path, string quietPeriod);
+
+    [LoggerMessage(EventId = 325, Level = LogLevel.Information, Message = "{Path} is gone and was read to its end before the restart: no longer followed (its Watcher:MaxLogs slot is free)")]
+    public static partial void LogEndedBeforeRestart(ILogger logger, string path);
 
     [LoggerMessage(EventId = 313, Level = LogLevel.Information, Message = "Reading the {Unread} bytes written before the truncation from the copy {Copy}, from offset {Offset}")]
     public static partial void DrainingCopy(ILogger logger, string copy, long offset, long unread);
