@@ -291,7 +291,7 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         LabelProblems(options, failures);
         if (failures.Count == failuresBeforeRoutes && options.Routes.Count > 0 && RouteTable.ValuesNeeded(options.Routes) is var values && values > RouteTable.MaxValues)
         {
-            failures.Add($"Watcher:Routes can give at most {RouteTable.MaxValues} route values in all, each route's name or constant Replacement counting one and each Replacement with groups its MaxValues (got {values}); lower MaxValues");
+            failures.Add($"Watcher:Routes can give at most {RouteTable.MaxValues} route values in all, each route's Name or constant Replacement counting one and each Replacement with groups its MaxValues, not its Name (got {values}); lower MaxValues");
         }
         BucketProblem("Watcher:DurationBuckets", options.DurationBuckets, failures);
         BucketProblem("Watcher:SizeBuckets", options.SizeBuckets, failures);

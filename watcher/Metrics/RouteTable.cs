@@ -21,7 +21,7 @@ internal sealed class RouteTable
 {
     public const string Other = LabelValues.Other;
 
-    /// <summary>The most route values in all (fixed ones plus the caps of the expanding routes), besides <c>other</c>.</summary>
+    /// <summary>The most route values in all (fixed ones plus the caps of the expanding routes, see <see cref="ValuesNeeded"/>).</summary>
     public const int MaxValues = 500;
 
     /// <summary>How many values one expanding route may produce unless it says otherwise.</summary>
@@ -149,8 +149,14 @@ internal sealed class RouteTable
         return problem;
     }
 
-    /// <summary>How many values beside <c>other</c> the routes can produce at most (checked against <see cref="MaxValues"/>).</summary>
-    public static int ValuesNeeded(IReadOnlyList<RouteOptions> routes) => new RouteTable(routes).ValueCapacity - 1;
+    /// <summary>
+    /// The route values counted against <see cref="MaxValues"/>: each name or constant replacement of a route with one
+    /// value, and each replacement with groups its MaxValues. The name of a route with groups, where its values beyond
+    /// its cap go, is not counted, as <c>other</c> is not: a route with MaxValues 500 alone has room.
+    /// </summary>
+    public static int ValuesNeeded(IReadOnlyList<RouteOptions> routes) =>
+        routes.Where(r => !Expands(r)).Select(r => ReplacementOf(r)?.Constant ?? r.Name).Where(v => v != Other).Distinct(StringComparer.Ordinal).Count()
+        + routes.Where(Expands).Sum(r => r.MaxValues);
 
     /// <summary>True when the route's values come from the path (a replacement with group references): bounded by its MaxValues, not known in advance.</summary>
     public static bool Expands(RouteOptions route) => ReplacementOf(route) is { HasGroups: true };

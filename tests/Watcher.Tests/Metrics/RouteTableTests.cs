@@ -384,7 +384,31 @@ public sealed class RouteTableTests(ITestOutputHelper output)
             Routes = [Rx("a", "^/a/(?<x>.+)", "${x}", maxValues: 300), Rx("b", "^/b/(?<x>.+)", "${x}", maxValues: 300), Glob("c", "/c")],
         };
         Assert.Equal(
-            ["Watcher:Routes can give at most 500 route values in all, each route's name or constant Replacement counting one and each Replacement with groups its MaxValues (got 603); lower MaxValues"],
+            ["Watcher:Routes can give at most 500 route values in all, each route's Name or constant Replacement counting one and each Replacement with groups its MaxValues, not its Name (got 601); lower MaxValues"],
+            WatcherOptionsValidator.Check(options, checkStateDirectory: false));
+    }
+
+    [Fact]
+    public void A_route_with_MaxValues_500_alone_starts_and_has_500_values_from_the_path()
+    {
+        // Given the largest MaxValues the README promises, on a route alone
+        var options = new WatcherOptions { Path = "/tmp/access.log", Routes = [Rx("tenant", "^/t/(?<t>[0-9]+)$", "t${t}", maxValues: 500)] };
+
+        // Then it starts (its name, where values beyond go, counts no more than other does)
+        Assert.Empty(WatcherOptionsValidator.Check(options, checkStateDirectory: false));
+
+        // And it gives 500 values from the path, then its name
+        var table = RouteTable.FromOptions(options.Routes);
+        string[] values = [.. Enumerable.Range(0, 501).Select(i => Route(table, $"/t/{i}"))];
+        Assert.Equal([.. Enumerable.Range(0, 500).Select(i => $"t{i}"), "tenant"], values);
+    }
+
+    [Fact]
+    public void Beside_a_route_with_MaxValues_500_another_route_is_one_value_too_many()
+    {
+        var options = new WatcherOptions { Path = "/tmp/access.log", Routes = [Rx("tenant", "^/t/(?<t>[0-9]+)$", "t${t}", maxValues: 500), Glob("health", "/healthz")] };
+        Assert.Equal(
+            ["Watcher:Routes can give at most 500 route values in all, each route's Name or constant Replacement counting one and each Replacement with groups its MaxValues, not its Name (got 501); lower MaxValues"],
             WatcherOptionsValidator.Check(options, checkStateDirectory: false));
     }
 
