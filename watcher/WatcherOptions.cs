@@ -357,14 +357,51 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         }
     }
 
-    /// <summary>Reserves room for both state slots at their largest, so a volume too small fails now, not at a later save.</summary>
+    /// <summary>
+    /// Refuses settings whose largest state the watcher could not save within its memory, then reserves room for both
+    /// state slots at their largest, so a volume too small fails now, not at a later save.
+    /// </summary>
     private static string? StateRoomProblem(WatcherOptions options)
     {
         long slot = State.StateSize.SlotBound(options);
+        if (slot > State.StateSize.MaxSlotBytes)
+        {
+            return StateTooLargeProblem(options, slot);
+        }
         return State.StateStore.Reserve(options.StateDirectory!, slot) is { } problem
             ? $"Watcher:StateDirectory {options.StateDirectory} has no room for the state: it needs up to 2 x {slot} bytes with Watcher:MaxLabelSets={options.MaxLabelSets} ({problem}); give the volume more room or lower Watcher:MaxLabelSets{(options.Routes.Any(RouteTable.Expands) ? " or the MaxValues of Watcher:Routes" : "")}"
             : null;
     }
+
+    private static string StateTooLargeProblem(WatcherOptions options, long slot)
+    {
+        // What multiplies the label sets and their size besides the cap itself.
+        var with = new List<string>();
+        if (options.Routes.Count > 0)
+        {
+            int values = RouteTable.ValuesNeeded(options.Routes);
+            with.Add(options.Routes.Any(RouteTable.Expands) ? $"Watcher:Routes ({values} values, from the path: up to 256 bytes each)" : $"Watcher:Routes ({values} values)");
+        }
+        if (options.SeveralLogs)
+        {
+            with.Add($"Watcher:MaxLogs={options.MaxLogs}");
+        }
+        for (int i = 0; i < options.Labels.Count; i++)
+        {
+            with.Add($"Watcher:Labels:{i} ({options.Labels[i].Name}, {options.Labels[i].MaxValues} values{(options.Labels[i].OnHistograms ? ", on the histograms" : "")})");
+        }
+        if (options.DurationBuckets.Length > 0 || options.SizeBuckets.Length > 0)
+        {
+            with.Add($"{options.EffectiveDurationBuckets.Length} duration and {options.EffectiveSizeBuckets.Length} size buckets");
+        }
+        int fits = State.StateSize.LargestMaxLabelSets(options);
+        return $"Watcher:StateDirectory: Watcher:MaxLabelSets={options.MaxLabelSets}{(with.Count > 0 ? " with " + string.Join(", ", with) : "")}"
+            + $" allows a saved state of up to {Mebibytes(slot)} a slot, more than the {Mebibytes(State.StateSize.MaxSlotBytes)} the watcher can save within its memory;"
+            + (fits > 0 ? $" lower Watcher:MaxLabelSets to {fits} or less, or what the labels allow," : " lower what the labels allow,")
+            + " or leave Watcher:StateDirectory empty (nothing saved)";
+    }
+
+    private static string Mebibytes(long bytes) => $"{bytes / (1024.0 * 1024):0.#} MiB";
 
     private static string? FormatProblem(WatcherOptions options)
     {
