@@ -299,6 +299,10 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         {
             failures.Add($"Watcher:MaxLabelSets must be between 1 and {MaxMaxLabelSets} (got {options.MaxLabelSets})");
         }
+        if (failures.Count == 0 && CountersProblem(options) is { } countersProblem)
+        {
+            failures.Add(countersProblem);
+        }
         if (options.SummaryInterval < TimeSpan.Zero)
         {
             failures.Add($"Watcher:SummaryInterval must be zero (no summary) or more (got {options.SummaryInterval:c})");
@@ -371,6 +375,36 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         return State.StateStore.Reserve(options.StateDirectory!, slot) is { } problem
             ? $"Watcher:StateDirectory {options.StateDirectory} has no room for the state: it needs up to 2 x {slot} bytes with Watcher:MaxLabelSets={options.MaxLabelSets} ({problem}); give the volume more room or lower Watcher:MaxLabelSets{(options.Routes.Any(RouteTable.Expands) ? " or the MaxValues of Watcher:Routes" : "")}"
             : null;
+    }
+
+    /// <summary>
+    /// The most memory the counters may take: every copy of them (<see cref="CountersBytes"/>) is allocated at start
+    /// for every label set the cap allows, inside the heap the runtime allows in 128 MiB (three quarters of it).
+    /// </summary>
+    public const long MaxCountersBytes = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// The counters' memory with <paramref name="maxLabelSets"/>: five copies (counted, published, waiting to be saved,
+    /// being saved, rendered), each with four counters and every histogram's buckets and sum for each label set.
+    /// </summary>
+    public static long CountersBytes(WatcherOptions options, int maxLabelSets) =>
+        5L * (maxLabelSets + 1L) * sizeof(long) * (4 + (4 * (options.EffectiveDurationBuckets.Length + 2)) + options.EffectiveSizeBuckets.Length + 2);
+
+    private static string? CountersProblem(WatcherOptions options)
+    {
+        long bytes = CountersBytes(options, options.MaxLabelSets);
+        if (bytes <= MaxCountersBytes)
+        {
+            return null;
+        }
+        int fits = (int)Math.Max(0, (MaxCountersBytes / CountersBytes(options, 0)) - 1);
+        while (fits > 0 && CountersBytes(options, fits) > MaxCountersBytes)
+        {
+            fits--;
+        }
+        return $"Watcher:MaxLabelSets={options.MaxLabelSets} with {options.EffectiveDurationBuckets.Length} Watcher:DurationBuckets and {options.EffectiveSizeBuckets.Length} Watcher:SizeBuckets"
+            + $" needs up to {Mebibytes(bytes)} for the counters (five copies of every bucket of every label set), more than the {Mebibytes(MaxCountersBytes)} the watcher has for them;"
+            + (fits > 0 ? $" lower Watcher:MaxLabelSets to {fits} or less, or use fewer buckets" : " use fewer buckets");
     }
 
     private static string StateTooLargeProblem(WatcherOptions options, long slot)
