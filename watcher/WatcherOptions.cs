@@ -293,6 +293,11 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         {
             failures.Add($"Watcher:Routes can give at most {RouteTable.MaxValues} route values in all, each route's Name or constant Replacement counting one and each Replacement with groups its MaxValues, not its Name (got {values}); lower MaxValues");
         }
+        if (failures.Count == 0 && RouteCost.Problem(options) is { } costProblem)
+        {
+            // Measured only on routes that are right otherwise: a cost names a route that would run.
+            failures.Add(costProblem);
+        }
         BucketProblem("Watcher:DurationBuckets", options.DurationBuckets, failures);
         BucketProblem("Watcher:SizeBuckets", options.SizeBuckets, failures);
         if (options.MaxLabelSets is < 1 or > MaxMaxLabelSets)

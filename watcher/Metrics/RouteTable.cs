@@ -14,8 +14,10 @@ namespace Sidecars.Watcher.Metrics;
 /// route has at most <c>MaxValues</c> values, and every value beyond counts under the route's name.
 /// All values, in one <see cref="LabelValues"/>: the fixed ones in route order at start, then expanded
 /// ones as they appear. Only a replacement with group references allocates (the path as a string, the
-/// match); regexes run in linear time (<see cref="RegexOptions.NonBacktracking"/>), so no path can stall
-/// the tailer. One thread matches (the tailer's); any thread may read the values.
+/// match). Routes see at most the first <see cref="MaxPathBytes"/> of the path and of the host; regexes run
+/// in linear time (<see cref="RegexOptions.NonBacktracking"/>) and globs in O(path × pattern), and what each
+/// route costs on the hardest paths for it is measured at start (<see cref="RouteCost"/>), so no path can
+/// stall the tailer. One thread matches (the tailer's); any thread may read the values.
 /// </summary>
 internal sealed class RouteTable
 {
@@ -26,6 +28,14 @@ internal sealed class RouteTable
 
     /// <summary>How many values one expanding route may produce unless it says otherwise.</summary>
     public const int DefaultMaxValues = 50;
+
+    /// <summary>
+    /// Routes see at most this many bytes of a path (without its query) and of a host: a longer one is matched on
+    /// its first 1 KiB, far beyond where routes tell paths apart. A regex's cost grows with what it reads (a
+    /// replacement whose group takes the whole path costs about 70 µs a KiB), so this bounds what one line can
+    /// cost whatever its length (8 KiB in nginx by default).
+    /// </summary>
+    public const int MaxPathBytes = 1024;
 
     // Paths and hosts up to this many bytes are decoded on the stack, longer ones into a pooled array.
     private const int StackChars = 512;
@@ -100,6 +110,9 @@ internal sealed class RouteTable
         {
             path = path[..query];
         }
+        ReadOnlySpan<byte> fullPath = path;
+        path = path[..Math.Min(path.Length, MaxPathBytes)];
+        host = host[..Math.Min(host.Length, MaxPathBytes)];
         // Decoded to UTF-16 for the regexes only when a regex route is reached, at most once per request.
         var pathText = new DecodedText(path, _decodesPath ? stackalloc char[StackChars] : default);
         var hostText = new DecodedText(host, _decodesHost ? stackalloc char[StackChars] : default);
@@ -123,7 +136,7 @@ internal sealed class RouteTable
         hostText.Dispose();
         if (id < 0)
         {
-            OnUnmatched?.Invoke(path);
+            OnUnmatched?.Invoke(fullPath);
             return LabelValues.OtherId;
         }
         return id;

@@ -36,7 +36,7 @@ public sealed class StateSizeTests(ITestOutputHelper output) : IDisposable
             [
                 new RouteOptions { Name = "health", Pattern = "/healthz" },
                 new RouteOptions { Name = "user", Regex = "^/users/[0-9]+$", Replacement = "/users/:id" },
-                new RouteOptions { Name = "tenant", Regex = "^/t/(?<t>.+)$", Replacement = "${t}", MaxValues = 60 },
+                new RouteOptions { Name = "tenant", Regex = "^/t/(?<t>[^/]+)/", Replacement = "${t}", MaxValues = 60 },
             ],
         }),
         ("a label on the histograms", _ => new WatcherOptions
@@ -56,7 +56,7 @@ public sealed class StateSizeTests(ITestOutputHelper output) : IDisposable
             MaxLogs = 4,
             MaxLabelSets = 400,
             StatusClasses = true,
-            Routes = [new RouteOptions { Name = "tenant", Regex = "^/t/(?<t>.+)$", Replacement = "${t}", MaxValues = 8 }],
+            Routes = [new RouteOptions { Name = "tenant", Regex = "^/t/(?<t>[^/]+)/", Replacement = "${t}", MaxValues = 8 }],
             Labels =
             [
                 new LabelOptions { Name = "host", Variable = "$host", MaxValues = 5, OnHistograms = true },
@@ -98,14 +98,14 @@ public sealed class StateSizeTests(ITestOutputHelper output) : IDisposable
         var folder = _folder.Path;
         WatcherOptions[] largest =
         [
-            new() { MaxLabelSets = 2_000, Routes = [new RouteOptions { Name = "tenant", Regex = "^/t/(?<t>.+)$", Replacement = "${t}", MaxValues = 498 }] },
+            new() { MaxLabelSets = 2_000, Routes = [new RouteOptions { Name = "tenant", Regex = "^/t/(?<t>[^/]+)/", Replacement = "${t}", MaxValues = 498 }] },
             new() { MaxLabelSets = 10_000, Labels = [new LabelOptions { Name = "host", Variable = "$host", MaxValues = 500, OnHistograms = true }] },
             new()
             {
                 MaxLabelSets = 10_000,
                 Paths = [Path.Combine(folder, "*.log")],
                 MaxLogs = 256,
-                Routes = [new RouteOptions { Name = "tenant", Regex = "^/t/(?<t>.+)$", Replacement = "${t}", MaxValues = 500 }],
+                Routes = [new RouteOptions { Name = "tenant", Regex = "^/t/(?<t>[^/]+)/", Replacement = "${t}", MaxValues = 500 }],
                 Labels = [.. Enumerable.Range(0, 4).Select(i => new LabelOptions { Name = $"l{i}", Variable = "$host", MaxValues = 10_000, OnHistograms = true })],
             },
         ];
@@ -135,7 +135,7 @@ public sealed class StateSizeTests(ITestOutputHelper output) : IDisposable
             Path = _folder.File("access.log"),
             StateDirectory = state,
             MaxLabelSets = 2_000,
-            Routes = [new RouteOptions { Name = "tenant", Regex = "^/t/(?<t>.+)$", Replacement = "${t}", MaxValues = 499 }],
+            Routes = [new RouteOptions { Name = "tenant", Regex = "^/t/(?<t>[^/]+)/", Replacement = "${t}", MaxValues = 499 }],
         };
         var label = new WatcherOptions
         {

@@ -25,7 +25,7 @@ internal static class WorstCaseState
         ["^/users/[0-9]+$"] = "/users/42",
     };
 
-    private const string Expanding = "^/t/(?<t>.+)$";
+    private const string Expanding = "^/t/(?<t>[^/]+)/";
 
     // The largest bucket counts a series can hold without its count (their sum) overflowing: 18 digits.
     private const long LargestBucket = 700_000_000_000_000_000;
@@ -127,8 +127,8 @@ internal static class WorstCaseState
             }
             else if (r.Regex == Expanding)
             {
-                paths.Add("/t/" + new string('x', LabelValues.MaxValueBytes + 1)); // too long: counts under the route's name
-                paths.AddRange(Enumerable.Range(0, r.MaxValues).Select(i => "/t/" + Longest(i, LabelValues.MaxValueBytes)));
+                paths.Add("/t/" + new string('x', LabelValues.MaxValueBytes + 1) + "/"); // too long: counts under the route's name
+                paths.AddRange(Enumerable.Range(0, r.MaxValues).Select(i => "/t/" + Longest(i, LabelValues.MaxValueBytes) + "/"));
             }
             else
             {
