@@ -15,6 +15,9 @@ internal static partial class Log
     [LoggerMessage(120, LogLevel.Warning, "Watcher:Format: {Warning}")]
     public static partial void FormatWarning(ILogger logger, string warning);
 
+    [LoggerMessage(121, LogLevel.Warning, "{Warning}")]
+    public static partial void RoutesCostWarning(ILogger logger, string warning);
+
     [LoggerMessage(103, LogLevel.Warning,
         "Malformed line for format {FormatName}: {Description} ({Suppressed} more malformed lines since the last message)")]
     public static partial void MalformedLine(ILogger logger, string description, string formatName, long suppressed);

@@ -292,13 +292,22 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         LabelProblems(options, failures);
         if (failures.Count == failuresBeforeRoutes && options.Routes.Count > 0 && RouteTable.ValuesNeeded(options.Routes) is var values && values > RouteTable.MaxValues)
         {
-            failures.Add($"Watcher:Routes can give at most {RouteTable.MaxValues} route values in all, each route's name or constant Replacement counting one and each Replacement with groups its MaxValues (got {values}); lower MaxValues");
+            failures.Add($"Watcher:Routes can give at most {RouteTable.MaxValues} route values in all, each route's Name or constant Replacement counting one and each Replacement with groups its MaxValues, not its Name (got {values}); lower MaxValues");
+        }
+        if (failures.Count == 0 && RouteCost.Problem(options) is { } costProblem)
+        {
+            // Measured only on routes that are right otherwise: a cost names a route that would run.
+            failures.Add(costProblem);
         }
         BucketProblem("Watcher:DurationBuckets", options.DurationBuckets, failures);
         BucketProblem("Watcher:SizeBuckets", options.SizeBuckets, failures);
         if (options.MaxLabelSets is < 1 or > MaxMaxLabelSets)
         {
             failures.Add($"Watcher:MaxLabelSets must be between 1 and {MaxMaxLabelSets} (got {options.MaxLabelSets})");
+        }
+        if (failures.Count == 0 && CountersProblem(options) is { } countersProblem)
+        {
+            failures.Add(countersProblem);
         }
         if (options.SummaryInterval < TimeSpan.Zero)
         {
@@ -358,14 +367,81 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         }
     }
 
-    /// <summary>Reserves room for both state slots at their largest, so a volume too small fails now, not at a later save.</summary>
+    /// <summary>
+    /// Refuses settings whose largest state the watcher could not save within its memory, then reserves room for both
+    /// state slots at their largest, so a volume too small fails now, not at a later save.
+    /// </summary>
     private static string? StateRoomProblem(WatcherOptions options)
     {
         long slot = State.StateSize.SlotBound(options);
+        if (slot > State.StateSize.MaxSlotBytes)
+        {
+            return StateTooLargeProblem(options, slot);
+        }
         return State.StateStore.Reserve(options.StateDirectory!, slot) is { } problem
             ? $"Watcher:StateDirectory {options.StateDirectory} has no room for the state: it needs up to 2 x {slot} bytes with Watcher:MaxLabelSets={options.MaxLabelSets} ({problem}); give the volume more room or lower Watcher:MaxLabelSets{(options.Routes.Any(RouteTable.Expands) ? " or the MaxValues of Watcher:Routes" : "")}"
             : null;
     }
+
+    /// <summary>
+    /// The most memory the counters may take: every copy of them (<see cref="CountersBytes"/>) is allocated at start
+    /// for every label set the cap allows, inside the heap the runtime allows in 128 MiB (three quarters of it).
+    /// </summary>
+    public const long MaxCountersBytes = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// The counters' memory with <paramref name="maxLabelSets"/>: five copies (counted, published, waiting to be saved,
+    /// being saved, rendered), each with four counters and every histogram's buckets and sum for each label set.
+    /// </summary>
+    public static long CountersBytes(WatcherOptions options, int maxLabelSets) =>
+        5L * (maxLabelSets + 1L) * sizeof(long) * (4 + (4 * (options.EffectiveDurationBuckets.Length + 2)) + options.EffectiveSizeBuckets.Length + 2);
+
+    private static string? CountersProblem(WatcherOptions options)
+    {
+        long bytes = CountersBytes(options, options.MaxLabelSets);
+        if (bytes <= MaxCountersBytes)
+        {
+            return null;
+        }
+        int fits = (int)Math.Max(0, (MaxCountersBytes / CountersBytes(options, 0)) - 1);
+        while (fits > 0 && CountersBytes(options, fits) > MaxCountersBytes)
+        {
+            fits--;
+        }
+        return $"Watcher:MaxLabelSets={options.MaxLabelSets} with {options.EffectiveDurationBuckets.Length} Watcher:DurationBuckets and {options.EffectiveSizeBuckets.Length} Watcher:SizeBuckets"
+            + $" needs up to {Mebibytes(bytes)} for the counters (five copies of every bucket of every label set), more than the {Mebibytes(MaxCountersBytes)} the watcher has for them;"
+            + (fits > 0 ? $" lower Watcher:MaxLabelSets to {fits} or less, or use fewer buckets" : " use fewer buckets");
+    }
+
+    private static string StateTooLargeProblem(WatcherOptions options, long slot)
+    {
+        // What multiplies the label sets and their size besides the cap itself.
+        var with = new List<string>();
+        if (options.Routes.Count > 0)
+        {
+            int values = RouteTable.ValuesNeeded(options.Routes);
+            with.Add(options.Routes.Any(RouteTable.Expands) ? $"Watcher:Routes ({values} values, from the path: up to 256 bytes each)" : $"Watcher:Routes ({values} values)");
+        }
+        if (options.SeveralLogs)
+        {
+            with.Add($"Watcher:MaxLogs={options.MaxLogs}");
+        }
+        for (int i = 0; i < options.Labels.Count; i++)
+        {
+            with.Add($"Watcher:Labels:{i} ({options.Labels[i].Name}, {options.Labels[i].MaxValues} values{(options.Labels[i].OnHistograms ? ", on the histograms" : "")})");
+        }
+        if (options.DurationBuckets.Length > 0 || options.SizeBuckets.Length > 0)
+        {
+            with.Add($"{options.EffectiveDurationBuckets.Length} duration and {options.EffectiveSizeBuckets.Length} size buckets");
+        }
+        int fits = State.StateSize.LargestMaxLabelSets(options);
+        return $"Watcher:StateDirectory: Watcher:MaxLabelSets={options.MaxLabelSets}{(with.Count > 0 ? " with " + string.Join(", ", with) : "")}"
+            + $" allows a saved state of up to {Mebibytes(slot)} a slot, more than the {Mebibytes(State.StateSize.MaxSlotBytes)} the watcher can save within its memory;"
+            + (fits > 0 ? $" lower Watcher:MaxLabelSets to {fits} or less, or what the labels allow," : " lower what the labels allow,")
+            + " or leave Watcher:StateDirectory empty (nothing saved)";
+    }
+
+    private static string Mebibytes(long bytes) => $"{bytes / (1024.0 * 1024):0.#} MiB";
 
     private static string? FormatProblem(WatcherOptions options)
     {

@@ -40,6 +40,10 @@ internal sealed class WatcherService(
         {
             Log.FormatWarning(logger, warning);
         }
+        if (RouteCost.Warning(o) is { } routesWarning)
+        {
+            Log.RoutesCostWarning(logger, routesWarning);
+        }
         // A missing log is reported once, by the tailer that waits for it.
 
         var settings = new TailerSettings(o.Path, o.StartAtEnd, o.MaxLineBytes, o.ReadInterval, o.UseNotifications);

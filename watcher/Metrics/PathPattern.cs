@@ -40,40 +40,65 @@ internal sealed class PathPattern(byte[] text)
         return Glob(_text, path);
     }
 
+    /// <summary>
+    /// The glob segment by segment (a <c>*</c> never takes a <c>/</c>, so the pattern's and the path's segments pair
+    /// up), each with one star to go back to: O(segment × its pattern) at worst, where trying each length for each
+    /// <c>*</c> in turn took O(path^stars) (<c>/*a*a*a*b</c> against 400 <c>a</c>s: 8 s).
+    /// </summary>
     private static bool Glob(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> path)
     {
         while (true)
         {
-            if (pattern.StartsWith("**"u8))
+            int patternEnd = pattern.IndexOf((byte)'/');
+            var patternSegment = patternEnd < 0 ? pattern : pattern[..patternEnd];
+            if (patternEnd < 0 && patternSegment.SequenceEqual("**"u8))
             {
-                return true;
+                return true; // the rest of the path, whatever it is
             }
-            if (pattern.IsEmpty)
-            {
-                return path.IsEmpty;
-            }
-            if (pattern[0] == '*')
-            {
-                // '*' takes any run of non-'/' bytes: try the shortest first.
-                var rest = pattern[1..];
-                for (int i = 0; ; i++)
-                {
-                    if (Glob(rest, path[i..]))
-                    {
-                        return true;
-                    }
-                    if (i == path.Length || path[i] == '/')
-                    {
-                        return false;
-                    }
-                }
-            }
-            if (path.IsEmpty || path[0] != pattern[0])
+            int pathEnd = path.IndexOf((byte)'/');
+            if (!Segment(patternSegment, pathEnd < 0 ? path : path[..pathEnd]))
             {
                 return false;
             }
-            pattern = pattern[1..];
-            path = path[1..];
+            if (patternEnd < 0 || pathEnd < 0)
+            {
+                return patternEnd < 0 && pathEnd < 0;
+            }
+            pattern = pattern[(patternEnd + 1)..];
+            path = path[(pathEnd + 1)..];
         }
+    }
+
+    /// <summary>One segment (no <c>/</c> in either): on a mismatch the last <c>*</c> takes one byte more, and earlier ones never need to.</summary>
+    private static bool Segment(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> text)
+    {
+        int p = 0, t = 0, star = -1, starText = 0;
+        while (t < text.Length)
+        {
+            if (p < pattern.Length && pattern[p] == '*')
+            {
+                star = p++;
+                starText = t;
+            }
+            else if (p < pattern.Length && pattern[p] == text[t])
+            {
+                p++;
+                t++;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                t = ++starText;
+            }
+            else
+            {
+                return false;
+            }
+        }
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+        return p == pattern.Length;
     }
 }

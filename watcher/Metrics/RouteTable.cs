@@ -14,18 +14,28 @@ namespace Sidecars.Watcher.Metrics;
 /// route has at most <c>MaxValues</c> values, and every value beyond counts under the route's name.
 /// All values, in one <see cref="LabelValues"/>: the fixed ones in route order at start, then expanded
 /// ones as they appear. Only a replacement with group references allocates (the path as a string, the
-/// match); regexes run in linear time (<see cref="RegexOptions.NonBacktracking"/>), so no path can stall
-/// the tailer. One thread matches (the tailer's); any thread may read the values.
+/// match). Routes see at most the first <see cref="MaxPathBytes"/> of the path and of the host; regexes run
+/// in linear time (<see cref="RegexOptions.NonBacktracking"/>) and globs in O(path × pattern), and what each
+/// route costs on the hardest paths for it is measured at start (<see cref="RouteCost"/>), so no path can
+/// stall the tailer. One thread matches (the tailer's); any thread may read the values.
 /// </summary>
 internal sealed class RouteTable
 {
     public const string Other = LabelValues.Other;
 
-    /// <summary>The most route values in all (fixed ones plus the caps of the expanding routes), besides <c>other</c>.</summary>
+    /// <summary>The most route values in all (fixed ones plus the caps of the expanding routes, see <see cref="ValuesNeeded"/>).</summary>
     public const int MaxValues = 500;
 
     /// <summary>How many values one expanding route may produce unless it says otherwise.</summary>
     public const int DefaultMaxValues = 50;
+
+    /// <summary>
+    /// Routes see at most this many bytes of a path (without its query) and of a host: a longer one is matched on
+    /// its first 1 KiB, far beyond where routes tell paths apart. A regex's cost grows with what it reads (a
+    /// replacement whose group takes the whole path costs about 70 µs a KiB), so this bounds what one line can
+    /// cost whatever its length (8 KiB in nginx by default).
+    /// </summary>
+    public const int MaxPathBytes = 1024;
 
     // Paths and hosts up to this many bytes are decoded on the stack, longer ones into a pooled array.
     private const int StackChars = 512;
@@ -100,6 +110,9 @@ internal sealed class RouteTable
         {
             path = path[..query];
         }
+        ReadOnlySpan<byte> fullPath = path;
+        path = path[..Math.Min(path.Length, MaxPathBytes)];
+        host = host[..Math.Min(host.Length, MaxPathBytes)];
         // Decoded to UTF-16 for the regexes only when a regex route is reached, at most once per request.
         var pathText = new DecodedText(path, _decodesPath ? stackalloc char[StackChars] : default);
         var hostText = new DecodedText(host, _decodesHost ? stackalloc char[StackChars] : default);
@@ -123,7 +136,7 @@ internal sealed class RouteTable
         hostText.Dispose();
         if (id < 0)
         {
-            OnUnmatched?.Invoke(path);
+            OnUnmatched?.Invoke(fullPath);
             return LabelValues.OtherId;
         }
         return id;
@@ -149,8 +162,14 @@ internal sealed class RouteTable
         return problem;
     }
 
-    /// <summary>How many values beside <c>other</c> the routes can produce at most (checked against <see cref="MaxValues"/>).</summary>
-    public static int ValuesNeeded(IReadOnlyList<RouteOptions> routes) => new RouteTable(routes).ValueCapacity - 1;
+    /// <summary>
+    /// The route values counted against <see cref="MaxValues"/>: each name or constant replacement of a route with one
+    /// value, and each replacement with groups its MaxValues. The name of a route with groups, where its values beyond
+    /// its cap go, is not counted, as <c>other</c> is not: a route with MaxValues 500 alone has room.
+    /// </summary>
+    public static int ValuesNeeded(IReadOnlyList<RouteOptions> routes) =>
+        routes.Where(r => !Expands(r)).Select(r => ReplacementOf(r)?.Constant ?? r.Name).Where(v => v != Other).Distinct(StringComparer.Ordinal).Count()
+        + routes.Where(Expands).Sum(r => r.MaxValues);
 
     /// <summary>True when the route's values come from the path (a replacement with group references): bounded by its MaxValues, not known in advance.</summary>
     public static bool Expands(RouteOptions route) => ReplacementOf(route) is { HasGroups: true };

@@ -24,72 +24,142 @@ public sealed class StateSizeTests(ITestOutputHelper output) : IDisposable
         _folder.Dispose();
     }
 
+    /// <summary>Settings whose largest state is built for real below: the defaults, and each way a state grows.</summary>
+    private static readonly (string Name, Func<string, WatcherOptions> Options)[] Configurations =
+    [
+        ("defaults", _ => new WatcherOptions()),
+        ("MaxLabelSets 10000", _ => new WatcherOptions { MaxLabelSets = 10_000 }),
+        ("routes with 256-byte values from the path", _ => new WatcherOptions
+        {
+            MaxLabelSets = 1_000,
+            Routes =
+            [
+                new RouteOptions { Name = "health", Pattern = "/healthz" },
+                new RouteOptions { Name = "user", Regex = "^/users/[0-9]+$", Replacement = "/users/:id" },
+                new RouteOptions { Name = "tenant", Regex = "^/t/(?<t>[^/]+)/", Replacement = "${t}", MaxValues = 60 },
+            ],
+        }),
+        ("a label on the histograms", _ => new WatcherOptions
+        {
+            MaxLabelSets = 1_000,
+            Labels = [new LabelOptions { Name = "host", Variable = "$host", MaxValues = 100, OnHistograms = true }],
+        }),
+        ("several logs", folder => new WatcherOptions
+        {
+            Paths = [Path.Combine(folder, "*.log")],
+            MaxLogs = 16,
+            MaxLabelSets = 500,
+        }),
+        ("everything at once", folder => new WatcherOptions
+        {
+            Paths = [Path.Combine(folder, "*.log")],
+            MaxLogs = 4,
+            MaxLabelSets = 400,
+            StatusClasses = true,
+            Routes = [new RouteOptions { Name = "tenant", Regex = "^/t/(?<t>[^/]+)/", Replacement = "${t}", MaxValues = 8 }],
+            Labels =
+            [
+                new LabelOptions { Name = "host", Variable = "$host", MaxValues = 5, OnHistograms = true },
+                new LabelOptions { Name = "upstream", Variable = "$upstream_addr", MaxValues = 20 },
+            ],
+        }),
+    ];
+
+    public static TheoryData<int> ConfigurationIndexes => new(Enumerable.Range(0, Configurations.Length));
+
     [Theory]
-    [InlineData(1, 0)]
-    [InlineData(500, 0)]
-    [InlineData(500, 20)]
-    [InlineData(10_000, 0)]
-    public void A_full_state_with_the_largest_values_fits_in_the_bound(int maxLabelSets, int routes)
+    [MemberData(nameof(ConfigurationIndexes))]
+    public void A_state_filled_to_the_largest_the_settings_allow_fits_in_the_bound(int index)
     {
-        // Given settings, and the values they allow filled to the brim through the real counting path
-        var options = new WatcherOptions
-        {
-            MaxLabelSets = maxLabelSets,
-            Routes = [.. Enumerable.Range(0, routes).Select(i => new RouteOptions { Name = $"route_with_a_long_name_{i:D2}", Pattern = $"/r{i}" })],
-        };
-        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(TestLines.TimedFormat), options: options);
-        string[] methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "PROPFIND"];
-        for (int i = 0; i < maxLabelSets + 50; i++)
-        {
-            processor.Feed(TestLines.Timed(methods[i % methods.Length], $"/r{i % Math.Max(1, routes + 1)}", 100 + (i / methods.Length % 500), 999_999_999_999_999_999, "999999.999", "HIT"));
-        }
-        var v = metrics.Staged;
-        v.LinesParsed = v.LinesMalformed = v.LinesTooLong = v.BytesRead = Counter.Max;
-        var far = new TailPosition(new FileIdentity(ulong.MaxValue, ulong.MaxValue, ulong.MaxValue, 1024), Counter.Max);
-        var checkpoint = new TailCheckpoint([new LogPosition("/var/log/nginx/access.log", far, [], [.. Enumerable.Repeat(far, 16)])], 0, 0)
-        {
-            TakenAt = DateTimeOffset.MaxValue,
-        };
+        // Given settings, and every value they allow filled to the brim through the real counting path: every label
+        // set and histogram series, the longest values JSON escapes most, the largest counters, every log's files
+        var (name, configure) = Configurations[index];
+        var options = configure(_folder.Path);
+        var state = WorstCaseState.Fill(options, _folder.Path);
 
         // When it is saved
         using var store = new StateStore(_folder.Path);
-        store.Save(StateMapping.ToState(v, checkpoint, DateTimeOffset.MaxValue));
+        store.Save(state);
         long actual = new FileInfo(store.SlotPaths[0]).Length;
-        long bound = StateSize.SlotBound(options);
+        var bound = StateSize.Of(options);
 
-        // Then the slot is within the bound (the bound takes every value at its longest: it is the worst case)
-        output.WriteLine($"MaxLabelSets {maxLabelSets}, {routes} routes: slot {actual} bytes, bound {bound} bytes ({(double)bound / Math.Max(1, maxLabelSets):F0} per set)");
-        Assert.InRange(actual, 1, bound);
+        // Then the slot is within the bound, and the bound is not far above it
+        output.WriteLine($"{name}: slot {actual:N0} bytes, bound {bound.Slot:N0} bytes ({bound.LabelSetCount} label sets, {bound.SeriesCount} series a histogram, {state.Logs.Count} logs): {(double)actual / bound.Slot:P1}");
+        Assert.Equal(bound.LabelSetCount, state.LabelSets.Count);
+        Assert.All(state.Histograms.Values, h => Assert.Equal(bound.SeriesCount, h.Series.Count));
+        Assert.InRange(actual, bound.Slot * 9 / 10, bound.Slot);
     }
 
     [Fact]
-    public void A_full_state_with_route_values_from_paths_fits_in_the_bound()
+    public void Working_out_the_bound_takes_little_memory_whatever_the_settings()
     {
-        // Given a route whose values come from the path, filled with the longest values JSON escapes most ('<' is \u003C)
-        var options = new WatcherOptions
+        // Given the settings that allow the largest states: many label sets with long route values, a label on the
+        // histograms with many values, several logs
+        var folder = _folder.Path;
+        WatcherOptions[] largest =
+        [
+            new() { MaxLabelSets = 2_000, Routes = [new RouteOptions { Name = "tenant", Regex = "^/t/(?<t>[^/]+)/", Replacement = "${t}", MaxValues = 498 }] },
+            new() { MaxLabelSets = 10_000, Labels = [new LabelOptions { Name = "host", Variable = "$host", MaxValues = 500, OnHistograms = true }] },
+            new()
+            {
+                MaxLabelSets = 10_000,
+                Paths = [Path.Combine(folder, "*.log")],
+                MaxLogs = 256,
+                Routes = [new RouteOptions { Name = "tenant", Regex = "^/t/(?<t>[^/]+)/", Replacement = "${t}", MaxValues = 500 }],
+                Labels = [.. Enumerable.Range(0, 4).Select(i => new LabelOptions { Name = $"l{i}", Variable = "$host", MaxValues = 10_000, OnHistograms = true })],
+            },
+        ];
+
+        foreach (var options in largest)
         {
-            MaxLabelSets = 200,
-            Routes = [new RouteOptions { Name = "tenant", Regex = "^/t/(?<t>.+)$", Replacement = "${t}", MaxValues = 20 }, new RouteOptions { Name = "api", Pattern = "/api" }],
-        };
-        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(TestLines.TimedFormat), options: options);
-        string[] methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "PROPFIND"];
-        for (int i = 0; i < options.MaxLabelSets + 50; i++)
-        {
-            string value = $"{i % 25:D2}" + new string('<', Sidecars.Watcher.Metrics.LabelValues.MaxValueBytes - 2);
-            processor.Feed(TestLines.Timed(methods[i % methods.Length], $"/t/{value}", 100 + (i / methods.Length % 500), 999_999_999_999_999_999, "999999.999", "HIT"));
+            // When the bound is worked out
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            long bound = StateSize.SlotBound(options);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            // Then it takes a few megabytes at most (compiling the routes' regexes, mostly), not a state of that size
+            output.WriteLine($"bound {bound:N0} bytes a slot, worked out with {allocated:N0} bytes allocated");
+            Assert.InRange(allocated, 0, 4 * 1024 * 1024);
         }
+    }
 
-        // When it is saved
-        using var store = new StateStore(_folder.Path);
-        store.Save(StateMapping.ToState(metrics.Staged, checkpoint: null, DateTimeOffset.MaxValue));
-        long actual = new FileInfo(store.SlotPaths[0]).Length;
-        long bound = StateSize.SlotBound(options);
+    [Fact]
+    public void Settings_that_allow_a_state_larger_than_a_save_can_hold_stop_the_watcher_at_start_with_one_line()
+    {
+        // Given a state folder, and the settings that ran out of memory at start (OutOfMemoryException, exit 134):
+        // a route with 499 values from the path and 2,000 label sets; a label on the histograms with 500 values
+        // and 10,000 label sets
+        string state = Directory.CreateDirectory(Path.Combine(_folder.Path, "state")).FullName;
+        var routes = new WatcherOptions
+        {
+            Path = _folder.File("access.log"),
+            StateDirectory = state,
+            MaxLabelSets = 2_000,
+            Routes = [new RouteOptions { Name = "tenant", Regex = "^/t/(?<t>[^/]+)/", Replacement = "${t}", MaxValues = 499 }],
+        };
+        var label = new WatcherOptions
+        {
+            Path = _folder.File("access.log"),
+            StateDirectory = state,
+            Format = WorstCaseState.Format,
+            MaxLabelSets = 10_000,
+            Labels = [new LabelOptions { Name = "host", Variable = "$host", MaxValues = 500, OnHistograms = true }],
+        };
 
-        // Then it is within the bound
-        output.WriteLine($"expanding route: slot {actual} bytes, bound {bound} bytes");
-        int route = metrics.Layout.DimensionOf(DimensionKind.Route);
-        Assert.Equal(23, Enumerable.Range(0, metrics.Staged.LabelSetCount).Select(id => metrics.Layout.KeyOf(id)[route]).Append(0).Append(1).Append(2).Distinct().Count()); // other, tenant, api and 20 values
-        Assert.InRange(actual, 1, bound);
+        // When they are checked, then each is one line naming the settings and how far to lower the cap
+        var tooManyRoutes = Assert.Single(WatcherOptionsValidator.Check(routes, checkStateDirectory: true));
+        output.WriteLine(tooManyRoutes);
+        Assert.Matches(@"^Watcher:StateDirectory: Watcher:MaxLabelSets=2000 with Watcher:Routes \(499 values, from the path: up to 256 bytes each\) allows a saved state of up to [0-9.]+ MiB a slot, more than the 8 MiB the watcher can save within its memory; lower Watcher:MaxLabelSets to [0-9]+ or less, or what the labels allow, or leave Watcher:StateDirectory empty \(nothing saved\)$", tooManyRoutes);
+        var tooManyHosts = Assert.Single(WatcherOptionsValidator.Check(label, checkStateDirectory: true));
+        output.WriteLine(tooManyHosts);
+        Assert.StartsWith("Watcher:StateDirectory: Watcher:MaxLabelSets=10000 with Watcher:Labels:0 (host, 500 values, on the histograms) allows a saved state of up to ", tooManyHosts, StringComparison.Ordinal);
+
+        // And the cap it names is the largest that fits: with it the settings start
+        int fits = int.Parse(System.Text.RegularExpressions.Regex.Match(tooManyRoutes, "to ([0-9]+) or less").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        routes.MaxLabelSets = fits;
+        Assert.Empty(WatcherOptionsValidator.Check(routes, checkStateDirectory: true));
+        routes.MaxLabelSets = fits + 1;
+        Assert.True(StateSize.SlotBound(routes) > StateSize.MaxSlotBytes);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ internal sealed class SeveralLogsHarness : IAsyncDisposable
 
     public RecordingSink Main { get; } = new();
 
-    public Sidecars.Tests.Watcher.StubStatus.RecordedLog<AccessLogTailer> Log { get; } = new();
+    public RecordedLog<AccessLogTailer> Log { get; } = new();
 
     public FakeTimeProvider? Clock { get; }
 
