@@ -6,6 +6,7 @@
 #      with mtail on the same log (bench/cost/cost.py), and the CPU of one state save
 #   4. the scrape guarantee (10,000 trials) and the time to answer a scrape with 500 label sets
 #      (bench/scrape/scrape.py)
+#   5. idle with 5,000 files matching a glob, 16 followed (bench/many-logs/many_logs.sh)
 # Prints the figures and the targets and writes them to .build/bench/figures.txt. Benchmarks print
 # figures; a missed target is reported, not failed.
 set -euo pipefail
@@ -86,6 +87,8 @@ fi
 python3 bench/cost/cost.py "$watcher" "$out/cost" "$progs" "${BENCH_SECONDS:-10}" "${floor[@]}" >"$out/cost.txt" || echo "  (cost benchmark failed; see $out/cost)" >"$out/cost.txt"
 echo "bench: the scrape guarantee and the time to answer a scrape (about a minute)" >&2
 python3 bench/scrape/scrape.py "$watcher" "$out/scrape" "${BENCH_TRIALS:-10000}" >"$out/scrape.txt" 2>&1 || echo "  (scrape benchmark failed; see $out/scrape)" >>"$out/scrape.txt"
+echo "bench: idle with 5,000 files matching a glob (about 80 s)" >&2
+bash bench/many-logs/many_logs.sh "$watcher" 5000 30 >"$out/many-logs.txt" 2>&1 || echo "  (many-logs benchmark failed)" >>"$out/many-logs.txt"
 echo "bench: CPU of one state save" >&2
 dotnet run -c Release --project bench/Watcher.Benchmarks -- save-cost "$out/save-cost" 2000 >"$out/save-cost.txt" 2>&1 || true
 
@@ -109,6 +112,7 @@ verdict() { if python3 -c "import sys; sys.exit(0 if $1 else 1)" 2>/dev/null; th
   echo "  (floor: bench/cost/floor.c on the same log, the least a follower that wakes on each write costs here)"
   grep -v '^COST\|^NGINX_RATE' "$out/cost.txt"
   grep -v '^GUARANTEE\|^SCRAPE_TIME' "$out/scrape.txt"
+  grep -v '^MANY_LOGS' "$out/many-logs.txt"
   cat "$out/save-cost.txt"
   python3 bench/targets.py "$out/cost.txt" "$out/scrape.txt" "$wl99"
 } | tee "$out/figures.txt"
