@@ -203,7 +203,9 @@ try:
     # One warm-up request, counted by both, so mtail has created its counter.
     subprocess.call(["curl", "-s", "-o", "/dev/null", url])
     wait_for(lambda: scrape_sum(w_url, "nginx_http_requests_total") == 1, 10)
-    time.sleep(2)
+    # Idle is what a quiet pod costs: past the start and the warm-up scrape (the thread pool lets go of the
+    # workers they took after a few seconds without work).
+    time.sleep(8)
     # mtail may start at the end of the file and miss the warm-up line: count it from here on.
     m_offset = log_lines(log) - scrape_sum(m_url, "apache_http_requests_total")
 
