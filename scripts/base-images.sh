@@ -8,7 +8,7 @@
 # An image that is present or can be pulled is used as it is: nothing is installed or
 # built on a machine that reaches a registry. Only where the official image cannot be had
 # (build machines without a registry) a stand-in with the same layout is built from
-# Debian packages (debootstrap + docker import). See ENVIRONMENT notes in the README.
+# Debian packages (debootstrap + docker import). See docs/build-machines.md.
 set -euo pipefail
 shopt -s inherit_errexit
 

@@ -20,7 +20,7 @@ var syntax = new CommandLineSyntax("writer", $"""
                                    or iso8601, rfc3339, iso8601ns
       --Writer:TimeZone=ZONE       UTC (default) or an IANA id (needs /usr/share/zoneinfo)
       --Writer:MaxLines=N          keep only the newest N lines (default 0: keep every line)
-    {CommandLineSyntax.SharedSettingsHelp("Writer:Path", 9146, "the section \"The writer\" of README.md in the Sidecars repository")}
+    {CommandLineSyntax.SharedSettingsHelp("Writer:Path", 9146, "writer/README.md in the Sidecars repository")}
     """).WithSection<WriterOptions>(WriterOptions.Section);
 
 var command = CommandLine.Parse(args, syntax);

@@ -15,7 +15,7 @@ internal static class BcryptCost
     /// <summary>The greatest cost bcrypt defines: one check then takes days.</summary>
     public const int Max = 31;
 
-    /// <summary>Costs above this are warned about at start (htpasswd's default is 5, the README suggests 10).</summary>
+    /// <summary>Costs above this are warned about at start (htpasswd's default is 5, docs/http-endpoint.md suggests 10).</summary>
     public const int HighAbove = 12;
 
     // Measured as it is up to here; above, this one is measured and doubled per step (a start must not wait for a 2^31-round check).

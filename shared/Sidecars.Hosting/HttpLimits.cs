@@ -7,7 +7,7 @@ namespace Sidecars.Hosting;
 /// The limits that keep the endpoint alive on a hostile pod network. Prometheus and the kubelet need
 /// a handful of connections and send requests of a few hundred bytes; the connection cap follows
 /// the memory the process may use, so that a full table of connections at their worst still fits.
-/// The figures behind them are in the README ("The HTTP endpoint").
+/// The figures behind them are in docs/http-endpoint.md ("Limits").
 /// </summary>
 internal static class HttpLimits
 {

@@ -11,7 +11,7 @@ namespace Sidecars.Hosting;
 /// </summary>
 internal sealed class Rendering
 {
-    /// <summary>Fast beats small here: measured on a 500-label-set exposition (README, "The HTTP endpoint").</summary>
+    /// <summary>Fast beats small here: measured on a 500-label-set exposition (docs/design/http-endpoint.md).</summary>
     internal const CompressionLevel GzipLevel = CompressionLevel.Fastest;
 
     private readonly PooledBuffer _text;
