@@ -25,7 +25,7 @@ internal static class OnceReader
             ct.ThrowIfCancellationRequested();
         }
         file.ExtendFingerprint(scratch);
-        sink.OnCheckpoint(new TailCheckpoint(file.Position, [], file.LagBytes, file.TakeConsumedBytes()));
+        sink.OnCheckpoint(new TailCheckpoint([new LogPosition(Path.GetFullPath(path), file.Position, [], [])], file.LagBytes, file.TakeConsumedBytes()));
         return new OnceResult(file.ReadOffset, file.Splitter.PendingBytes);
     }
 }

@@ -162,11 +162,11 @@ internal static class StateMapping
         {
             return null;
         }
-        // One checkpoint was taken for all logs at once; a state saved before checkpoints carried their time
-        // was saved at most a few ms after it.
+        // One checkpoint was taken for all logs at once; one saved without its time was taken at most a few ms
+        // before the save.
         DateTimeOffset takenAt = state.Logs[0].TakenAt ?? state.SavedAt;
         return new TailCheckpoint(
-            [.. state.Logs.Select(l => new LogPosition(l.Path, ToPosition(l.Current), [.. l.Draining.Select(p => ToPosition(p)!.Value)], [.. l.Retired.Select(p => ToPosition(p)!.Value)]))],
+            [.. state.Logs.Select(l => new LogPosition(l.Path!, ToPosition(l.Current), [.. l.Draining.Select(p => ToPosition(p)!.Value)], [.. l.Retired.Select(p => ToPosition(p)!.Value)]))],
             0, 0)
         {
             TakenAt = takenAt,

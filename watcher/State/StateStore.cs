@@ -14,14 +14,10 @@ namespace Sidecars.Watcher.State;
 /// with spaces over a longer previous content; the checksum (XxHash64 of the <c>State</c> bytes) exposes a
 /// slot torn by a crash mid-write. Only the older slot is ever overwritten, so the newer one is intact
 /// whatever happens: at start the valid slot with the highest sequence wins. The handles stay open; buffers
-/// are reused. A <c>watcher-state.json</c> of the previous single-file format is read when no slot is valid
-/// and deleted after the first save.
+/// are reused.
 /// </summary>
 internal sealed class StateStore : IDisposable
 {
-    /// <summary>The single file of the previous format (a bare <see cref="WatcherStateFile"/>), read once to migrate.</summary>
-    public const string LegacyFileName = "watcher-state.json";
-
     public static readonly string[] SlotFileNames = ["watcher-state.a.json", "watcher-state.b.json"];
 
     /// <summary>What a slot holds besides the state itself: <c>{"Sequence":N,"Checksum":"...","State":</c>, <c>}</c> and a newline.</summary>
@@ -40,13 +36,11 @@ internal sealed class StateStore : IDisposable
     private readonly long[] _slotLength = new long[2];
     private long _sequence;
     private int _next;
-    private bool _legacyPresent;
 
     public StateStore(string directory)
     {
         Directory = directory;
         SlotPaths = [.. SlotFileNames.Select(n => System.IO.Path.Combine(directory, n))];
-        LegacyPath = System.IO.Path.Combine(directory, LegacyFileName);
         _writer = new Utf8JsonWriter(_body);
         _padding.AsSpan().Fill((byte)' ');
     }
@@ -55,9 +49,6 @@ internal sealed class StateStore : IDisposable
 
     /// <summary>The two slot files.</summary>
     public IReadOnlyList<string> SlotPaths { get; }
-
-    /// <summary>The single state file of the previous format.</summary>
-    public string LegacyPath { get; }
 
     /// <summary>For messages: the state folder and its files.</summary>
     public string Path => System.IO.Path.Combine(Directory, "watcher-state.{a,b}.json");
@@ -99,11 +90,6 @@ internal sealed class StateStore : IDisposable
         }
         _sequence = sequence;
         _next = 1 - slot;
-        if (_legacyPresent)
-        {
-            File.Delete(LegacyPath);
-            _legacyPresent = false;
-        }
     }
 
     /// <summary>
@@ -129,13 +115,6 @@ internal sealed class StateStore : IDisposable
             problem += $" (and it could not be moved aside: {moveProblem})";
         }
         return null;
-    }
-
-    /// <summary>The newest valid state in <paramref name="directory"/>, changing nothing there (for tests and tools).</summary>
-    public static WatcherStateFile? Peek(string directory)
-    {
-        using var store = new StateStore(directory);
-        return store.ReadNewest([]);
     }
 
     private WatcherStateFile? ReadNewest(List<string> problems)
@@ -174,22 +153,12 @@ internal sealed class StateStore : IDisposable
                 problems.Add($"{SlotFileNames[slot]} cannot be read: {e.Message}");
             }
         }
-        _legacyPresent = File.Exists(LegacyPath);
         if (best is not null)
         {
             // A torn slot (a crash while writing it) is normal: it is the next one written.
             problems.Clear();
-            return best;
         }
-        if (_legacyPresent)
-        {
-            if (ReadLegacy(out string? legacyProblem) is { } legacy)
-            {
-                return legacy;
-            }
-            problems.Add($"{LegacyFileName}: {legacyProblem}");
-        }
-        return null;
+        return best;
     }
 
     /// <summary>
@@ -236,7 +205,7 @@ internal sealed class StateStore : IDisposable
     {
         string? failure = null;
         CloseSlots();
-        foreach (string path in SlotPaths.Append(LegacyPath))
+        foreach (string path in SlotPaths)
         {
             try
             {
@@ -250,7 +219,6 @@ internal sealed class StateStore : IDisposable
                 failure = e.Message;
             }
         }
-        _legacyPresent = false;
         Array.Clear(_slotLength);
         return failure;
     }
@@ -319,34 +287,19 @@ internal sealed class StateStore : IDisposable
         return Deserialize(state, out problem);
     }
 
-    private WatcherStateFile? ReadLegacy(out string? problem)
-    {
-        try
-        {
-            return Deserialize(File.ReadAllBytes(LegacyPath), out problem);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            problem = $"cannot be read: {e.Message}";
-            return null;
-        }
-    }
-
-    /// <summary>A state of the current version, or of version 1 migrated to it; null with a problem otherwise.</summary>
+    /// <summary>A state of the current version; null with a problem otherwise.</summary>
     private static WatcherStateFile? Deserialize(ReadOnlySpan<byte> json, out string? problem)
     {
         try
         {
             int version = VersionOf(json);
-            WatcherStateFile? state = version switch
+            if (version != WatcherStateFile.CurrentVersion)
             {
-                WatcherStateFile.CurrentVersion => JsonSerializer.Deserialize(json, WatcherStateJsonContext.Default.WatcherStateFile),
-                StateFileV1.Version1 => JsonSerializer.Deserialize(json, WatcherStateJsonContext.Default.StateFileV1) is { } v1 ? StateMigration.FromV1(v1) : null,
-                _ => null,
-            };
-            problem = state is not null ? null
-                : version is WatcherStateFile.CurrentVersion or StateFileV1.Version1 ? "the file holds null"
-                : $"unknown version {version} (expected {WatcherStateFile.CurrentVersion})";
+                problem = $"unknown version {version} (expected {WatcherStateFile.CurrentVersion})";
+                return null;
+            }
+            WatcherStateFile? state = JsonSerializer.Deserialize(json, WatcherStateJsonContext.Default.WatcherStateFile);
+            problem = state is null ? "the file holds null" : null;
             return state;
         }
         catch (JsonException e)

@@ -46,13 +46,17 @@ internal static class StateValidator
         {
             return $"Logs has {logs.Count} entries (at most {MaxLogs})";
         }
-        var paths = new HashSet<string?>();
+        var paths = new HashSet<string>(StringComparer.Ordinal);
         for (int l = 0; l < logs.Count; l++)
         {
             string name = $"Logs[{l}]";
             if (logs[l] is not { } log)
             {
                 return $"{name} is null";
+            }
+            if (log.Path is null)
+            {
+                return $"{name}.Path is missing";
             }
             if (!paths.Add(log.Path))
             {

@@ -9,7 +9,8 @@ namespace Sidecars.Watcher.State;
 /// </summary>
 internal sealed class WatcherStateFile
 {
-    public const int CurrentVersion = 2;
+    /// <summary>The first and only version (see the state section of the watcher's README).</summary>
+    public const int CurrentVersion = 1;
 
     public int Version { get; set; } = CurrentVersion;
     public DateTimeOffset SavedAt { get; set; }
@@ -30,7 +31,7 @@ internal sealed class WatcherStateFile
     public Dictionary<string, long> Totals { get; set; } = [];
 }
 
-/// <summary>Where reading one log stands. <see cref="Path"/> is null in a state migrated from version 1 (one log then).</summary>
+/// <summary>Where reading one log stands (the log at <see cref="Path"/>, its full path).</summary>
 internal sealed class LogCheckpointState
 {
     public string? Path { get; set; }
@@ -38,6 +39,16 @@ internal sealed class LogCheckpointState
     public List<PositionState> Draining { get; set; } = [];
     public List<PositionState> Retired { get; set; } = [];
     public DateTimeOffset? TakenAt { get; set; }
+}
+
+/// <summary>Which file (device, inode, fingerprint of its head) and how far into it every line was delivered.</summary>
+internal sealed class PositionState
+{
+    public ulong Device { get; set; }
+    public ulong Inode { get; set; }
+    public ulong Fingerprint { get; set; }
+    public int FingerprintLength { get; set; }
+    public long Offset { get; set; }
 }
 
 internal sealed class LabelSetState
@@ -64,5 +75,4 @@ internal sealed class HistogramSeriesState
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = false)]
 [JsonSerializable(typeof(WatcherStateFile))]
-[JsonSerializable(typeof(StateFileV1))]
 internal sealed partial class WatcherStateJsonContext : JsonSerializerContext;

@@ -18,9 +18,9 @@ internal readonly record struct TailPosition(FileIdentity Identity, long Offset)
 /// exist yet); <see cref="Draining"/> are rotated files still open because nginx may still append to them;
 /// <see cref="Retired"/> are files finished and closed recently, with their final positions (a file that
 /// comes back to the path, a symlink flipped back, resumes there instead of being read again).
-/// <see cref="Path"/> is the log's path (null: the only log, as in a state saved by version 1).
+/// <see cref="Path"/> is the log's full path.
 /// </summary>
-internal sealed record LogPosition(string? Path, TailPosition? Current, IReadOnlyList<TailPosition> Draining, IReadOnlyList<TailPosition> Retired);
+internal sealed record LogPosition(string Path, TailPosition? Current, IReadOnlyList<TailPosition> Draining, IReadOnlyList<TailPosition> Retired);
 
 /// <summary>
 /// Where reading stands in every followed log, taken at one moment: every line delivered before it belongs to
@@ -30,27 +30,11 @@ internal sealed record LogPosition(string? Path, TailPosition? Current, IReadOnl
 /// </summary>
 internal sealed record TailCheckpoint(IReadOnlyList<LogPosition> Logs, long LagBytes, long BytesRead)
 {
-    /// <summary>A checkpoint of one log (the only one, or the one a single tailer follows).</summary>
-    public TailCheckpoint(TailPosition? current, IReadOnlyList<TailPosition> draining, long lagBytes, long bytesRead)
-        : this([new LogPosition(null, current, draining, [])], lagBytes, bytesRead)
-    {
-    }
-
     /// <summary>When the checkpoint was taken: files written after it that it does not name were rotated in since.</summary>
     public DateTimeOffset? TakenAt { get; init; }
 
-    /// <summary>The first (with one log: the only) log's current file.</summary>
-    public TailPosition? Current => Logs.Count > 0 ? Logs[0].Current : null;
-
-    /// <summary>The first log's draining files.</summary>
-    public IReadOnlyList<TailPosition> Draining => Logs.Count > 0 ? Logs[0].Draining : [];
-
-    /// <summary>The first log's retired files.</summary>
-    public IReadOnlyList<TailPosition> Retired => Logs.Count > 0 ? Logs[0].Retired : [];
-
-    /// <summary>The position of the log at <paramref name="path"/>, or of a log saved without a path (version 1) when it is the only one.</summary>
-    public LogPosition? Of(string path) =>
-        Logs.FirstOrDefault(l => l.Path == path) ?? (Logs is [{ Path: null } only] ? only : null);
+    /// <summary>The position of the log at <paramref name="path"/>, if the checkpoint names it.</summary>
+    public LogPosition? Of(string path) => Logs.FirstOrDefault(l => l.Path == path);
 }
 
 /// <summary>Why reading failed.</summary>

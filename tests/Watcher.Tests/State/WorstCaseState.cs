@@ -32,7 +32,7 @@ internal static class WorstCaseState
 
     public static WatcherStateFile Fill(WatcherOptions options, string folder)
     {
-        var (counter, metrics) = TestLines.Processor(LogFormat.Compile(Format), options);
+        var (counter, metrics) = TestLines.Counter(LogFormat.Compile(Format), options);
 
         // The values of each label in a line ("other" last), the histograms' labels first: the first label sets
         // then have as many different series as there can be.
