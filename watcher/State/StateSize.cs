@@ -115,7 +115,7 @@ internal static class StateSize
             LabelSets: labelSets * (labelSet + 1),
             Histograms: histograms,
             Logs: LogCount(options) * (log + 1),
-            Rest: Bytes(rest, WatcherStateJsonContext.Default.WatcherStateFile) + StateStore.EnvelopeBytes)
+            Rest: Bytes(rest, WatcherStateJsonContext.Default.WatcherStateFile) + StateSlotFormat.EnvelopeBytes)
         {
             LabelSetCount = labelSets,
             SeriesCount = series,

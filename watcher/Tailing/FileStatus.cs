@@ -69,20 +69,11 @@ internal readonly partial record struct FileStatus(ulong Device, ulong Inode, lo
     public static unsafe FileStatus OfHandle(SafeFileHandle handle)
     {
         byte* buffer = stackalloc byte[StatBufferSize];
-        bool added = false;
-        try
+        using (var fd = new BorrowedFd(handle))
         {
-            handle.DangerousAddRef(ref added);
-            if (Native.FStat((int)handle.DangerousGetHandle(), buffer) != 0)
+            if (Native.FStat(fd.Fd, buffer) != 0)
             {
                 throw new IOException($"fstat failed (errno {Marshal.GetLastPInvokeError()})");
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
             }
         }
         return Read(buffer);
