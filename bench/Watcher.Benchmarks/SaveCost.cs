@@ -77,7 +77,7 @@ internal static partial class SaveCost
             values.RequestDuration.Observe(layout.SeriesOf(id), random.NextDouble());
             values.ResponseSize.Observe(layout.SeriesOf(id), random.Next(100_000));
         }
-        var checkpoint = new TailCheckpoint([new LogPosition("/var/log/nginx/access.log", new TailPosition(new FileIdentity(2049, 1234567, 0xABCDEF, 1024), 987654321), [], [])], 0, 0);
+        var checkpoint = new TailCheckpoint([new LogPosition("/var/log/nginx/access.log", new TailPosition(new FileIdentity(new FileId(2049, 1234567), 0xABCDEF, 1024), 987654321), [], [])], 0, 0);
         return StateMapping.ToState(values, checkpoint, DateTimeOffset.UtcNow);
     }
 

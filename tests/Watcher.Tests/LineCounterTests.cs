@@ -20,7 +20,7 @@ public sealed class LineCounterTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     private static TailCheckpoint At(long offset) =>
-        Checkpoints.OneLog(new TailPosition(new FileIdentity(1, 2, 3, 4), offset), [], 0, offset);
+        Checkpoints.OneLog(new TailPosition(new FileIdentity(new FileId(1, 2), 3, 4), offset), [], 0, offset);
 
     [Fact]
     public void Without_a_state_folder_a_checkpoint_publishes_at_once_and_lines_before_it_do_not()

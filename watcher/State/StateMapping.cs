@@ -213,8 +213,8 @@ internal static class StateMapping
     private static PositionState? ToState(TailPosition? position) => position is { } p
         ? new PositionState
         {
-            Device = p.Identity.Device,
-            Inode = p.Identity.Inode,
+            Device = p.Identity.Id.Device,
+            Inode = p.Identity.Id.Inode,
             Fingerprint = p.Identity.Fingerprint,
             FingerprintLength = p.Identity.FingerprintLength,
             Offset = p.Offset,
@@ -223,5 +223,5 @@ internal static class StateMapping
 
     private static TailPosition? ToPosition(PositionState? p) => p is null
         ? null
-        : new TailPosition(new FileIdentity(p.Device, p.Inode, p.Fingerprint, p.FingerprintLength), p.Offset);
+        : new TailPosition(new FileIdentity(new FileId(p.Device, p.Inode), p.Fingerprint, p.FingerprintLength), p.Offset);
 }

@@ -191,7 +191,7 @@ internal sealed class StateStore : IDisposable
             return false;
         }
         FileStatus open = FileStatus.OfHandle(handle);
-        return atPath.Value.Device == open.Device && atPath.Value.Inode == open.Inode;
+        return atPath.Value.Id == open.Id;
     }
 
     private void CloseSlots()

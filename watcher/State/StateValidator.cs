@@ -70,7 +70,7 @@ internal static class StateValidator
             {
                 return $"{name} lists {log.Draining.Count} draining and {log.Retired.Count} retired files (at most {MaxPositions})";
             }
-            var open = new HashSet<(ulong, ulong)>();
+            var open = new HashSet<FileId>();
             PositionState?[] all = [log.Current, .. log.Draining];
             for (int i = 0; i < all.Length; i++)
             {
@@ -87,7 +87,7 @@ internal static class StateValidator
                 {
                     return problem;
                 }
-                if (!open.Add((p.Device, p.Inode)))
+                if (!open.Add(new FileId(p.Device, p.Inode)))
                 {
                     return $"{position} names a file (inode {p.Inode}) twice";
                 }

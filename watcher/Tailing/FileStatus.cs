@@ -79,7 +79,10 @@ internal readonly partial record struct FileStatus(ulong Device, ulong Inode, lo
         return Read(buffer);
     }
 
-    public PathState AsPathState() => new(true, Device, Inode);
+    /// <summary>Which file this is.</summary>
+    public FileId Id => new(Device, Inode);
+
+    public PathState AsPathState() => new(true, Id);
 
     /// <summary>
     /// When the file at <paramref name="path"/> was created (UTC ticks, from statx), or null where the file

@@ -1,7 +1,7 @@
 namespace Sidecars.Watcher.Tailing;
 
 /// <summary>What the log's path shows now: whether a file is there, which one, and how long it is.</summary>
-internal readonly record struct PathState(bool Exists, ulong Device, ulong Inode)
+internal readonly record struct PathState(bool Exists, FileId Id)
 {
     public static PathState Missing => default;
 }
@@ -74,5 +74,5 @@ internal static class RotationDetector
     }
 
     public static bool SameFile(PathState atPath, FileIdentity open) =>
-        atPath.Exists && atPath.Device == open.Device && atPath.Inode == open.Inode;
+        atPath.Exists && atPath.Id == open.Id;
 }

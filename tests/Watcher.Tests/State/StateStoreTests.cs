@@ -15,8 +15,8 @@ public sealed class StateStoreTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     private static readonly TailCheckpoint SampleCheckpoint = Checkpoints.OneLog(
-        new TailPosition(new FileIdentity(2049, 123456789012, 0xFEDCBA9876543210, 1024), 98765),
-        [new TailPosition(new FileIdentity(2049, 42, 7, 300), 300)], 5, 10);
+        new TailPosition(new FileIdentity(new FileId(2049, 123456789012), 0xFEDCBA9876543210, 1024), 98765),
+        [new TailPosition(new FileIdentity(new FileId(2049, 42), 7, 300), 300)], 5, 10);
 
     [Fact]
     public void Saved_counters_and_checkpoint_load_back_exactly()

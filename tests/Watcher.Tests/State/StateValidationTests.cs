@@ -22,7 +22,7 @@ public sealed class StateValidationTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     private static readonly TailCheckpoint Checkpoint = Checkpoints.OneLog(
-        new TailPosition(new FileIdentity(2049, 1234, 0xFEDCBA9876543210, 1024), 5000), [new TailPosition(new FileIdentity(2049, 42, 7, 300), 300)], 0, 0);
+        new TailPosition(new FileIdentity(new FileId(2049, 1234), 0xFEDCBA9876543210, 1024), 5000), [new TailPosition(new FileIdentity(new FileId(2049, 42), 7, 300), 300)], 0, 0);
 
     /// <summary>A valid saved state as JSON, to be damaged by a test: three requests, one malformed line.</summary>
     private static JsonNode ValidState()

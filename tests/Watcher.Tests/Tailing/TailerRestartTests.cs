@@ -159,8 +159,8 @@ public sealed class TailerRestartTests : IDisposable
         await tailer.Settle();
         FileIdentity grown = tailer.Sink.Saved!.OnlyLog().Current!.Value.Identity;
 
-        Assert.Equal((small.Device, small.Inode), (grown.Device, grown.Inode));
-        Assert.NotEqual(0UL, grown.Inode);
+        Assert.Equal(small.Id, grown.Id);
+        Assert.NotEqual(0UL, grown.Id.Inode);
         Assert.Equal(1024, grown.FingerprintLength);
         byte[] head = File.ReadAllBytes(LogPath)[..1024];
         Assert.Equal(FileFingerprint.Of(head), grown.Fingerprint);
