@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Sidecars.Watcher.State;
 
 /// <summary>
@@ -30,49 +28,3 @@ internal sealed class WatcherStateFile
     /// <summary>Counters without labels, by family name.</summary>
     public Dictionary<string, long> Totals { get; set; } = [];
 }
-
-/// <summary>Where reading one log stands (the log at <see cref="Path"/>, its full path).</summary>
-internal sealed class LogCheckpointState
-{
-    public string? Path { get; set; }
-    public PositionState? Current { get; set; }
-    public List<PositionState> Draining { get; set; } = [];
-    public List<PositionState> Retired { get; set; } = [];
-    public DateTimeOffset? TakenAt { get; set; }
-}
-
-/// <summary>Which file (device, inode, fingerprint of its head) and how far into it every line was delivered.</summary>
-internal sealed class PositionState
-{
-    public ulong Device { get; set; }
-    public ulong Inode { get; set; }
-    public ulong Fingerprint { get; set; }
-    public int FingerprintLength { get; set; }
-    public long Offset { get; set; }
-}
-
-internal sealed class LabelSetState
-{
-    /// <summary>Label name → value (<c>method</c> → <c>GET</c>).</summary>
-    public Dictionary<string, string> Labels { get; set; } = [];
-
-    /// <summary>Family name → the counter of this label set.</summary>
-    public Dictionary<string, long> Values { get; set; } = [];
-}
-
-internal sealed class HistogramState
-{
-    public double[] Bounds { get; set; } = [];
-    public List<HistogramSeriesState> Series { get; set; } = [];
-}
-
-internal sealed class HistogramSeriesState
-{
-    public Dictionary<string, string> Labels { get; set; } = [];
-    public long[] Buckets { get; set; } = [];
-    public double Sum { get; set; }
-}
-
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = false)]
-[JsonSerializable(typeof(WatcherStateFile))]
-internal sealed partial class WatcherStateJsonContext : JsonSerializerContext;
