@@ -151,13 +151,17 @@ internal sealed class LineCounter : IAccessLogSink
         _staged.ParseError(error.Reason == ParseFailure.None ? ParseFailure.LiteralMismatch : error.Reason)++;
         if (MalformedExamples is { } examples && examples.Count < MaxMalformedExamples)
         {
-            examples.Add($"line {LinesSeen}: {error.Describe(line)}");
+            examples.Add($"line {LinesSeen}: {Describe(line, error)}");
         }
         if (_throttle.ShouldLog("malformed", out long suppressed))
         {
-            Log.MalformedLine(_logger, error.Describe(line), _format.Name, suppressed);
+            Log.MalformedLine(_logger, Describe(line, error), _format.Name, suppressed);
         }
     }
+
+    /// <summary>Where and why the line failed, and the JSON hint when it looks like JSON. Allocates: call it rarely.</summary>
+    private string Describe(ReadOnlySpan<byte> line, ParseError error) =>
+        FormatGuess.LooksLikeJson(_format, line) ? $"{error.Describe(line)}; the line looks like JSON: {FormatGuess.JsonHint}" : error.Describe(line);
 
     public void OnLineTooLong(long length)
     {

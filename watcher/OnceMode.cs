@@ -92,8 +92,8 @@ internal static class OnceMode
         }
     }
 
-    /// <summary>The exit code, the result line, and the built-in format the malformed lines look like (if any).</summary>
-    internal readonly record struct Verdict(int ExitCode, string Result, LogFormat? LooksLike);
+    /// <summary>The exit code, the result line, the built-in format the malformed lines look like (if any), and whether they look like JSON.</summary>
+    internal readonly record struct Verdict(int ExitCode, string Result, LogFormat? LooksLike, bool LooksLikeJson = false);
 
     /// <summary>Exit 1 when no line parsed, or when more than half the lines were malformed; else 0.</summary>
     public static Verdict Judge(MetricValues v, LogFormat format, IReadOnlyCollection<byte[]> malformedSamples)
@@ -101,6 +101,7 @@ internal static class OnceMode
         long lines = v.LinesParsed + v.LinesMalformed + v.LinesTooLong;
         var inv = CultureInfo.InvariantCulture;
         var looksLike = v.LinesMalformed > 0 ? FormatGuess.LikelyBuiltIn(format, malformedSamples) : null;
+        bool json = v.LinesMalformed > 0 && looksLike is null && FormatGuess.MostLookLikeJson(format, malformedSamples);
         if (lines == 0)
         {
             return new Verdict(MismatchExitCode, "no complete line in the file: nothing was counted (exit 1)", null);
@@ -108,15 +109,15 @@ internal static class OnceMode
         if (v.LinesParsed == 0)
         {
             return new Verdict(MismatchExitCode,
-                string.Create(inv, $"no line matched the format {format.Name}: nothing was counted (exit 1)"), looksLike);
+                string.Create(inv, $"no line matched the format {format.Name}: nothing was counted (exit 1)"), looksLike, json);
         }
         if (v.LinesMalformed * 2 > lines)
         {
             return new Verdict(MismatchExitCode,
                 string.Create(inv, $"more than half the lines ({v.LinesMalformed} of {lines}) do not match the format {format.Name} (exit 1)"),
-                looksLike);
+                looksLike, json);
         }
-        return new Verdict(0, v.LinesMalformed == 0 ? "every line matched the format (exit 0)" : "most lines matched the format (exit 0)", looksLike);
+        return new Verdict(0, v.LinesMalformed == 0 ? "every line matched the format (exit 0)" : "most lines matched the format (exit 0)", looksLike, json);
     }
 
     public static string Describe(string file, LogFormat format, MetricValues v, List<string> examples, OnceResult result, double seconds, Verdict verdict)
@@ -148,6 +149,10 @@ internal static class OnceMode
         if (verdict.LooksLike is { } builtIn)
         {
             text.Append(inv, $"  hint:       {(verdict.ExitCode == 0 ? "the malformed lines" : "these lines")} look like `{builtIn.Name}`: try `--Watcher:Format={builtIn.Name}`\n");
+        }
+        else if (verdict.LooksLikeJson)
+        {
+            text.Append(inv, $"  hint:       {(verdict.ExitCode == 0 ? "the malformed lines" : "these lines")} look like JSON: {FormatGuess.JsonHint}\n");
         }
         return text.ToString();
     }

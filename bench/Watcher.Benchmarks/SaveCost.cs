@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using Sidecars.Watcher;
 using Sidecars.Watcher.Metrics;
 using Sidecars.Watcher.Parsing;
 using Sidecars.Watcher.State;
@@ -17,7 +17,7 @@ namespace Sidecars.Watcher.Benchmarks;
 /// clock, so waiting for the disk is not counted) for a small state (1 label set, the usual pod) and a full one
 /// (500 label sets, the default cap).
 /// </summary>
-internal static partial class SaveCost
+internal static class SaveCost
 {
     public static int Run(string folder, int saves)
     {
@@ -42,11 +42,11 @@ internal static partial class SaveCost
             double renameNs = 0, slotNs = 0;
             for (int i = 0; i < saves; i++)
             {
-                long t0 = ThreadCpuNs();
+                long t0 = LibC.ThreadCpuNanoseconds();
                 rename.Save(state);
-                long t1 = ThreadCpuNs();
+                long t1 = LibC.ThreadCpuNanoseconds();
                 slots.Save(state);
-                long t2 = ThreadCpuNs();
+                long t2 = LibC.ThreadCpuNanoseconds();
                 renameNs += t1 - t0;
                 slotNs += t2 - t1;
             }
@@ -106,20 +106,4 @@ internal static partial class SaveCost
 
         public void Dispose() => _writer.Dispose();
     }
-
-    private static long ThreadCpuNs()
-    {
-        ClockGetTime(3 /* CLOCK_THREAD_CPUTIME_ID */, out var spec);
-        return spec.Seconds * 1_000_000_000 + spec.Nanoseconds;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [LibraryImport("libc", EntryPoint = "clock_gettime")]
-    private static partial int ClockGetTime(int clock, out TimeSpec spec);
 }

@@ -31,6 +31,7 @@ is printed as a multiple of it.
 Figures are printed, not judged: the caller compares them with the targets.
 """
 import os
+import threading
 import re
 import signal
 import socket
@@ -55,16 +56,37 @@ def free_port():
         return s.getsockname()[1]
 
 
+_seen = {}  # (pid, tid) -> the thread's CPU in ns when last read: a thread that exits keeps its time
+_seen_lock = threading.Lock()
+
+
 def cpu_ns(pid):
-    """CPU time of every live thread of pid, in ns."""
-    total = 0
+    """CPU time of every thread pid has had since it was first looked at, in ns.
+
+    The sum over the live threads alone goes down when a thread exits (the .NET thread pool retires idle
+    workers), so each thread's last reading is kept; a sampler (sample_threads) reads every 50 ms, so an
+    exiting thread loses at most what it ran in its last 50 ms.
+    """
     for task in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{task}/schedstat") as f:
-                total += int(f.read().split()[0])
+                ns = int(f.read().split()[0])
         except (FileNotFoundError, ProcessLookupError):
-            pass
-    return total
+            continue
+        with _seen_lock:
+            _seen[(pid, task)] = max(ns, _seen.get((pid, task), 0))
+    with _seen_lock:
+        return sum(ns for (p, _), ns in _seen.items() if p == pid)
+
+
+def sample_threads(pids, stop):
+    """Reads every thread of pids every 50 ms until stop is set (see cpu_ns)."""
+    while not stop.wait(0.05):
+        for pid in pids:
+            try:
+                cpu_ns(pid)
+            except (FileNotFoundError, ProcessLookupError):
+                pass
 
 
 def threads(pid):
@@ -181,10 +203,15 @@ try:
     # One warm-up request, counted by both, so mtail has created its counter.
     subprocess.call(["curl", "-s", "-o", "/dev/null", url])
     wait_for(lambda: scrape_sum(w_url, "nginx_http_requests_total") == 1, 10)
-    time.sleep(2)
+    # Idle is what a quiet pod costs: past the start and the warm-up scrape (the thread pool lets go of the
+    # workers they took after a few seconds without work).
+    time.sleep(8)
     # mtail may start at the end of the file and miss the warm-up line: count it from here on.
     m_offset = log_lines(log) - scrape_sum(m_url, "apache_http_requests_total")
 
+    sampling = threading.Event()
+    threading.Thread(target=sample_threads, args=([watcher.pid, mtail.pid] + ([floor.pid] if floor else []), sampling),
+                     daemon=True).start()
     phases = [("idle", None), ("100/s", (1, 100)), ("1000/s", (2, 500)), ("5000/s", (5, 1000)), ("full (wrk)", "wrk"),
               ("wrk, watcher only", "wrk-watcher"), ("wrk, no follower", "wrk-alone")]
     header = ("phase", "req/s", "nginx CPU", "watcher CPU", "share", "µs/line", "threads", "peak RSS", "exact",

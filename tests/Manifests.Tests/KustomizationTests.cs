@@ -61,13 +61,10 @@ public sealed class KustomizationTests
     }
 
     [Fact]
-    public void Leaves_out_the_lesson_pod_whose_name_clashes_and_the_optional_pod_monitor()
+    public void Leaves_out_the_lesson_pod_whose_name_clashes()
     {
         Assert.Equal(ManifestFiles.Pod(ManifestFiles.Pods01).Metadata.Name, ManifestFiles.Pod(ManifestFiles.Pods02).Metadata.Name);
         Assert.DoesNotContain(ManifestFiles.Pods01, Resources);
-        Assert.DoesNotContain(ManifestFiles.PodMonitor, Resources);
-        // The pod monitor is offered, commented out, for clusters with the Prometheus Operator.
-        Assert.Contains($"# - {ManifestFiles.PodMonitor}", ManifestFiles.Text(ManifestFiles.Kustomization), StringComparison.Ordinal);
     }
 
     [Fact]

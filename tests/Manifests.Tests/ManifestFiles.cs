@@ -12,7 +12,6 @@ internal static class ManifestFiles
     public const string Pods02 = "pods02.yaml";
     public const string Pods03 = "pods03.yaml";
     public const string LogFormat = "nginx-log-format.yaml";
-    public const string PodMonitor = "podmonitor.yaml";
     public const string Kustomization = "kustomization.yaml";
     public const string WebConfigExample = "web-config.example.yaml";
 

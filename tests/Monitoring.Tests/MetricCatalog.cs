@@ -4,7 +4,7 @@ using Sidecars.Testing;
 namespace Sidecars.Tests.Monitoring;
 
 /// <summary>
-/// The metric names the sidecars document (watcher/README.md's table, the README's writer section), so a
+/// The metric names the sidecars document (watcher/README.md's table, writer/README.md, the README's tables), so a
 /// dashboard or rule that names a misspelled metric fails without a Prometheus.
 /// </summary>
 internal static partial class MetricCatalog
@@ -20,7 +20,8 @@ internal static partial class MetricCatalog
 
     private static HashSet<string> Read()
     {
-        string text = File.ReadAllText(RepositoryLayout.PathOf("watcher", "README.md")) + File.ReadAllText(RepositoryLayout.PathOf("README.md"));
+        string text = string.Concat(new[] { "watcher", "writer" }.Select(service => File.ReadAllText(RepositoryLayout.PathOf(service, "README.md"))))
+            + File.ReadAllText(RepositoryLayout.PathOf("README.md"));
         var names = BacktickedMetric().Matches(text).Select(m => m.Groups["name"].Value).ToHashSet(StringComparer.Ordinal);
         // The watcher's table writes the upstream connect and header histograms as `..._connect_...` after
         // `nginx_http_upstream_response_duration_seconds`, on the same line.

@@ -1,63 +1,40 @@
-using System.Text.RegularExpressions;
 using Sidecars.Testing;
 
 namespace Sidecars.Tests.Monitoring;
 
-/// <summary>The README's "Monitoring" section: one line per alert with what to do, and a runbook for each.</summary>
-public sealed partial class ReadmeTests
+/// <summary>
+/// The root README leads with the product: at most 300 lines, its first 25 say what the sidecars do, how to see
+/// it and how to add it to your nginx, and it points to where monitoring and its runbooks are.
+/// </summary>
+public sealed class ReadmeTests
 {
-    private static readonly string Readme = File.ReadAllText(RepositoryLayout.PathOf("README.md"));
-    private static readonly RuleFile Rules = RuleFile.Load(MonitoringFiles.RuleFile);
+    private static readonly MarkdownDocument Readme = MarkdownDocument.Load("README.md");
 
-    public static TheoryData<string> Alerts() => [.. Rules.Alerts.Select(a => a.Name)];
-
-    private static string Section(string heading)
+    [Fact]
+    public void Readme_has_at_most_300_lines()
     {
-        int start = Readme.IndexOf($"\n{heading}\n", StringComparison.Ordinal);
-        Assert.True(start >= 0, $"README has no `{heading}`");
-        string level = heading[..(heading.IndexOf(' ', StringComparison.Ordinal) + 1)];
-        int end = Regex.Match(Readme[(start + heading.Length + 2)..], $"^#{{1,{level.Length - 1}}} ", RegexOptions.Multiline) is { Success: true } next
-            ? start + heading.Length + 2 + next.Index
-            : Readme.Length;
-        return Readme[start..end];
-    }
-
-    [GeneratedRegex(@"^#### (?<name>\S+)$", RegexOptions.Multiline)]
-    private static partial Regex RunbookHeading();
-
-    [Theory]
-    [MemberData(nameof(Alerts))]
-    public void Alert_has_one_line_in_the_alerts_table_with_what_to_do(string alert)
-    {
-        var row = Assert.Single(Section("### Alerts").Split('\n'), l => l.StartsWith($"| [{alert}](#{alert.ToLowerInvariant()}) |", StringComparison.Ordinal));
-        var cells = row.Split('|', StringSplitOptions.TrimEntries)[1..^1];
-        Assert.Equal(4, cells.Length);
-        Assert.Equal(Rules.Alerts.Single(a => a.Name == alert).Labels["severity"], cells[2]);
-        Assert.True(cells[3].Length > 20, $"what to do for {alert}: '{cells[3]}'");
-    }
-
-    [Theory]
-    [MemberData(nameof(Alerts))]
-    public void Alert_has_a_runbook(string alert)
-    {
-        var runbook = Section($"#### {alert}");
-        Assert.True(runbook.Split(' ').Length > 40, $"the runbook of {alert} is too short to say what to do");
+        Assert.InRange(Readme.Lines.Length, 1, 300);
     }
 
     [Fact]
-    public void Every_runbook_belongs_to_an_alert()
+    public void First_25_lines_say_what_it_does_how_to_see_it_and_how_to_add_it_to_your_nginx()
     {
-        var headings = RunbookHeading().Matches(Section("### Runbooks")).Select(m => m.Groups["name"].Value);
-        Assert.Equal(Rules.Alerts.Select(a => a.Name).Order(StringComparer.Ordinal), headings.Order(StringComparer.Ordinal));
+        string top = string.Join('\n', Readme.Lines.Take(25));
+        Assert.Contains("**watcher**", top, StringComparison.Ordinal);
+        Assert.Contains("**writer**", top, StringComparison.Ordinal);
+        Assert.Contains("nginx_http_requests_total{", top, StringComparison.Ordinal);
+        Assert.Contains("**See it:** `make demo`", top, StringComparison.Ordinal);
+        Assert.Contains("**Add it to your nginx:**", top, StringComparison.Ordinal);
+        Assert.Contains("(#add-it-to-your-nginx)", top, StringComparison.Ordinal);
+        Assert.Contains("add-it-to-your-nginx", Readme.Anchors());
     }
 
     [Fact]
-    public void Monitoring_section_says_how_to_load_the_rules_and_the_dashboard()
+    public void Monitoring_section_says_how_to_load_it_and_where_the_runbooks_are()
     {
-        string monitoring = Section("## Monitoring");
+        string monitoring = Readme.Section("### Monitoring");
         Assert.Contains("kubectl apply -k monitoring/", monitoring, StringComparison.Ordinal);
-        Assert.Contains("rule_files:", monitoring, StringComparison.Ordinal);
-        Assert.Contains("dashboards/sidecars.json", monitoring, StringComparison.Ordinal);
-        Assert.Contains("kube-state-metrics", monitoring, StringComparison.Ordinal);
+        Assert.Contains("(docs/monitoring.md)", monitoring, StringComparison.Ordinal);
+        Assert.Contains("(docs/runbooks.md)", monitoring, StringComparison.Ordinal);
     }
 }

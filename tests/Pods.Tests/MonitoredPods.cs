@@ -11,8 +11,8 @@ namespace Sidecars.Tests.Pods;
 
 /// <summary>
 /// A pod of the `webserver` Deployment and the lesson's `mc1` (the writer), scraped by a real Prometheus that
-/// loads monitoring/rules/sidecars.rules.yml, with the target labels the PodMonitors give (job from the pods'
-/// jobLabel, namespace, pod, container); then traffic that touches every panel: plain pages, 404s, and nginx
+/// loads monitoring/rules/sidecars.rules.yml, with the target labels the PodMonitors of monitoring/ (rendered) give
+/// (job as they set it, namespace, pod, container); then traffic that touches every panel: plain pages, 404s, and nginx
 /// as a caching proxy (MISS, HIT, and 502 from a dead upstream). Shared by the tests of one class.
 /// </summary>
 public sealed class MonitoredPods : IAsyncLifetime
@@ -79,8 +79,8 @@ public sealed class MonitoredPods : IAsyncLifetime
             rule_files:
               - /etc/prometheus/rules/sidecars.rules.yml
             scrape_configs:
-            {await ScrapeConfigAsync(Webserver, RepositoryLayout.PathOf("monitoring", "podmonitor-webserver.yaml"))}
-            {await ScrapeConfigAsync(Mc1, RepositoryLayout.PathOf("manifests", "podmonitor.yaml"))}
+            {await ScrapeConfigAsync(Webserver, "webserver")}
+            {await ScrapeConfigAsync(Mc1, "mc1")}
             """);
         Prometheus = new ContainerBuilder(TestImages.Prometheus)
             .WithLabel(PodRunner.Label, "prometheus")
@@ -124,16 +124,24 @@ public sealed class MonitoredPods : IAsyncLifetime
         return (int)response.StatusCode;
     }
 
-    // One scrape job per pod, labelled as the Prometheus Operator labels a PodMonitor's targets.
-    private static async Task<string> ScrapeConfigAsync(PodRunner pod, string podMonitorFile)
+    // One scrape job per pod, labelled as the Prometheus Operator labels the targets of the PodMonitor named
+    // podMonitorName in the rendered monitoring/ kustomization: job from its relabeling, else from its jobLabel.
+    private static async Task<string> ScrapeConfigAsync(PodRunner pod, string podMonitorName)
     {
         var stream = new YamlStream();
-        stream.Load(new StringReader(await File.ReadAllTextAsync(podMonitorFile)));
-        var spec = (YamlMappingNode)((YamlMappingNode)stream.Documents[0].RootNode)["spec"];
+        stream.Load(new StringReader(await Kustomize.RenderAsync(RepositoryLayout.PathOf("monitoring"))));
+        var monitor = stream.Documents.Select(d => (YamlMappingNode)d.RootNode).Single(o =>
+            ((YamlScalarNode)o["kind"]).Value == "PodMonitor" && ((YamlScalarNode)((YamlMappingNode)o["metadata"])["name"]).Value == podMonitorName);
+        var spec = (YamlMappingNode)monitor["spec"];
         var endpoint = (YamlMappingNode)((YamlSequenceNode)spec["podMetricsEndpoints"])[0];
         string portName = ((YamlScalarNode)endpoint["port"]).Value!;
         string path = ((YamlScalarNode)endpoint["path"]).Value!;
-        string job = pod.Pod.Metadata.Labels[((YamlScalarNode)spec["jobLabel"]).Value!];
+        var relabelJob = endpoint.Children.TryGetValue(new YamlScalarNode("relabelings"), out var relabelings)
+            ? ((YamlSequenceNode)relabelings).Children.Cast<YamlMappingNode>().SingleOrDefault(r => ((YamlScalarNode)r["targetLabel"]).Value == "job")
+            : null;
+        string job = relabelJob is not null
+            ? ((YamlScalarNode)relabelJob["replacement"]).Value!
+            : pod.Pod.Metadata.Labels[((YamlScalarNode)spec["jobLabel"]).Value!];
         var container = (pod.Pod.Spec.InitContainers ?? []).Concat(pod.Pod.Spec.Containers)
             .Single(c => (c.Ports ?? []).Any(p => p.Name == portName));
         int port = container.Ports.Single(p => p.Name == portName).ContainerPort;

@@ -8,7 +8,8 @@ namespace Sidecars.Watcher.Metrics;
 /// Writes <see cref="MetricValues"/> in the Prometheus text format 0.0.4, family by family as
 /// <see cref="MetricFamilies"/> declares them: HELP and TYPE, a sample per label set, histograms as cumulative
 /// <c>_bucket{le}</c> up to <c>+Inf</c> with <c>_sum</c> and <c>_count</c> (a series appears with its first
-/// observation), label values escaped, numbers in the invariant culture (integers without exponent).
+/// observation, and a family with its first sample: no HELP and TYPE alone, e.g. for the upstream histograms
+/// while nginx proxies nothing), label values escaped, numbers in the invariant culture (integers without exponent).
 /// Never a client address or a raw path: label values come from bounded tables. UTF-8 straight into the
 /// output (<see cref="ExpositionWriter"/>), with each label set's labels rendered once (<see cref="MetricsLayout.LabelText"/>):
 /// 500 label sets are tens of thousands of lines.
@@ -20,7 +21,7 @@ internal static class Exposition
         var writer = new ExpositionWriter(output);
         foreach (var family in MetricFamilies.All)
         {
-            if (values.Layout.IsEnabled(family))
+            if (values.Layout.IsEnabled(family) && HasSamples(values, family))
             {
                 WriteFamily(ref writer, values, family);
             }
@@ -33,6 +34,28 @@ internal static class Exposition
         var text = new ArrayBufferWriter<byte>(8192);
         Write(text, values);
         return Encoding.UTF8.GetString(text.WrittenSpan);
+    }
+
+    /// <summary>Whether the family would write a sample: a request family needs a label set, a histogram an observation.</summary>
+    private static bool HasSamples(MetricValues v, MetricFamily family)
+    {
+        switch (family.Shape)
+        {
+            case FamilyShape.PerLabelSet:
+                return v.LabelSetCount > 0;
+            case FamilyShape.Histogram:
+                var h = v.Histogram(family);
+                for (int series = 0; series < h.UsedSeries; series++)
+                {
+                    if (h.Count(series) > 0)
+                    {
+                        return true;
+                    }
+                }
+                return false;
+            default:
+                return true;
+        }
     }
 
     private static void WriteFamily(ref ExpositionWriter w, MetricValues v, MetricFamily family)

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Sidecars.Watcher.Metrics;
@@ -15,7 +14,7 @@ namespace Sidecars.Watcher.Metrics;
 /// Routes that one path can reach together (a route is tried only when the path starts with its literal prefix) and
 /// cost more than that together are warned about at start.
 /// </summary>
-internal static partial class RouteCost
+internal static class RouteCost
 {
     /// <summary>
     /// The most the routes may cost a line together: counting 5,000 lines/s leaves a line 200 µs, and parsing an
@@ -144,11 +143,11 @@ internal static partial class RouteCost
             for (int i = 0; i < WarmUps + Timed; i++)
             {
                 int length = Fill(input, start, kind, random);
-                long before = ThreadCpuNanoseconds();
+                long before = LibC.ThreadCpuNanoseconds();
                 match(input.AsSpan(0, length));
                 if (i >= WarmUps)
                 {
-                    times[i - WarmUps] = ThreadCpuNanoseconds() - before;
+                    times[i - WarmUps] = LibC.ThreadCpuNanoseconds() - before;
                 }
             }
             Array.Sort(times);
@@ -189,20 +188,4 @@ internal static partial class RouteCost
 
     private static string Describe(TimeSpan cost) =>
         cost >= TimeSpan.FromMilliseconds(1) ? $"{cost.TotalMilliseconds:0.#} ms" : $"{cost.TotalMicroseconds:0} µs";
-
-    private const int ClockThreadCpuTime = 3; // CLOCK_THREAD_CPUTIME_ID
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [LibraryImport("libc", EntryPoint = "clock_gettime")]
-    private static partial int ClockGetTime(int clock, out TimeSpec time);
-
-    /// <summary>CPU time of the calling thread, in nanoseconds.</summary>
-    private static long ThreadCpuNanoseconds() =>
-        ClockGetTime(ClockThreadCpuTime, out var time) == 0 ? (time.Seconds * 1_000_000_000) + time.Nanoseconds : 0;
 }

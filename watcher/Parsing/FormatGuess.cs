@@ -43,4 +43,26 @@ internal static class FormatGuess
         }
         return bestParsed * 2 > malformedLines.Count ? best : null;
     }
+
+    /// <summary>What to do about JSON lines read with a format nginx does not escape as JSON (after "looks like JSON: ").</summary>
+    public const string JsonHint =
+        "use escape=json and a JSON log_format: set Watcher:Format to nginx's log_format after its name, e.g. escape=json '{\"status\":\"$status\",...}'";
+
+    /// <summary>
+    /// Whether <paramref name="line"/> looks like a JSON object (its first non-blank byte is <c>{</c>) while
+    /// <paramref name="configured"/> is no <c>escape=json</c> format: nginx wrote JSON, the watcher expects something else.
+    /// </summary>
+    public static bool LooksLikeJson(LogFormat configured, ReadOnlySpan<byte> line)
+    {
+        ArgumentNullException.ThrowIfNull(configured);
+        return configured.Escape != LogEscape.Json && line.TrimStart(" \t"u8).StartsWith("{"u8);
+    }
+
+    /// <summary>Whether more than half of <paramref name="malformedLines"/> look like JSON (<see cref="LooksLikeJson(LogFormat, ReadOnlySpan{byte})"/>).</summary>
+    public static bool MostLookLikeJson(LogFormat configured, IReadOnlyCollection<byte[]> malformedLines)
+    {
+        ArgumentNullException.ThrowIfNull(malformedLines);
+        int json = malformedLines.Count(line => LooksLikeJson(configured, line));
+        return json > 0 && json * 2 > malformedLines.Count;
+    }
 }

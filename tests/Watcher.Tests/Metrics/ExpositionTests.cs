@@ -2,6 +2,7 @@ using System.Text;
 using Sidecars.Watcher;
 using Sidecars.Watcher.Metrics;
 using Sidecars.Watcher.Parsing;
+using Sidecars.Watcher.State;
 using Sidecars.Watcher.Tailing;
 
 using Sidecars.Tests.Watcher.Tailing;
@@ -95,6 +96,77 @@ public sealed class ExpositionTests
         Assert.Equal(1, Exposition_(text, "nginx_http_upstream_cache_total", "cache_status=\"other\""));
         Assert.DoesNotContain("nginx_http_upstream_connect_duration_seconds", text, StringComparison.Ordinal);
         Assert.DoesNotContain("nginx_http_response_bytes_total", text, StringComparison.Ordinal);
+    }
+
+    private const string UpstreamFormat = "$remote_addr \"$request\" $status $body_bytes_sent $request_time $upstream_response_time";
+
+    private static string UpstreamLine(string upstreamTime) => $"10.0.0.1 \"GET / HTTP/1.1\" 200 5 0.010 {upstreamTime}";
+
+    [Fact]
+    public void Upstream_histograms_appear_with_the_first_upstream_time_and_not_before()
+    {
+        // Given a format with $upstream_response_time and requests nginx served itself ("-": no upstream)
+        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(UpstreamFormat));
+        processor.Feed(UpstreamLine("-"), UpstreamLine("-"));
+        processor.OnCheckpoint(Checkpoint);
+
+        // Then the family is absent, HELP and TYPE included, while the request histogram shows
+        string before = Exposition.ToText(metrics.Snapshot());
+        Assert.DoesNotContain("nginx_http_upstream_response_duration_seconds", before, StringComparison.Ordinal);
+        Assert.Contains("# TYPE nginx_http_request_duration_seconds histogram\n", before, StringComparison.Ordinal);
+
+        // When a request reaches an upstream
+        processor.Feed(UpstreamLine("0.004"));
+        processor.OnCheckpoint(Checkpoint);
+
+        // Then the family shows, with its header and that one observation
+        string after = Exposition.ToText(metrics.Snapshot());
+        Assert.Contains("# TYPE nginx_http_upstream_response_duration_seconds histogram\n", after, StringComparison.Ordinal);
+        Assert.Equal(1, Exposition_(after, "nginx_http_upstream_response_duration_seconds_count"));
+    }
+
+    [Fact]
+    public async Task Without_any_request_no_request_family_is_written_and_the_rest_is_promtool_clean()
+    {
+        var (_, metrics) = TestLines.Processor(format: LogFormat.Compile(UpstreamFormat));
+        string text = Exposition.ToText(metrics.Snapshot());
+        Assert.DoesNotContain("nginx_http_", text, StringComparison.Ordinal);
+        // Every HELP is followed by its TYPE and at least one sample of the family
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].StartsWith("# HELP ", StringComparison.Ordinal))
+            {
+                string name = lines[i].Split(' ')[2];
+                Assert.StartsWith($"# TYPE {name} ", lines[i + 1], StringComparison.Ordinal);
+                Assert.StartsWith(name, lines[i + 2], StringComparison.Ordinal);
+            }
+        }
+        Assert.Equal("", await Sidecars.Testing.Promtool.CheckMetricsAsync(text));
+    }
+
+    [Fact]
+    public void A_restored_upstream_histogram_with_samples_shows_and_one_without_does_not()
+    {
+        // Given a saved state with one upstream time, and one with none
+        var format = LogFormat.Compile(UpstreamFormat);
+        var (withUpstream, saved) = TestLines.Processor(format: format);
+        withUpstream.Feed(UpstreamLine("0.250"), UpstreamLine("-"));
+        withUpstream.OnCheckpoint(Checkpoint);
+        var (withoutUpstream, savedEmpty) = TestLines.Processor(format: format);
+        withoutUpstream.Feed(UpstreamLine("-"));
+        withoutUpstream.OnCheckpoint(Checkpoint);
+
+        // When each is restored into a fresh watcher
+        var (_, restored) = TestLines.Processor(format: format);
+        StateMapping.Restore(StateMapping.ToState(saved.Staged, Checkpoint, DateTimeOffset.UnixEpoch), restored.Staged, []);
+        var (_, restoredEmpty) = TestLines.Processor(format: format);
+        StateMapping.Restore(StateMapping.ToState(savedEmpty.Staged, Checkpoint, DateTimeOffset.UnixEpoch), restoredEmpty.Staged, []);
+
+        // Then
+        Assert.Equal(1, Exposition_(Exposition.ToText(restored.Staged), "nginx_http_upstream_response_duration_seconds_bucket", "le=\"0.25\""));
+        Assert.DoesNotContain("nginx_http_upstream_response_duration_seconds", Exposition.ToText(restoredEmpty.Staged), StringComparison.Ordinal);
+        Assert.Equal(1, Exposition_(Exposition.ToText(restoredEmpty.Staged), "nginx_http_requests_total"));
     }
 
     [Theory]

@@ -133,6 +133,42 @@ public sealed class FormatChoiceTests
         Assert.Null(FormatGuess.LikelyBuiltIn(LogFormat.Compile(LogFormat.CombinedFormat), [combined, combined]));
     }
 
+    private const string JsonLine = "{\"time\":\"2020-01-08T08:59:14+00:00\",\"request\":\"GET / HTTP/1.1\",\"status\":\"200\"}";
+
+    [Fact]
+    public void A_json_line_read_with_a_format_not_escaped_as_json_looks_like_json()
+    {
+        byte[] json = Encoding.ASCII.GetBytes(JsonLine);
+        byte[] indented = Encoding.ASCII.GetBytes(" \t" + JsonLine);
+        byte[] combined = Encoding.ASCII.GetBytes("1.2.3.4 - - [08/Jan/2020:08:59:14 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl\"");
+        var jsonFormat = LogFormat.Compile("escape=json '{\"status\":\"$status\",\"request\":\"$request\"}'");
+
+        Assert.True(FormatGuess.LooksLikeJson(LogFormat.Combined, json));
+        Assert.True(FormatGuess.LooksLikeJson(LogFormat.Main, indented));
+        Assert.False(FormatGuess.LooksLikeJson(LogFormat.Combined, combined));
+        // A JSON format that rejects a JSON line needs another hint than "use escape=json".
+        Assert.False(FormatGuess.LooksLikeJson(jsonFormat, json));
+        // Over samples: more than half must look like JSON.
+        Assert.True(FormatGuess.MostLookLikeJson(LogFormat.Combined, [json, json, combined]));
+        Assert.False(FormatGuess.MostLookLikeJson(LogFormat.Combined, [json, combined]));
+        Assert.False(FormatGuess.MostLookLikeJson(LogFormat.Combined, []));
+    }
+
+    [Fact]
+    public void A_malformed_json_line_is_described_with_the_escape_json_hint_and_another_line_without()
+    {
+        var (processor, _) = TestLines.Processor(format: LogFormat.Combined);
+        processor.WithMalformedExamples();
+        TestLines.Feed(processor, JsonLine, "garbage");
+
+        var examples = processor.MalformedExamples!;
+        Assert.Equal(2, examples.Count);
+        Assert.StartsWith("line 1: ", examples[0], StringComparison.Ordinal);
+        Assert.EndsWith("; the line looks like JSON: " + FormatGuess.JsonHint, examples[0], StringComparison.Ordinal);
+        Assert.Contains("use escape=json and a JSON log_format", examples[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("JSON", examples[1], StringComparison.Ordinal);
+    }
+
     private static bool Parses(LogFormat format, byte[] line)
     {
         var record = default(AccessLogRecord);

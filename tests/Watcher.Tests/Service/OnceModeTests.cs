@@ -131,6 +131,22 @@ public sealed class OnceModeTests : IDisposable
     }
 
     [Fact]
+    public async Task Once_says_json_lines_read_as_combined_look_like_json_and_how_to_read_them()
+    {
+        // Given lines nginx wrote with an escape=json log_format, read with combined
+        string file = _folder.File("access.log");
+        string json = "{\"time\":\"2020-01-08T08:59:14+00:00\",\"request\":\"GET / HTTP/1.1\",\"status\":\"200\"}";
+        File.WriteAllLines(file, [json, json, json]);
+
+        var (exitCode, _, stderr) = await WatcherProcess.RunToEndAsync("--once", file, "--Watcher:Format=combined");
+
+        // Then the summary and each example carry the hint
+        Assert.Equal(1, exitCode);
+        Assert.Contains("hint:       these lines look like JSON: use escape=json and a JSON log_format: set Watcher:Format to nginx's log_format after its name, e.g. escape=json '{\"status\":\"$status\",...}'\n", stderr, StringComparison.Ordinal);
+        Assert.Equal(3, stderr.Split('\n').Count(l => l.StartsWith("    line ", StringComparison.Ordinal) && l.Contains("; the line looks like JSON: use escape=json", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Once_exits_1_when_more_than_half_the_lines_are_malformed()
     {
         string file = _folder.File("access.log");
