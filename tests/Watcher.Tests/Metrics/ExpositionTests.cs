@@ -106,9 +106,9 @@ public sealed class ExpositionTests
     public void Upstream_histograms_appear_with_the_first_upstream_time_and_not_before()
     {
         // Given a format with $upstream_response_time and requests nginx served itself ("-": no upstream)
-        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(UpstreamFormat));
-        processor.Feed(UpstreamLine("-"), UpstreamLine("-"));
-        processor.OnCheckpoint(Checkpoint);
+        var (counter, metrics) = TestLines.Counter(format: LogFormat.Compile(UpstreamFormat));
+        counter.Feed(UpstreamLine("-"), UpstreamLine("-"));
+        counter.OnCheckpoint(Checkpoint);
 
         // Then the family is absent, HELP and TYPE included, while the request histogram shows
         string before = Exposition.ToText(metrics.Snapshot());
@@ -116,8 +116,8 @@ public sealed class ExpositionTests
         Assert.Contains("# TYPE nginx_http_request_duration_seconds histogram\n", before, StringComparison.Ordinal);
 
         // When a request reaches an upstream
-        processor.Feed(UpstreamLine("0.004"));
-        processor.OnCheckpoint(Checkpoint);
+        counter.Feed(UpstreamLine("0.004"));
+        counter.OnCheckpoint(Checkpoint);
 
         // Then the family shows, with its header and that one observation
         string after = Exposition.ToText(metrics.Snapshot());
@@ -128,7 +128,7 @@ public sealed class ExpositionTests
     [Fact]
     public async Task Without_any_request_no_request_family_is_written_and_the_rest_is_promtool_clean()
     {
-        var (_, metrics) = TestLines.Processor(format: LogFormat.Compile(UpstreamFormat));
+        var (_, metrics) = TestLines.Counter(format: LogFormat.Compile(UpstreamFormat));
         string text = Exposition.ToText(metrics.Snapshot());
         Assert.DoesNotContain("nginx_http_", text, StringComparison.Ordinal);
         // Every HELP is followed by its TYPE and at least one sample of the family
@@ -150,17 +150,17 @@ public sealed class ExpositionTests
     {
         // Given a saved state with one upstream time, and one with none
         var format = LogFormat.Compile(UpstreamFormat);
-        var (withUpstream, saved) = TestLines.Processor(format: format);
+        var (withUpstream, saved) = TestLines.Counter(format: format);
         withUpstream.Feed(UpstreamLine("0.250"), UpstreamLine("-"));
         withUpstream.OnCheckpoint(Checkpoint);
-        var (withoutUpstream, savedEmpty) = TestLines.Processor(format: format);
+        var (withoutUpstream, savedEmpty) = TestLines.Counter(format: format);
         withoutUpstream.Feed(UpstreamLine("-"));
         withoutUpstream.OnCheckpoint(Checkpoint);
 
         // When each is restored into a fresh watcher
-        var (_, restored) = TestLines.Processor(format: format);
+        var (_, restored) = TestLines.Counter(format: format);
         StateMapping.Restore(StateMapping.ToState(saved.Staged, Checkpoint, DateTimeOffset.UnixEpoch), restored.Staged, []);
-        var (_, restoredEmpty) = TestLines.Processor(format: format);
+        var (_, restoredEmpty) = TestLines.Counter(format: format);
         StateMapping.Restore(StateMapping.ToState(savedEmpty.Staged, Checkpoint, DateTimeOffset.UnixEpoch), restoredEmpty.Staged, []);
 
         // Then
