@@ -2,12 +2,6 @@ using Sidecars.Watcher.Tailing;
 
 namespace Sidecars.Watcher;
 
-/// <summary>
-/// What <see cref="OnceReader.Read"/> read: <see cref="BytesRead"/> in all, of which the last
-/// <see cref="UnterminatedBytes"/> are a final line without <c>\n</c> that was not delivered.
-/// </summary>
-internal readonly record struct OnceResult(long BytesRead, long UnterminatedBytes);
-
 /// <summary>Reads one file from its start to its end as fast as it can, for <c>--once</c>.</summary>
 internal static class OnceReader
 {
@@ -25,7 +19,7 @@ internal static class OnceReader
             ct.ThrowIfCancellationRequested();
         }
         file.ExtendFingerprint(scratch);
-        sink.OnCheckpoint(new TailCheckpoint(file.Position, [], file.LagBytes, file.TakeConsumedBytes()));
+        sink.OnCheckpoint(new TailCheckpoint([new LogPosition(Path.GetFullPath(path), file.Position, [], [])], file.LagBytes, file.TakeConsumedBytes()));
         return new OnceResult(file.ReadOffset, file.Splitter.PendingBytes);
     }
 }

@@ -378,7 +378,7 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         {
             return StateTooLargeProblem(options, slot);
         }
-        return State.StateStore.Reserve(options.StateDirectory!, slot) is { } problem
+        return State.StateDiskReservation.Reserve(options.StateDirectory!, slot) is { } problem
             ? $"Watcher:StateDirectory {options.StateDirectory} has no room for the state: it needs up to 2 x {slot} bytes with Watcher:MaxLabelSets={options.MaxLabelSets} ({problem}); give the volume more room or lower Watcher:MaxLabelSets{(options.Routes.Any(RouteTable.Expands) ? " or the MaxValues of Watcher:Routes" : "")}"
             : null;
     }

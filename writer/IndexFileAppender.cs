@@ -3,18 +3,6 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Sidecars.Writer;
 
-/// <summary>What one write did to the file: its size after, whether it was trimmed, and the bytes put on disk.</summary>
-internal readonly record struct IndexFileWrite(long SizeBytes, bool Trimmed, long BytesWritten);
-
-/// <summary>The file the lines go to. A seam so faults (full disk, read-only volume) can be tested without them.</summary>
-internal interface IIndexFile
-{
-    string Path { get; }
-
-    /// <summary>Adds one whole line (ending in <c>\n</c>); throws <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> on failure.</summary>
-    IndexFileWrite Append(ReadOnlySpan<byte> line);
-}
-
 /// <summary>
 /// Appends lines to the index file so a reader (nginx) never sees half a line, an empty file or a torn one:
 /// each line is ONE write call on a file opened for that tick (so a deleted or replaced file is simply created

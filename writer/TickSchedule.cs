@@ -1,8 +1,5 @@
 namespace Sidecars.Writer;
 
-/// <summary>The tick to write next, and how many boundaries since the last written tick were skipped.</summary>
-internal readonly record struct PlannedTick(DateTimeOffset Due, long Missed);
-
 /// <summary>
 /// Where ticks fall: on the wall-clock boundaries of the interval (multiples of it since the Unix epoch),
 /// so with one second every line starts a new second and hours of running add no drift. Pure: the

@@ -116,7 +116,7 @@ internal sealed class HistogramValues
 /// <summary>
 /// One complete copy of every value the watcher exports, stored per family of <see cref="MetricFamilies"/>:
 /// a counter per label set, a histogram per series, a counter per value of a fixed label, or one number. The
-/// processor updates a staged copy per line; the exposition reads a published copy; <see cref="CopyTo"/>
+/// line counter updates a staged copy per line; the exposition reads a published copy; <see cref="CopyTo"/>
 /// moves values between them. The named properties are shortcuts into the family arrays.
 /// </summary>
 internal sealed class MetricValues

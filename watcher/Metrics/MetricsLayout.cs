@@ -226,7 +226,4 @@ internal static class FormatFeatures
 {
     /// <summary>A family exists when it needs no variable or the format has the one that feeds it.</summary>
     public static Func<MetricFamily, bool> Of(LogFormat format) => family => family.FedBy is null || format.HasVariable(family.FedBy);
-
-    /// <summary>Every family (for tests and benchmarks).</summary>
-    public static Func<MetricFamily, bool> All => _ => true;
 }

@@ -2,17 +2,6 @@ using System.Text;
 
 namespace Sidecars.Watcher.Parsing;
 
-/// <summary>How nginx escapes variable values in the log (<c>log_format NAME escape=...</c>).</summary>
-internal enum LogEscape
-{
-    /// <summary><c>"</c>, <c>\</c>, bytes below 0x20 and from 0x7F written as <c>\xXX</c>.</summary>
-    Default = 0,
-    /// <summary>JSON string escapes: <c>\"</c>, <c>\\</c>, <c>\n</c>, <c>\u00XX</c>; other bytes as they are.</summary>
-    Json,
-    /// <summary>Nothing escaped: a quote inside a value cannot be told from a delimiter.</summary>
-    None,
-}
-
 /// <summary>An nginx <c>log_format</c> compiled once into a parser over UTF-8 bytes.</summary>
 /// <remarks>
 /// The format is a leading literal followed by (variable, literal) pairs. A variable's value ends where
@@ -572,10 +561,4 @@ internal sealed class LogFormat
         public ReadOnlySpan<byte> Uri;
         public ReadOnlySpan<byte> ServerProtocol;
     }
-}
-
-/// <summary>A format string nginx would not accept or that cannot be parsed; <see cref="Position"/> is the 0-based character index in the format.</summary>
-internal sealed class LogFormatException(string message, int position) : Exception(message)
-{
-    public int Position { get; } = position;
 }

@@ -2,9 +2,6 @@ using System.Text;
 
 namespace Sidecars.Watcher.Parsing;
 
-/// <summary>A <c>log_format</c> as nginx reads it from its config: the concatenated format text and its escaping.</summary>
-internal sealed record NginxLogFormat(string Name, string Format, LogEscape Escape);
-
 /// <summary>Reads <c>log_format</c> directives out of an nginx config text, with nginx's own tokenizing rules.</summary>
 internal static class NginxConfig
 {

@@ -162,11 +162,11 @@ internal static class StateMapping
         {
             return null;
         }
-        // One checkpoint was taken for all logs at once; a state saved before checkpoints carried their time
-        // was saved at most a few ms after it.
+        // One checkpoint was taken for all logs at once; one saved without its time was taken at most a few ms
+        // before the save.
         DateTimeOffset takenAt = state.Logs[0].TakenAt ?? state.SavedAt;
         return new TailCheckpoint(
-            [.. state.Logs.Select(l => new LogPosition(l.Path, ToPosition(l.Current), [.. l.Draining.Select(p => ToPosition(p)!.Value)], [.. l.Retired.Select(p => ToPosition(p)!.Value)]))],
+            [.. state.Logs.Select(l => new LogPosition(l.Path!, ToPosition(l.Current), [.. l.Draining.Select(p => ToPosition(p)!.Value)], [.. l.Retired.Select(p => ToPosition(p)!.Value)]))],
             0, 0)
         {
             TakenAt = takenAt,
@@ -213,8 +213,8 @@ internal static class StateMapping
     private static PositionState? ToState(TailPosition? position) => position is { } p
         ? new PositionState
         {
-            Device = p.Identity.Device,
-            Inode = p.Identity.Inode,
+            Device = p.Identity.Id.Device,
+            Inode = p.Identity.Id.Inode,
             Fingerprint = p.Identity.Fingerprint,
             FingerprintLength = p.Identity.FingerprintLength,
             Offset = p.Offset,
@@ -223,5 +223,5 @@ internal static class StateMapping
 
     private static TailPosition? ToPosition(PositionState? p) => p is null
         ? null
-        : new TailPosition(new FileIdentity(p.Device, p.Inode, p.Fingerprint, p.FingerprintLength), p.Offset);
+        : new TailPosition(new FileIdentity(new FileId(p.Device, p.Inode), p.Fingerprint, p.FingerprintLength), p.Offset);
 }

@@ -115,7 +115,7 @@ internal static class StateSize
             LabelSets: labelSets * (labelSet + 1),
             Histograms: histograms,
             Logs: LogCount(options) * (log + 1),
-            Rest: Bytes(rest, WatcherStateJsonContext.Default.WatcherStateFile) + StateStore.EnvelopeBytes)
+            Rest: Bytes(rest, WatcherStateJsonContext.Default.WatcherStateFile) + StateSlotFormat.EnvelopeBytes)
         {
             LabelSetCount = labelSets,
             SeriesCount = series,
@@ -188,17 +188,4 @@ internal static class StateSize
     private static string Longest(string[] values) => values.MaxBy(v => JsonEncodedText.Encode(v).EncodedUtf8Bytes.Length)!;
 
     private static long Bytes<T>(T value, JsonTypeInfo<T> type) => JsonSerializer.SerializeToUtf8Bytes(value, type).LongLength;
-}
-
-/// <summary>The largest state some settings allow, by part (bytes of one slot).</summary>
-internal readonly record struct StateBound(long LabelSets, long Histograms, long Logs, long Rest)
-{
-    /// <summary>The largest slot file: JSON and its envelope.</summary>
-    public long Slot => LabelSets + Histograms + Logs + Rest;
-
-    /// <summary>The label sets the bound allows for (MaxLabelSets and the overflow set, or fewer when the labels have fewer combinations).</summary>
-    public long LabelSetCount { get; init; }
-
-    /// <summary>The histogram series of each histogram family the bound allows for.</summary>
-    public long SeriesCount { get; init; }
 }

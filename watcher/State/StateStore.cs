@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Buffers.Text;
-using System.IO.Hashing;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using Sidecars.Watcher.Tailing;
@@ -10,43 +8,30 @@ namespace Sidecars.Watcher.State;
 /// <summary>
 /// Saves <see cref="WatcherStateFile"/> into two slot files, <c>watcher-state.a.json</c> and
 /// <c>watcher-state.b.json</c>, written alternately in place (one <c>pwritev</c>, no temporary file, no
-/// rename). Each slot holds one JSON object, <c>{"Sequence":N,"Checksum":"...","State":{...}}</c>, padded
-/// with spaces over a longer previous content; the checksum (XxHash64 of the <c>State</c> bytes) exposes a
-/// slot torn by a crash mid-write. Only the older slot is ever overwritten, so the newer one is intact
-/// whatever happens: at start the valid slot with the highest sequence wins. The handles stay open; buffers
-/// are reused. A <c>watcher-state.json</c> of the previous single-file format is read when no slot is valid
-/// and deleted after the first save.
+/// rename), each as <see cref="StateSlotFormat"/> says, padded with spaces over a longer previous content.
+/// Only the older slot is ever overwritten, so the newer one is intact whatever happens: at start the valid
+/// slot with the highest sequence wins. The handles stay open; buffers are reused. Its helpers:
+/// <see cref="StateDiskReservation"/> (room at start), <see cref="CorruptStateFiles"/> (slots that hold no
+/// usable state) and <see cref="FileSync"/> (<c>Watcher:StateFsync</c>).
 /// </summary>
 internal sealed class StateStore : IDisposable
 {
-    /// <summary>The single file of the previous format (a bare <see cref="WatcherStateFile"/>), read once to migrate.</summary>
-    public const string LegacyFileName = "watcher-state.json";
-
     public static readonly string[] SlotFileNames = ["watcher-state.a.json", "watcher-state.b.json"];
-
-    /// <summary>What a slot holds besides the state itself: <c>{"Sequence":N,"Checksum":"...","State":</c>, <c>}</c> and a newline.</summary>
-    public const int EnvelopeBytes = 128;
-
-    private static ReadOnlySpan<byte> SequenceProperty => "Sequence"u8;
-    private static ReadOnlySpan<byte> ChecksumProperty => "Checksum"u8;
-    private static ReadOnlySpan<byte> StateProperty => "State"u8;
 
     private readonly ArrayBufferWriter<byte> _body = new(64 * 1024);
     private readonly Utf8JsonWriter _writer;
-    private readonly byte[] _prefix = new byte[128];
+    private readonly byte[] _prefix = new byte[StateSlotFormat.EnvelopeBytes];
     private readonly byte[] _padding = new byte[4096];
     private readonly ReadOnlyMemory<byte>[] _pieces = new ReadOnlyMemory<byte>[2];
     private readonly SafeFileHandle?[] _slots = new SafeFileHandle?[2];
     private readonly long[] _slotLength = new long[2];
     private long _sequence;
     private int _next;
-    private bool _legacyPresent;
 
     public StateStore(string directory)
     {
         Directory = directory;
         SlotPaths = [.. SlotFileNames.Select(n => System.IO.Path.Combine(directory, n))];
-        LegacyPath = System.IO.Path.Combine(directory, LegacyFileName);
         _writer = new Utf8JsonWriter(_body);
         _padding.AsSpan().Fill((byte)' ');
     }
@@ -55,9 +40,6 @@ internal sealed class StateStore : IDisposable
 
     /// <summary>The two slot files.</summary>
     public IReadOnlyList<string> SlotPaths { get; }
-
-    /// <summary>The single state file of the previous format.</summary>
-    public string LegacyPath { get; }
 
     /// <summary>For messages: the state folder and its files.</summary>
     public string Path => System.IO.Path.Combine(Directory, "watcher-state.{a,b}.json");
@@ -72,12 +54,11 @@ internal sealed class StateStore : IDisposable
         _writer.Reset(_body);
         JsonSerializer.Serialize(_writer, state, WatcherStateJsonContext.Default.WatcherStateFile);
         _writer.Flush();
-        ReadOnlySpan<byte> body = _body.WrittenSpan;
         long sequence = _sequence + 1;
-        int prefixLength = WritePrefix(sequence, XxHash64.HashToUInt64(body));
-        // The object's closing brace and a newline go into the body's buffer, after the state.
-        "}\n"u8.CopyTo(_body.GetSpan(2));
-        _body.Advance(2);
+        int prefixLength = StateSlotFormat.WritePrefix(_prefix, sequence, _body.WrittenSpan);
+        // The slot's end goes into the body's buffer, after the state.
+        StateSlotFormat.Suffix.CopyTo(_body.GetSpan(StateSlotFormat.Suffix.Length));
+        _body.Advance(StateSlotFormat.Suffix.Length);
 
         int slot = _next;
         SafeFileHandle handle = OpenSlot(slot);
@@ -93,21 +74,15 @@ internal sealed class StateStore : IDisposable
         _slotLength[slot] = Math.Max(length, _slotLength[slot]);
         if (FlushToDisk)
         {
-            // The kernel has the bytes after the write: enough to survive SIGKILL, OOM kills and container
-            // restarts. fdatasync (survives power loss too) costs ~100 ms at p99 on this kind of disk.
-            SyncToDisk(handle);
+            // The kernel has the bytes after the write: enough to survive SIGKILL, OOM kills and container restarts.
+            FileSync.DataSync(handle);
         }
         _sequence = sequence;
         _next = 1 - slot;
-        if (_legacyPresent)
-        {
-            File.Delete(LegacyPath);
-            _legacyPresent = false;
-        }
     }
 
     /// <summary>
-    /// The newest saved state; null when there is none. When files exist but none holds a valid state,
+    /// The newest saved state; null when there is none. When slots exist but none holds a valid state,
     /// they are moved aside (<c>.corrupt</c>) and <paramref name="problem"/> says why.
     /// </summary>
     public WatcherStateFile? Load(out string? problem)
@@ -131,11 +106,18 @@ internal sealed class StateStore : IDisposable
         return null;
     }
 
-    /// <summary>The newest valid state in <paramref name="directory"/>, changing nothing there (for tests and tools).</summary>
-    public static WatcherStateFile? Peek(string directory)
+    /// <summary>Moves both slots aside to <c>NAME.corrupt</c> (a state that reads but is invalid); returns what failed, or null.</summary>
+    public string? MoveAside()
     {
-        using var store = new StateStore(directory);
-        return store.ReadNewest([]);
+        CloseSlots();
+        Array.Clear(_slotLength);
+        return CorruptStateFiles.MoveAside(SlotPaths);
+    }
+
+    public void Dispose()
+    {
+        CloseSlots();
+        _writer.Dispose();
     }
 
     private WatcherStateFile? ReadNewest(List<string> problems)
@@ -155,7 +137,7 @@ internal sealed class StateStore : IDisposable
                 {
                     continue; // created, then stopped before its first write
                 }
-                if (ReadSlot(bytes, out long sequence, out string? slotProblem) is { } state)
+                if (StateSlotFormat.Read(bytes, out long sequence, out string? slotProblem) is { } state)
                 {
                     if (best is null || sequence > _sequence)
                     {
@@ -174,226 +156,12 @@ internal sealed class StateStore : IDisposable
                 problems.Add($"{SlotFileNames[slot]} cannot be read: {e.Message}");
             }
         }
-        _legacyPresent = File.Exists(LegacyPath);
         if (best is not null)
         {
             // A torn slot (a crash while writing it) is normal: it is the next one written.
             problems.Clear();
-            return best;
         }
-        if (_legacyPresent)
-        {
-            if (ReadLegacy(out string? legacyProblem) is { } legacy)
-            {
-                return legacy;
-            }
-            problems.Add($"{LegacyFileName}: {legacyProblem}");
-        }
-        return null;
-    }
-
-    /// <summary>
-    /// Reserves <paramref name="bytes"/> of disk for each slot file in <paramref name="directory"/> (fallocate with
-    /// FALLOC_FL_KEEP_SIZE: the files stay as they are, the blocks are theirs), so saves cannot run out of room
-    /// later. Returns what failed, or null; file systems without fallocate are not reserved on, and that is fine.
-    /// </summary>
-    public static string? Reserve(string directory, long bytes)
-    {
-        foreach (string name in SlotFileNames)
-        {
-            string path = System.IO.Path.Combine(directory, name);
-            try
-            {
-                using var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-                bool added = false;
-                try
-                {
-                    handle.DangerousAddRef(ref added);
-                    int error = LibC.FAllocate((int)handle.DangerousGetHandle(), LibC.FallocateKeepSize, 0, bytes);
-                    if (error != 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() is var errno && errno != LibC.EOPNOTSUPP)
-                    {
-                        return errno == LibC.ENOSPC ? "no room" : $"fallocate failed (errno {errno})";
-                    }
-                }
-                finally
-                {
-                    if (added)
-                    {
-                        handle.DangerousRelease();
-                    }
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return e.Message;
-            }
-        }
-        return null;
-    }
-
-    /// <summary>Moves every state file aside to <c>NAME.corrupt</c>; returns what failed, or null.</summary>
-    public string? MoveAside()
-    {
-        string? failure = null;
-        CloseSlots();
-        foreach (string path in SlotPaths.Append(LegacyPath))
-        {
-            try
-            {
-                if (File.Exists(path))
-                {
-                    File.Move(path, path + ".corrupt", overwrite: true);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                failure = e.Message;
-            }
-        }
-        _legacyPresent = false;
-        Array.Clear(_slotLength);
-        return failure;
-    }
-
-    public void Dispose()
-    {
-        CloseSlots();
-        _writer.Dispose();
-    }
-
-    private static WatcherStateFile? ReadSlot(ReadOnlySpan<byte> bytes, out long sequence, out string? problem)
-    {
-        sequence = -1;
-        ulong? checksum = null;
-        int stateStart = -1, stateEnd = -1;
-        try
-        {
-            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { AllowTrailingCommas = false });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                problem = "not a JSON object";
-                return null;
-            }
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals(SequenceProperty))
-                {
-                    reader.Read();
-                    sequence = reader.GetInt64();
-                }
-                else if (reader.ValueTextEquals(ChecksumProperty))
-                {
-                    reader.Read();
-                    checksum = ulong.TryParse(reader.GetString(), System.Globalization.NumberStyles.HexNumber, null, out ulong c) ? c : null;
-                }
-                else if (reader.ValueTextEquals(StateProperty))
-                {
-                    reader.Read();
-                    stateStart = (int)reader.TokenStartIndex;
-                    reader.Skip();
-                    stateEnd = (int)reader.BytesConsumed;
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
-        {
-            problem = "torn or not JSON (a crash while it was written?)";
-            return null;
-        }
-        if (sequence < 0 || checksum is null || stateStart < 0)
-        {
-            problem = "Sequence, Checksum or State missing";
-            return null;
-        }
-        ReadOnlySpan<byte> state = bytes[stateStart..stateEnd];
-        if (XxHash64.HashToUInt64(state) != checksum)
-        {
-            problem = "checksum mismatch (a crash while it was written?)";
-            return null;
-        }
-        return Deserialize(state, out problem);
-    }
-
-    private WatcherStateFile? ReadLegacy(out string? problem)
-    {
-        try
-        {
-            return Deserialize(File.ReadAllBytes(LegacyPath), out problem);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            problem = $"cannot be read: {e.Message}";
-            return null;
-        }
-    }
-
-    /// <summary>A state of the current version, or of version 1 migrated to it; null with a problem otherwise.</summary>
-    private static WatcherStateFile? Deserialize(ReadOnlySpan<byte> json, out string? problem)
-    {
-        try
-        {
-            int version = VersionOf(json);
-            WatcherStateFile? state = version switch
-            {
-                WatcherStateFile.CurrentVersion => JsonSerializer.Deserialize(json, WatcherStateJsonContext.Default.WatcherStateFile),
-                StateFileV1.Version1 => JsonSerializer.Deserialize(json, WatcherStateJsonContext.Default.StateFileV1) is { } v1 ? StateMigration.FromV1(v1) : null,
-                _ => null,
-            };
-            problem = state is not null ? null
-                : version is WatcherStateFile.CurrentVersion or StateFileV1.Version1 ? "the file holds null"
-                : $"unknown version {version} (expected {WatcherStateFile.CurrentVersion})";
-            return state;
-        }
-        catch (JsonException e)
-        {
-            problem = $"invalid JSON: {e.Message}";
-            return null;
-        }
-    }
-
-    /// <summary>The top-level <c>Version</c> number, or -1 when there is none (an object without it, or no object).</summary>
-    private static int VersionOf(ReadOnlySpan<byte> json)
-    {
-        var reader = new Utf8JsonReader(json);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-        {
-            return reader.TokenType == JsonTokenType.Null ? WatcherStateFile.CurrentVersion : -1;
-        }
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            bool isVersion = reader.ValueTextEquals("Version"u8);
-            reader.Read();
-            if (isVersion)
-            {
-                return reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out int version) ? version : -1;
-            }
-            reader.Skip();
-        }
-        return -1;
-    }
-
-    private int WritePrefix(long sequence, ulong checksum)
-    {
-        Span<byte> p = _prefix;
-        int n = 0;
-        void Put(ReadOnlySpan<byte> text, Span<byte> to, ref int at)
-        {
-            text.CopyTo(to[at..]);
-            at += text.Length;
-        }
-        Put("{\"Sequence\":"u8, p, ref n);
-        Utf8Formatter.TryFormat(sequence, p[n..], out int written);
-        n += written;
-        Put(",\"Checksum\":\""u8, p, ref n);
-        Utf8Formatter.TryFormat(checksum, p[n..], out written, new StandardFormat('x', 16));
-        n += written;
-        Put("\",\"State\":"u8, p, ref n);
-        return n;
+        return best;
     }
 
     private SafeFileHandle OpenSlot(int slot)
@@ -423,27 +191,7 @@ internal sealed class StateStore : IDisposable
             return false;
         }
         FileStatus open = FileStatus.OfHandle(handle);
-        return atPath.Value.Device == open.Device && atPath.Value.Inode == open.Inode;
-    }
-
-    private static void SyncToDisk(SafeFileHandle handle)
-    {
-        bool added = false;
-        try
-        {
-            handle.DangerousAddRef(ref added);
-            if (LibC.FDataSync((int)handle.DangerousGetHandle()) != 0)
-            {
-                throw new IOException($"fdatasync failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
-        }
+        return atPath.Value.Id == open.Id;
     }
 
     private void CloseSlots()

@@ -46,13 +46,17 @@ internal static class StateValidator
         {
             return $"Logs has {logs.Count} entries (at most {MaxLogs})";
         }
-        var paths = new HashSet<string?>();
+        var paths = new HashSet<string>(StringComparer.Ordinal);
         for (int l = 0; l < logs.Count; l++)
         {
             string name = $"Logs[{l}]";
             if (logs[l] is not { } log)
             {
                 return $"{name} is null";
+            }
+            if (log.Path is null)
+            {
+                return $"{name}.Path is missing";
             }
             if (!paths.Add(log.Path))
             {
@@ -66,7 +70,7 @@ internal static class StateValidator
             {
                 return $"{name} lists {log.Draining.Count} draining and {log.Retired.Count} retired files (at most {MaxPositions})";
             }
-            var open = new HashSet<(ulong, ulong)>();
+            var open = new HashSet<FileId>();
             PositionState?[] all = [log.Current, .. log.Draining];
             for (int i = 0; i < all.Length; i++)
             {
@@ -83,7 +87,7 @@ internal static class StateValidator
                 {
                     return problem;
                 }
-                if (!open.Add((p.Device, p.Inode)))
+                if (!open.Add(new FileId(p.Device, p.Inode)))
                 {
                     return $"{position} names a file (inode {p.Inode}) twice";
                 }

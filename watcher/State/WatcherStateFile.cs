@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Sidecars.Watcher.State;
 
 /// <summary>
@@ -9,7 +7,8 @@ namespace Sidecars.Watcher.State;
 /// </summary>
 internal sealed class WatcherStateFile
 {
-    public const int CurrentVersion = 2;
+    /// <summary>The first and only version (see the state section of the watcher's README).</summary>
+    public const int CurrentVersion = 1;
 
     public int Version { get; set; } = CurrentVersion;
     public DateTimeOffset SavedAt { get; set; }
@@ -29,40 +28,3 @@ internal sealed class WatcherStateFile
     /// <summary>Counters without labels, by family name.</summary>
     public Dictionary<string, long> Totals { get; set; } = [];
 }
-
-/// <summary>Where reading one log stands. <see cref="Path"/> is null in a state migrated from version 1 (one log then).</summary>
-internal sealed class LogCheckpointState
-{
-    public string? Path { get; set; }
-    public PositionState? Current { get; set; }
-    public List<PositionState> Draining { get; set; } = [];
-    public List<PositionState> Retired { get; set; } = [];
-    public DateTimeOffset? TakenAt { get; set; }
-}
-
-internal sealed class LabelSetState
-{
-    /// <summary>Label name → value (<c>method</c> → <c>GET</c>).</summary>
-    public Dictionary<string, string> Labels { get; set; } = [];
-
-    /// <summary>Family name → the counter of this label set.</summary>
-    public Dictionary<string, long> Values { get; set; } = [];
-}
-
-internal sealed class HistogramState
-{
-    public double[] Bounds { get; set; } = [];
-    public List<HistogramSeriesState> Series { get; set; } = [];
-}
-
-internal sealed class HistogramSeriesState
-{
-    public Dictionary<string, string> Labels { get; set; } = [];
-    public long[] Buckets { get; set; } = [];
-    public double Sum { get; set; }
-}
-
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = false)]
-[JsonSerializable(typeof(WatcherStateFile))]
-[JsonSerializable(typeof(StateFileV1))]
-internal sealed partial class WatcherStateJsonContext : JsonSerializerContext;

@@ -85,7 +85,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
         try
         {
             // The logs saved in the checkpoint that the paths still name, found now or not, then what is there.
-            var saved = resume?.Logs.Where(l => l.Path is not null && paths.Matches(l.Path)).Select(l => l.Path!) ?? [];
+            var saved = resume?.Logs.Where(l => paths.Matches(l.Path)).Select(l => l.Path) ?? [];
             foreach (string path in saved.Concat(paths.Discover(_unfollowable)).Distinct(StringComparer.Ordinal))
             {
                 AddLog(path, resume, atStart: true);
@@ -149,7 +149,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             return;
         }
         bool mayEnd = Paths is not null && !_paths!.IsNamed(full);
-        LogPosition? saved = resume?.Of(full) is { } position && (Paths is null || position.Path is not null) ? position : null;
+        LogPosition? saved = resume?.Of(full);
         if (mayEnd && saved is not null && LogEnd.WasOver(saved, FileStatus.OfPath(full, out _) is { IsRegularFile: true }))
         {
             TailerLog.LogEndedBeforeRestart(logger, full);

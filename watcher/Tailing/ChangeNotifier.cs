@@ -3,19 +3,6 @@ using Microsoft.Extensions.Logging;
 
 namespace Sidecars.Watcher.Tailing;
 
-/// <summary>What made <see cref="ChangeNotifier.Wait"/> return.</summary>
-[Flags]
-internal enum Changes
-{
-    None = 0,
-    /// <summary>A followed name was created, renamed or deleted, or the watch itself went away.</summary>
-    Names = 2,
-    /// <summary><see cref="ChangeNotifier.Wake"/> was called (a scrape, shutdown).</summary>
-    Woken = 4,
-    /// <summary>The kernel's event queue overflowed: anything may have changed.</summary>
-    Overflow = 8,
-}
-
 /// <summary>
 /// Blocks the tailer's thread until a name it follows changes, until <see cref="Wake"/> is called (a scrape,
 /// shutdown), or until a timeout (the next read is due). One inotify instance on the logs' folders (<c>IN_CREATE | IN_MOVED_FROM |

@@ -31,16 +31,16 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
     public void Resume(LogPosition checkpoint, DateTimeOffset? takenAt, RotationFollower files, byte[] buffer)
     {
         List<(string Path, FileStatus Status)> candidates = RotatedSiblings.Of(files.FullPath, unfollowable);
-        var seen = new HashSet<(ulong, ulong)>();
+        var seen = new HashSet<FileId>();
         RotationKind? currentKind = null;
         foreach (TailPosition saved in checkpoint.Draining)
         {
-            if (seen.Add((saved.Identity.Device, saved.Identity.Inode)))
+            if (seen.Add(saved.Identity.Id))
             {
                 ResumeSafely(saved, candidates, files, wasCurrent: false, takenAt);
             }
         }
-        if (checkpoint.Current is { } current && seen.Add((current.Identity.Device, current.Identity.Inode)))
+        if (checkpoint.Current is { } current && seen.Add(current.Identity.Id))
         {
             currentKind = ResumeSafely(current, candidates, files, wasCurrent: true, takenAt);
         }
@@ -57,7 +57,7 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
             if (lostIfUnread)
             {
                 sink.OnFileLost();
-                _lost.Add($"the saved file (inode {missing.Identity.Inode}, read up to offset {missing.Offset}) is gone: whatever was written to it after that");
+                _lost.Add($"the saved file (inode {missing.Identity.Id.Inode}, read up to offset {missing.Offset}) is gone: whatever was written to it after that");
             }
         }
         if (_lost.Count > 0)
@@ -76,13 +76,13 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Never a crash loop over one file: it is reported, and the log is followed on.
-            TailerLog.ResumeFailed(logger, e, $"device {saved.Identity.Device}, inode {saved.Identity.Inode}");
+            TailerLog.ResumeFailed(logger, e, saved.Identity.Id.ToString());
             if (e is UnauthorizedAccessException)
             {
                 sink.OnReadError(ReadError.PermissionDenied);
             }
             sink.OnFileLost();
-            _lost.Add($"the saved file (inode {saved.Identity.Inode}) could not be resumed");
+            _lost.Add($"the saved file (inode {saved.Identity.Id.Inode}) could not be resumed");
             return RotationKind.Recreated;
         }
     }
@@ -93,7 +93,7 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
         TailedFile? file = null;
         foreach ((string path, FileStatus status) in candidates)
         {
-            if (status.Device == saved.Identity.Device && status.Inode == saved.Identity.Inode)
+            if (status.Id == saved.Identity.Id)
             {
                 file = TailedFile.OpenIfSame(path, status, settings.MaxLineBytes, _scratch);
                 if (file is not null)
@@ -114,7 +114,7 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
         switch (RotationDetector.Resume(saved, file is not null, file?.KnownLength ?? 0, fingerprintMatches))
         {
             case ResumeAction.Lost:
-                TailerLog.ResumeLost(logger, saved.Identity.Device, saved.Identity.Inode, saved.Offset);
+                TailerLog.ResumeLost(logger, saved.Identity.Id.Device, saved.Identity.Id.Inode, saved.Offset);
                 _missing.Add((saved, true));
                 if (wasCurrent)
                 {
@@ -133,7 +133,7 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
             case ResumeAction.FromOffset:
                 file!.ResumeAt(saved.Offset, saved.Identity);
                 file.ExtendFingerprint(_scratch);
-                TailerLog.Resuming(logger, file.Name, saved.Identity.Device, saved.Identity.Inode, saved.Offset);
+                TailerLog.Resuming(logger, file.Name, saved.Identity.Id.Device, saved.Identity.Id.Inode, saved.Offset);
                 break;
         }
 
@@ -163,7 +163,7 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
                 || RotatedSiblings.Look(sibling, unfollowable) is not { } status
                 || !status.IsRegularFile
                 || status.ModifiedAt <= since.UtcTicks
-                || files.IsOpen(status.Device, status.Inode))
+                || files.IsOpen(status.Id))
             {
                 continue;
             }
@@ -203,7 +203,7 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
             {
                 continue;
             }
-            if (files.Retired.FirstOrDefault(r => r.Identity.Device == status.Device && r.Identity.Inode == status.Inode) is { Identity.FingerprintLength: > 0 } finished
+            if (files.Retired.FirstOrDefault(r => r.Identity.Id == status.Id) is { Identity.FingerprintLength: > 0 } finished
                 && file.Matches(finished.Identity, _scratch))
             {
                 // Finished before the stop; anything written to it since is read, nothing twice.

@@ -69,26 +69,20 @@ internal readonly partial record struct FileStatus(ulong Device, ulong Inode, lo
     public static unsafe FileStatus OfHandle(SafeFileHandle handle)
     {
         byte* buffer = stackalloc byte[StatBufferSize];
-        bool added = false;
-        try
+        using (var fd = new BorrowedFd(handle))
         {
-            handle.DangerousAddRef(ref added);
-            if (Native.FStat((int)handle.DangerousGetHandle(), buffer) != 0)
+            if (Native.FStat(fd.Fd, buffer) != 0)
             {
                 throw new IOException($"fstat failed (errno {Marshal.GetLastPInvokeError()})");
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
             }
         }
         return Read(buffer);
     }
 
-    public PathState AsPathState() => new(true, Device, Inode);
+    /// <summary>Which file this is.</summary>
+    public FileId Id => new(Device, Inode);
+
+    public PathState AsPathState() => new(true, Id);
 
     /// <summary>
     /// When the file at <paramref name="path"/> was created (UTC ticks, from statx), or null where the file

@@ -6,7 +6,7 @@ namespace Sidecars.Watcher.Tailing;
 /// folder must be listed again: listing and looking at thousands of files at every turn costs a core's tenth,
 /// one <c>stat</c> of the folder costs nothing.
 /// </summary>
-internal readonly record struct FolderStamp(ulong Device, ulong Inode, long ModifiedAt)
+internal readonly record struct FolderStamp(FileId Folder, long ModifiedAt)
 {
     /// <summary>
     /// How long a folder's time must stay the same before a listing is trusted to have seen every name: file systems
@@ -15,7 +15,7 @@ internal readonly record struct FolderStamp(ulong Device, ulong Inode, long Modi
     /// </summary>
     public static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
 
-    public static FolderStamp Of(FileStatus folder) => new(folder.Device, folder.Inode, folder.ModifiedAt);
+    public static FolderStamp Of(FileStatus folder) => new(folder.Id, folder.ModifiedAt);
 
     /// <summary>
     /// Whether to list the folder again: never listed, another folder or another time than at the last listing, or

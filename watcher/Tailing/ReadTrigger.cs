@@ -10,10 +10,3 @@ internal enum ReadTrigger
     /// <summary>A name in a log's folder was created, renamed or deleted (a rotation, a new log).</summary>
     Names,
 }
-
-internal static class ReadTriggers
-{
-    public static readonly string[] Labels = ["interval", "scrape", "names"];
-
-    public static string Label(this ReadTrigger trigger) => Labels[(int)trigger];
-}

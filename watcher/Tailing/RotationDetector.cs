@@ -1,35 +1,5 @@
 namespace Sidecars.Watcher.Tailing;
 
-/// <summary>What the log's path shows now: whether a file is there, which one, and how long it is.</summary>
-internal readonly record struct PathState(bool Exists, ulong Device, ulong Inode)
-{
-    public static PathState Missing => default;
-}
-
-/// <summary>What happened to the file being followed, seen from its path and its open handle.</summary>
-internal enum FileChange
-{
-    /// <summary>The path still names the open file and nothing was cut: keep reading from the offset.</summary>
-    Unchanged,
-    /// <summary>Same file, but shorter than what was read or rewritten from the start: read again from 0.</summary>
-    Truncated,
-    /// <summary>The path names another file now: drain the open one, follow the new one from 0.</summary>
-    Replaced,
-    /// <summary>Nothing at the path (deleted, or renamed and not yet re-created): drain the open file, wait.</summary>
-    Missing,
-}
-
-/// <summary>Where to continue a file that a saved checkpoint names.</summary>
-internal enum ResumeAction
-{
-    /// <summary>Same file, intact: continue at the saved offset.</summary>
-    FromOffset,
-    /// <summary>Same inode, but truncated or rewritten while stopped: read it from 0.</summary>
-    FromStart,
-    /// <summary>Not found anywhere: the lines written to it while stopped are lost.</summary>
-    Lost,
-}
-
 /// <summary>The pure decisions about rotation; the tailer gathers the facts (stat, fingerprint) and acts.</summary>
 internal static class RotationDetector
 {
@@ -74,5 +44,5 @@ internal static class RotationDetector
     }
 
     public static bool SameFile(PathState atPath, FileIdentity open) =>
-        atPath.Exists && atPath.Device == open.Device && atPath.Inode == open.Inode;
+        atPath.Exists && atPath.Id == open.Id;
 }

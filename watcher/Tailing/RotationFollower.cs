@@ -22,7 +22,7 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     // Lines consumed from files that were closed or restarted since the last checkpoint.
     private long _consumedElsewhere;
     // The non-regular file last reported at the path (reported once, not at every turn).
-    private (ulong Device, ulong Inode)? _notRegularReported;
+    private FileId? _notRegularReported;
     // The file that left the path before a new one appeared there, and what to call the change then.
     private TailedFile? _vanished;
     private RotationKind? _pendingKind;
@@ -56,10 +56,8 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     // A copy handed to checkpoints, made again only when the list changes (not at every turn).
     private TailPosition[]? _retiredSnapshot;
 
-    /// <summary>Whether a file with this device and inode is open (current or draining).</summary>
-    public bool IsOpen(ulong device, ulong inode) =>
-        Current is { } c && c.Identity.Device == device && c.Identity.Inode == inode
-        || _draining.Exists(f => f.Identity.Device == device && f.Identity.Inode == inode);
+    /// <summary>Whether the file <paramref name="id"/> is open (current or draining).</summary>
+    public bool IsOpen(FileId id) => Current?.Identity.Id == id || _draining.Exists(f => f.Identity.Id == id);
 
     /// <summary>The bytes of lines consumed since the last call, from every file (each byte once).</summary>
     public long TakeConsumedBytes()
@@ -79,7 +77,7 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     /// <summary>Remembers a finished file (from a saved checkpoint, or one just closed).</summary>
     public void RememberRetired(TailPosition position)
     {
-        _retired.RemoveAll(r => r.Identity.Device == position.Identity.Device && r.Identity.Inode == position.Identity.Inode);
+        _retired.RemoveAll(r => r.Identity.Id == position.Identity.Id);
         _retired.Insert(0, position);
         if (_retired.Count > RetiredCapacity)
         {
@@ -281,7 +279,7 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
         {
             if (status.Length <= consumed
                 || string.Equals(path, FullPath, StringComparison.Ordinal)
-                || _draining.Exists(f => f.Identity.Device == status.Device && f.Identity.Inode == status.Inode))
+                || _draining.Exists(f => f.Identity.Id == status.Id))
             {
                 continue;
             }
@@ -346,7 +344,7 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     private void OpenNewFileAtPath(FileStatus atPath)
     {
         // A file still being drained may have come back to the path (renamed back): keep its offset.
-        TailedFile? back = _draining.Find(f => f.Identity.Device == atPath.Device && f.Identity.Inode == atPath.Inode);
+        TailedFile? back = _draining.Find(f => f.Identity.Id == atPath.Id);
         if (back is not null)
         {
             _draining.Remove(back);
@@ -371,7 +369,7 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
         }
 
         // A file read to its end earlier may have come back (a symlink flipped back): go on where it ended.
-        int retired = _retired.FindIndex(r => r.Identity.Device == atPath.Device && r.Identity.Inode == atPath.Inode);
+        int retired = _retired.FindIndex(r => r.Identity.Id == atPath.Id);
         if (retired >= 0)
         {
             TailPosition ended = _retired[retired];
@@ -449,9 +447,9 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
             }
             return true;
         }
-        if (_notRegularReported != (atPath.Device, atPath.Inode))
+        if (_notRegularReported != atPath.Id)
         {
-            _notRegularReported = (atPath.Device, atPath.Inode);
+            _notRegularReported = atPath.Id;
             TailerLog.NotARegularFile(logger, settings.Path, atPath.Kind);
             // Counted where a glob's look at the same entry is: one entry, one count.
             unfollowable.Count(FullPath, ReadError.NotRegularFile);

@@ -80,7 +80,7 @@ internal sealed class TailedFile : IDisposable
             {
                 throw new NotARegularFileException(path, status.Kind);
             }
-            var file = new TailedFile(handle, path, new FileIdentity(status.Device, status.Inode, 0, 0), 0, maxLineBytes)
+            var file = new TailedFile(handle, path, new FileIdentity(status.Id, 0, 0), 0, maxLineBytes)
             {
                 KnownLength = status.Length,
             };
@@ -106,7 +106,7 @@ internal sealed class TailedFile : IDisposable
         {
             return null;
         }
-        if (file.Identity.Device != expected.Device || file.Identity.Inode != expected.Inode)
+        if (file.Identity.Id != expected.Id)
         {
             file.Dispose();
             return null;

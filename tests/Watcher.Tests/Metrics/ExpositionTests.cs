@@ -5,19 +5,21 @@ using Sidecars.Watcher.Parsing;
 using Sidecars.Watcher.State;
 using Sidecars.Watcher.Tailing;
 
+using Sidecars.Tests.Watcher.Tailing;
+
 namespace Sidecars.Tests.Watcher.Metrics;
 
 public sealed class ExpositionTests
 {
-    private static TailCheckpoint Checkpoint => new(null, [], 0, 0);
+    private static TailCheckpoint Checkpoint => Checkpoints.NoLog();
 
     [Fact]
     public void Requests_are_counted_per_method_status_and_route()
     {
         var options = new WatcherOptions { Routes = [new() { Name = "api", Pattern = "/api" }] };
-        var (processor, metrics) = TestLines.Processor(options: options);
-        processor.Feed(TestLines.MainLine("GET", "/api/x"), TestLines.MainLine("GET", "/api/y?z=1"), TestLines.MainLine("get", "/home", 404), TestLines.MainLine("POST", "/api", 999));
-        processor.OnCheckpoint(Checkpoint);
+        var (counter, metrics) = TestLines.Counter(options: options);
+        counter.Feed(TestLines.MainLine("GET", "/api/x"), TestLines.MainLine("GET", "/api/y?z=1"), TestLines.MainLine("get", "/home", 404), TestLines.MainLine("POST", "/api", 999));
+        counter.OnCheckpoint(Checkpoint);
 
         string text = Exposition.ToText(metrics.Snapshot());
         Assert.Equal(2, Exposition_(text, "nginx_http_requests_total", "method=\"GET\"", "status=\"200\"", "route=\"api\""));
@@ -30,9 +32,9 @@ public sealed class ExpositionTests
     [Fact]
     public void Without_routes_there_is_no_route_label()
     {
-        var (processor, metrics) = TestLines.Processor();
-        processor.Feed(TestLines.MainLine());
-        processor.OnCheckpoint(Checkpoint);
+        var (counter, metrics) = TestLines.Counter();
+        counter.Feed(TestLines.MainLine());
+        counter.OnCheckpoint(Checkpoint);
         string text = Exposition.ToText(metrics.Snapshot());
         Assert.Contains("nginx_http_requests_total{method=\"GET\",status=\"200\"} 1\n", text, StringComparison.Ordinal);
         Assert.DoesNotContain("route=", text, StringComparison.Ordinal);
@@ -41,11 +43,11 @@ public sealed class ExpositionTests
     [Fact]
     public void New_label_sets_beyond_the_cap_count_as_other_and_the_overflow_is_counted()
     {
-        var (processor, metrics) = TestLines.Processor(options: new WatcherOptions { MaxLabelSets = 3 });
-        processor.Feed(
+        var (counter, metrics) = TestLines.Counter(options: new WatcherOptions { MaxLabelSets = 3 });
+        counter.Feed(
             TestLines.MainLine(status: 200), TestLines.MainLine(status: 201), TestLines.MainLine(status: 202),
             TestLines.MainLine(status: 203), TestLines.MainLine(status: 204), TestLines.MainLine(status: 200));
-        processor.OnCheckpoint(Checkpoint);
+        counter.OnCheckpoint(Checkpoint);
 
         string text = Exposition.ToText(metrics.Snapshot());
         Assert.Equal(6, Exposition_(text, "nginx_http_requests_total"));
@@ -58,7 +60,7 @@ public sealed class ExpositionTests
     [Fact]
     public void Histogram_places_values_in_inclusive_buckets_and_prints_them_cumulative()
     {
-        var layout = new MetricsLayout(RequestLabels.Dimensions(new RouteTable([]), statusClasses: false), [0.1, 1], [100], 10, FormatFeatures.All);
+        var layout = new MetricsLayout(RequestLabels.Dimensions(new RouteTable([]), statusClasses: false), [0.1, 1], [100], 10, FormatFeatures.Of(LogFormat.Compile(TestLines.TimedFormat)));
         var values = new MetricValues(layout);
         int series = layout.SeriesOf(layout.GetOrAdd(default(LabelKey).With(0, HttpMethods.Index("GET"u8)).With(1, 200), out _));
         foreach (double v in new[] { 0.05, 0.1, 0.5, 1, 3 })
@@ -78,13 +80,13 @@ public sealed class ExpositionTests
     [Fact]
     public void Request_times_and_cache_status_feed_their_families()
     {
-        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(TestLines.TimedFormat));
-        processor.Feed(
+        var (counter, metrics) = TestLines.Counter(format: LogFormat.Compile(TestLines.TimedFormat));
+        counter.Feed(
             TestLines.Timed("GET", "/", 200, 10, "0.004", "HIT"),
             TestLines.Timed("GET", "/", 200, 10, "0.300", "MISS"),
             TestLines.Timed("GET", "/", 200, 10, "20.000", "weird"),
             TestLines.Timed("POST", "/", 500, 10, "0.020"));
-        processor.OnCheckpoint(Checkpoint);
+        counter.OnCheckpoint(Checkpoint);
 
         string text = Exposition.ToText(metrics.Snapshot());
         Assert.Equal(1, Exposition_(text, "nginx_http_request_duration_seconds_bucket", "method=\"GET\"", "le=\"0.005\""));
@@ -104,9 +106,9 @@ public sealed class ExpositionTests
     public void Upstream_histograms_appear_with_the_first_upstream_time_and_not_before()
     {
         // Given a format with $upstream_response_time and requests nginx served itself ("-": no upstream)
-        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(UpstreamFormat));
-        processor.Feed(UpstreamLine("-"), UpstreamLine("-"));
-        processor.OnCheckpoint(Checkpoint);
+        var (counter, metrics) = TestLines.Counter(format: LogFormat.Compile(UpstreamFormat));
+        counter.Feed(UpstreamLine("-"), UpstreamLine("-"));
+        counter.OnCheckpoint(Checkpoint);
 
         // Then the family is absent, HELP and TYPE included, while the request histogram shows
         string before = Exposition.ToText(metrics.Snapshot());
@@ -114,8 +116,8 @@ public sealed class ExpositionTests
         Assert.Contains("# TYPE nginx_http_request_duration_seconds histogram\n", before, StringComparison.Ordinal);
 
         // When a request reaches an upstream
-        processor.Feed(UpstreamLine("0.004"));
-        processor.OnCheckpoint(Checkpoint);
+        counter.Feed(UpstreamLine("0.004"));
+        counter.OnCheckpoint(Checkpoint);
 
         // Then the family shows, with its header and that one observation
         string after = Exposition.ToText(metrics.Snapshot());
@@ -126,7 +128,7 @@ public sealed class ExpositionTests
     [Fact]
     public async Task Without_any_request_no_request_family_is_written_and_the_rest_is_promtool_clean()
     {
-        var (_, metrics) = TestLines.Processor(format: LogFormat.Compile(UpstreamFormat));
+        var (_, metrics) = TestLines.Counter(format: LogFormat.Compile(UpstreamFormat));
         string text = Exposition.ToText(metrics.Snapshot());
         Assert.DoesNotContain("nginx_http_", text, StringComparison.Ordinal);
         // Every HELP is followed by its TYPE and at least one sample of the family
@@ -148,17 +150,17 @@ public sealed class ExpositionTests
     {
         // Given a saved state with one upstream time, and one with none
         var format = LogFormat.Compile(UpstreamFormat);
-        var (withUpstream, saved) = TestLines.Processor(format: format);
+        var (withUpstream, saved) = TestLines.Counter(format: format);
         withUpstream.Feed(UpstreamLine("0.250"), UpstreamLine("-"));
         withUpstream.OnCheckpoint(Checkpoint);
-        var (withoutUpstream, savedEmpty) = TestLines.Processor(format: format);
+        var (withoutUpstream, savedEmpty) = TestLines.Counter(format: format);
         withoutUpstream.Feed(UpstreamLine("-"));
         withoutUpstream.OnCheckpoint(Checkpoint);
 
         // When each is restored into a fresh watcher
-        var (_, restored) = TestLines.Processor(format: format);
+        var (_, restored) = TestLines.Counter(format: format);
         StateMapping.Restore(StateMapping.ToState(saved.Staged, Checkpoint, DateTimeOffset.UnixEpoch), restored.Staged, []);
-        var (_, restoredEmpty) = TestLines.Processor(format: format);
+        var (_, restoredEmpty) = TestLines.Counter(format: format);
         StateMapping.Restore(StateMapping.ToState(savedEmpty.Staged, Checkpoint, DateTimeOffset.UnixEpoch), restoredEmpty.Staged, []);
 
         // Then
@@ -207,7 +209,7 @@ public sealed class ExpositionTests
     [Fact]
     public void Self_metrics_are_initialised_for_every_reason_and_kind()
     {
-        var (_, metrics) = TestLines.Processor();
+        var (_, metrics) = TestLines.Counter();
         string text = Exposition.ToText(metrics.Snapshot());
         foreach (var reason in Enum.GetValues<ParseFailure>().Where(r => r != ParseFailure.None))
         {
@@ -224,17 +226,17 @@ public sealed class ExpositionTests
     public async Task Promtool_finds_no_problem_in_an_exposition_with_many_label_sets()
     {
         var options = new WatcherOptions { Routes = [new() { Name = "api", Pattern = "/api/**" }, new() { Name = "static", Pattern = "/static" }] };
-        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(TestLines.TimedFormat), options: options);
+        var (counter, metrics) = TestLines.Counter(format: LogFormat.Compile(TestLines.TimedFormat), options: options);
         string[] methods = ["GET", "POST", "PUT", "DELETE", "weird", "HEAD"];
         string[] paths = ["/api/a", "/static/x.js", "/", "/api/b?q=\"x\""];
         for (int i = 0; i < 600; i++)
         {
-            processor.Feed(TestLines.Timed(methods[i % methods.Length], paths[i % paths.Length], 100 + (i * 7 % 520), i * 13, (i / 97.0).ToString("F3", System.Globalization.CultureInfo.InvariantCulture), i % 3 == 0 ? "HIT" : "-"));
+            counter.Feed(TestLines.Timed(methods[i % methods.Length], paths[i % paths.Length], 100 + (i * 7 % 520), i * 13, (i / 97.0).ToString("F3", System.Globalization.CultureInfo.InvariantCulture), i % 3 == 0 ? "HIT" : "-"));
         }
-        processor.Feed("not a line at all");
-        processor.OnLineTooLong(100_000);
-        processor.OnRotation(RotationKind.Renamed);
-        processor.OnCheckpoint(Checkpoint);
+        counter.Feed("not a line at all");
+        counter.OnLineTooLong(100_000);
+        counter.OnRotation(RotationKind.Renamed);
+        counter.OnCheckpoint(Checkpoint);
         string text = Exposition.ToText(metrics.Snapshot());
         Assert.True(text.Split('\n').Count(l => l.StartsWith("nginx_http_requests_total{", StringComparison.Ordinal)) > 100);
 

@@ -4,30 +4,32 @@ using Sidecars.Watcher.Parsing;
 using Sidecars.Watcher.Tailing;
 using static Sidecars.Testing.Exposition;
 
+using Sidecars.Tests.Watcher.Tailing;
+
 namespace Sidecars.Tests.Watcher.Metrics;
 
 /// <summary>Beyond <c>Watcher:MaxLabelSets</c>, a request counts under <c>other</c> in every family, histograms included.</summary>
 public sealed class OverflowTests
 {
-    private static TailCheckpoint Checkpoint => new(null, [], 0, 0);
+    private static TailCheckpoint Checkpoint => Checkpoints.NoLog();
 
     [Fact]
     public void Requests_beyond_the_label_set_cap_are_observed_in_the_histograms_under_method_and_route_other()
     {
         // Given room for three label sets, all taken by GETs to /api
         var options = new WatcherOptions { MaxLabelSets = 3, Routes = [new() { Name = "api", Pattern = "/api" }] };
-        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(TestLines.TimedFormat), options: options);
-        processor.Feed(
+        var (counter, metrics) = TestLines.Counter(format: LogFormat.Compile(TestLines.TimedFormat), options: options);
+        counter.Feed(
             TestLines.Timed("GET", "/api/a", 200, 10, "0.001"),
             TestLines.Timed("GET", "/api/a", 201, 10, "0.001"),
             TestLines.Timed("GET", "/api/a", 202, 10, "0.001"));
 
         // When POSTs and PUTs to /api with new statuses arrive
-        processor.Feed(
+        counter.Feed(
             TestLines.Timed("POST", "/api/b", 500, 2000, "0.300"),
             TestLines.Timed("PUT", "/api/c", 503, 2000, "0.300"),
             TestLines.Timed("POST", "/api/b", 201, 2000, "0.300"));
-        processor.OnCheckpoint(Checkpoint);
+        counter.OnCheckpoint(Checkpoint);
 
         // Then each counts once under method="other", route="other", in the counter and in both histograms
         string text = Exposition.ToText(metrics.Snapshot());

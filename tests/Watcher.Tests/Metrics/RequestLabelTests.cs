@@ -6,6 +6,8 @@ using Sidecars.Watcher.State;
 using Sidecars.Watcher.Tailing;
 using Exposition = Sidecars.Watcher.Metrics.Exposition;
 
+using Sidecars.Tests.Watcher.Tailing;
+
 namespace Sidecars.Tests.Watcher.Metrics;
 
 /// <summary>Labels from log variables (bounded), status classes, and lines excluded before the request metrics.</summary>
@@ -23,11 +25,11 @@ public sealed class RequestLabelTests : IDisposable
     private static double Value(string text, string series) =>
         text.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal)).Select(l => double.Parse(l[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)).Single();
 
-    private static (LineCounter Counter, WatcherMetrics Metrics) Counting(WatcherOptions options) => TestLines.Processor(format: Format, options: options);
+    private static (LineCounter Counter, WatcherMetrics Metrics) Counting(WatcherOptions options) => TestLines.Counter(format: Format, options: options);
 
     private static string Text(LineCounter counter)
     {
-        counter.OnCheckpoint(new TailCheckpoint(null, [], 0, 0));
+        counter.OnCheckpoint(Checkpoints.NoLog(0, 0));
         return Exposition.ToText(counter.Metrics.Snapshot());
     }
 
@@ -149,15 +151,15 @@ public sealed class RequestLabelTests : IDisposable
         string before;
         using (var store = new StateStore(_folder.Path))
         {
-            var (first, metrics) = TestLines.Processor(format: Format, options: options, store: store);
+            var (first, metrics) = TestLines.Counter(format: Format, options: options, store: store);
             first.Restore();
             first.Feed(Line("a.test"), Line("b.test", status: 503), Line("a.test"));
-            first.OnCheckpoint(new TailCheckpoint(null, [], 0, 3));
+            first.OnCheckpoint(Checkpoints.NoLog(0, 3));
             await first.Publisher.StopAsync();
             before = Exposition.ToText(metrics.Snapshot());
         }
         using var again = new StateStore(_folder.Path);
-        var (second, restored) = TestLines.Processor(format: Format, options: options, store: again);
+        var (second, restored) = TestLines.Counter(format: Format, options: options, store: again);
         second.Restore();
 
         string after = Exposition.ToText(restored.Snapshot());

@@ -7,7 +7,7 @@ using Sidecars.Watcher.State;
 
 namespace Sidecars.Tests.Watcher;
 
-/// <summary>Access-log lines and processors for tests.</summary>
+/// <summary>Access-log lines and line counters for tests.</summary>
 internal static class TestLines
 {
     /// <summary>A line in nginx's <c>main</c> format.</summary>
@@ -20,11 +20,11 @@ internal static class TestLines
     public static string Timed(string method, string path, int status, long bytes, string requestTime, string cache = "-") =>
         $"10.0.0.1 [08/Jan/2020:08:59:14 +0000] \"{method} {path} HTTP/1.1\" {status} {bytes} {requestTime} \"{cache}\"";
 
-    public static void Feed(this LineCounter processor, params string[] lines)
+    public static void Feed(this LineCounter counter, params string[] lines)
     {
         foreach (string line in lines)
         {
-            processor.OnLine(Encoding.UTF8.GetBytes(line));
+            counter.OnLine(Encoding.UTF8.GetBytes(line));
         }
     }
 
@@ -32,7 +32,7 @@ internal static class TestLines
     public static long Requests(WatcherStateFile? state) =>
         state?.LabelSets.Sum(s => s.Values.GetValueOrDefault(MetricFamilies.Requests.Name)) ?? 0;
 
-    public static (LineCounter Processor, WatcherMetrics Metrics) Processor(
+    public static (LineCounter Counter, WatcherMetrics Metrics) Counter(
         LogFormat? format = null, WatcherOptions? options = null, StateStore? store = null, TimeProvider? time = null, Sidecars.Hosting.HealthState? health = null)
     {
         var counter = WatcherHostExtensions.CreateCounting(options ?? new WatcherOptions(), format ?? LogFormat.Main, store, time ?? TimeProvider.System, NullLoggerFactory.Instance, health);

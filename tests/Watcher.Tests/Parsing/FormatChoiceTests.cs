@@ -157,11 +157,11 @@ public sealed class FormatChoiceTests
     [Fact]
     public void A_malformed_json_line_is_described_with_the_escape_json_hint_and_another_line_without()
     {
-        var (processor, _) = TestLines.Processor(format: LogFormat.Combined);
-        processor.WithMalformedExamples();
-        TestLines.Feed(processor, JsonLine, "garbage");
+        var (counter, _) = TestLines.Counter(format: LogFormat.Combined);
+        counter.WithMalformedExamples();
+        TestLines.Feed(counter, JsonLine, "garbage");
 
-        var examples = processor.MalformedExamples!;
+        var examples = counter.MalformedExamples!;
         Assert.Equal(2, examples.Count);
         Assert.StartsWith("line 1: ", examples[0], StringComparison.Ordinal);
         Assert.EndsWith("; the line looks like JSON: " + FormatGuess.JsonHint, examples[0], StringComparison.Ordinal);

@@ -4,6 +4,7 @@ using Sidecars.Watcher.Metrics;
 using Sidecars.Watcher.Parsing;
 using Sidecars.Watcher.State;
 using Sidecars.Watcher.Tailing;
+using Sidecars.Tests.Watcher.Tailing;
 
 namespace Sidecars.Tests.Watcher.State;
 
@@ -13,36 +14,37 @@ public sealed class StateStoreTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private static readonly TailCheckpoint SampleCheckpoint = new(
-        new TailPosition(new FileIdentity(2049, 123456789012, 0xFEDCBA9876543210, 1024), 98765),
-        [new TailPosition(new FileIdentity(2049, 42, 7, 300), 300)], 5, 10);
+    private static readonly TailCheckpoint SampleCheckpoint = Checkpoints.OneLog(
+        new TailPosition(new FileIdentity(new FileId(2049, 123456789012), 0xFEDCBA9876543210, 1024), 98765),
+        [new TailPosition(new FileIdentity(new FileId(2049, 42), 7, 300), 300)], 5, 10);
 
     [Fact]
     public void Saved_counters_and_checkpoint_load_back_exactly()
     {
         // Given values with awkward doubles in histogram sums
         var options = new WatcherOptions { Routes = [new() { Name = "api", Pattern = "/api" }] };
-        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(TestLines.TimedFormat), options: options);
-        processor.Feed(
+        var (counter, metrics) = TestLines.Counter(format: LogFormat.Compile(TestLines.TimedFormat), options: options);
+        counter.Feed(
             TestLines.Timed("GET", "/api/1", 200, 123, "0.1", "HIT"),
             TestLines.Timed("GET", "/api/1", 200, 5, "0.2"),
             TestLines.Timed("PUT", "/x", 503, 77, "1.337"),
             "garbage");
-        processor.OnRotation(RotationKind.Truncated);
-        processor.OnCheckpoint(SampleCheckpoint);
+        counter.OnRotation(RotationKind.Truncated);
+        counter.OnCheckpoint(SampleCheckpoint);
         var staged = metrics.Staged;
         using var store = new StateStore(_folder.Path);
 
         // When
         store.Save(StateMapping.ToState(staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
         var loaded = store.Load(out string? problem);
-        var (_, fresh) = TestLines.Processor(format: LogFormat.Compile(TestLines.TimedFormat), options: options);
+        var (_, fresh) = TestLines.Counter(format: LogFormat.Compile(TestLines.TimedFormat), options: options);
         var checkpoint = StateMapping.Restore(loaded!, fresh.Staged, []);
 
         // Then
         Assert.Null(problem);
-        Assert.Equal(SampleCheckpoint.Current, checkpoint!.Current);
-        Assert.Equal(SampleCheckpoint.Draining, checkpoint.Draining);
+        Assert.Equal(SampleCheckpoint.OnlyLog().Path, checkpoint!.OnlyLog().Path);
+        Assert.Equal(SampleCheckpoint.OnlyLog().Current, checkpoint!.OnlyLog().Current);
+        Assert.Equal(SampleCheckpoint.OnlyLog().Draining, checkpoint!.OnlyLog().Draining);
         // Gauges (lag, time of the last line) describe the running process and are not saved.
         fresh.Staged.LagBytes = staged.LagBytes;
         fresh.Staged.LastLineTimestampSeconds = staged.LastLineTimestampSeconds;
@@ -56,7 +58,7 @@ public sealed class StateStoreTests : IDisposable
     public async Task A_reader_always_finds_a_complete_state_while_saves_go_on_in_place()
     {
         // Given a reader polling the folder on its own thread while saves go on
-        var (processor, metrics) = TestLines.Processor();
+        var (counter, metrics) = TestLines.Counter();
         using var store = new StateStore(_folder.Path);
         using var stop = new CancellationTokenSource();
         int reads = 0, missing = 0, completed = 0, overtaken = 0;
@@ -71,7 +73,7 @@ public sealed class StateStoreTests : IDisposable
                 // A read that two whole saves overtook (a reader preempted between the two slots) may find both
                 // slots rewritten: nothing is promised then, and it is not counted.
                 int before = Volatile.Read(ref completed);
-                var state = StateStore.Peek(_folder.Path);
+                var state = SavedState.LoadCopy(_folder.Path);
                 int after = Volatile.Read(ref completed);
                 if (after - before > 1)
                 {
@@ -99,7 +101,7 @@ public sealed class StateStoreTests : IDisposable
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while ((saves < 300 || Volatile.Read(ref reads) < 50) && DateTime.UtcNow < deadline)
         {
-            processor.Feed(TestLines.MainLine(status: 100 + saves % 400, i: saves));
+            counter.Feed(TestLines.MainLine(status: 100 + saves % 400, i: saves));
             store.Save(StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UtcNow));
             Interlocked.Increment(ref completed);
             saves++;
@@ -119,13 +121,13 @@ public sealed class StateStoreTests : IDisposable
     [Fact]
     public void Saves_alternate_between_the_two_slots_in_place()
     {
-        var (processor, metrics) = TestLines.Processor();
+        var (counter, metrics) = TestLines.Counter();
         using var store = new StateStore(_folder.Path);
         store.Save(StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
         store.Save(StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
         ulong[] inodes = [.. store.SlotPaths.Select(p => Sidecars.Watcher.Tailing.FileStatus.OfPath(p)!.Value.Inode)];
 
-        processor.Feed(TestLines.MainLine());
+        counter.Feed(TestLines.MainLine());
         store.Save(StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
         store.Save(StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
 
@@ -137,12 +139,12 @@ public sealed class StateStoreTests : IDisposable
     public void A_slot_torn_by_a_crash_mid_write_is_ignored_and_the_other_slot_used()
     {
         // Given two saves, the second (newer) with one more request
-        var (processor, metrics) = TestLines.Processor();
+        var (counter, metrics) = TestLines.Counter();
         using (var store = new StateStore(_folder.Path))
         {
-            processor.Feed(TestLines.MainLine());
+            counter.Feed(TestLines.MainLine());
             store.Save(StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
-            processor.Feed(TestLines.MainLine());
+            counter.Feed(TestLines.MainLine());
             store.Save(StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
         }
         // When the newer slot is torn in its middle, as a crash during its write leaves it
@@ -158,22 +160,22 @@ public sealed class StateStoreTests : IDisposable
         Assert.Equal(1, TestLines.Requests(state!));
         again.Save(StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
         Assert.Equal(2, SequenceOf(File.ReadAllText(newer)));
-        Assert.Equal(2, TestLines.Requests(StateStore.Peek(_folder.Path)!));
+        Assert.Equal(2, TestLines.Requests(SavedState.LoadCopy(_folder.Path)));
     }
 
     [Fact]
     public void A_shorter_save_after_a_longer_one_leaves_exactly_one_JSON_object_in_the_slot()
     {
-        var (processor, metrics) = TestLines.Processor();
+        var (counter, metrics) = TestLines.Counter();
         using var store = new StateStore(_folder.Path);
         for (int status = 200; status < 260; status++)
         {
-            processor.Feed(TestLines.MainLine(status: status));
+            counter.Feed(TestLines.MainLine(status: status));
         }
         var longer = StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch);
         store.Save(longer);
         store.Save(longer);
-        var (_, empty) = TestLines.Processor();
+        var (_, empty) = TestLines.Counter();
         store.Save(StateMapping.ToState(empty.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch));
 
         string slot = File.ReadAllText(store.SlotPaths[0]);
@@ -181,49 +183,10 @@ public sealed class StateStoreTests : IDisposable
         Assert.Empty(document.RootElement.GetProperty("State").GetProperty("LabelSets").EnumerateArray());
     }
 
-    [Fact]
-    public void A_state_file_of_the_previous_format_is_restored_and_removed_after_the_first_save()
-    {
-        // Given the single watcher-state.json an older watcher saved
-        var (processor, metrics) = TestLines.Processor();
-        processor.Feed(TestLines.MainLine(), TestLines.MainLine());
-        using var store = new StateStore(_folder.Path);
-        File.WriteAllBytes(store.LegacyPath, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
-            StateMapping.ToState(metrics.Staged, SampleCheckpoint, DateTimeOffset.UnixEpoch), WatcherStateJsonContext.Default.WatcherStateFile));
-
-        // When it is loaded, then saved in the new format
-        var state = store.Load(out string? problem);
-        Assert.Null(problem);
-        Assert.Equal(2, TestLines.Requests(state!));
-        Assert.Equal(SampleCheckpoint.Current!.Value.Offset, state!.Logs[0].Current!.Offset);
-        store.Save(state);
-
-        // Then only the slots remain
-        Assert.False(File.Exists(store.LegacyPath));
-        Assert.Equal(2, TestLines.Requests(StateStore.Peek(_folder.Path)!));
-    }
-
     private static long SequenceOf(string slot)
     {
         using var document = System.Text.Json.JsonDocument.Parse(slot);
         return document.RootElement.GetProperty("Sequence").GetInt64();
-    }
-
-    [Theory]
-    [InlineData("{\"Version\":1,\"Counters\":{\"LabelSets\":[{\"Meth")]
-    [InlineData("not json")]
-    [InlineData("{\"Version\":99}")]
-    public void Corrupt_state_file_of_the_previous_format_is_moved_aside_and_reported(string content)
-    {
-        using var store = new StateStore(_folder.Path);
-        File.WriteAllText(store.LegacyPath, content);
-
-        var state = store.Load(out string? problem);
-
-        Assert.Null(state);
-        Assert.NotNull(problem);
-        Assert.False(File.Exists(store.LegacyPath));
-        Assert.Equal(content, File.ReadAllText(store.LegacyPath + ".corrupt"));
     }
 
     [Theory]
@@ -244,14 +207,30 @@ public sealed class StateStoreTests : IDisposable
         Assert.All(store.SlotPaths, p => Assert.Equal(content, File.ReadAllText(p + ".corrupt")));
     }
 
+    [Theory]
+    [InlineData("{\"Version\":2,\"Logs\":[]}")]
+    [InlineData("{\"Logs\":[]}")]
+    [InlineData("null")]
+    public void A_whole_slot_of_another_version_or_none_is_moved_aside_and_reported(string state)
+    {
+        SavedState.WriteSlot(_folder.Path, state);
+        using var store = new StateStore(_folder.Path);
+
+        Assert.Null(store.Load(out string? problem));
+
+        Assert.Contains(state == "null" ? "holds null" : "unknown version", problem, StringComparison.Ordinal);
+        Assert.False(File.Exists(store.SlotPaths[0]));
+        Assert.True(File.Exists(store.SlotPaths[0] + ".corrupt"));
+    }
+
     [Fact]
-    public void Processor_counts_a_corrupt_state_file_and_starts_from_zero()
+    public void Line_counter_counts_a_corrupt_state_file_and_starts_from_zero()
     {
         using var store = new StateStore(_folder.Path);
-        File.WriteAllText(store.LegacyPath, "{{{");
-        var (processor, metrics) = TestLines.Processor(store: store);
+        File.WriteAllText(store.SlotPaths[0], "{{{");
+        var (counter, metrics) = TestLines.Counter(store: store);
 
-        Assert.Null(processor.Restore());
+        Assert.Null(counter.Restore());
         Assert.Equal(1, metrics.Snapshot().StateResets);
         Assert.Equal(0, metrics.Snapshot().TotalRequests);
     }

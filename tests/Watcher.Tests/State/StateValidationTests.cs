@@ -10,6 +10,8 @@ using Sidecars.Watcher.Tailing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
+using Sidecars.Tests.Watcher.Tailing;
+
 namespace Sidecars.Tests.Watcher.State;
 
 /// <summary>A state that parses but holds impossible values is treated like a damaged one; restarts change no counter.</summary>
@@ -19,14 +21,14 @@ public sealed class StateValidationTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private static readonly TailCheckpoint Checkpoint = new(
-        new TailPosition(new FileIdentity(2049, 1234, 0xFEDCBA9876543210, 1024), 5000), [new TailPosition(new FileIdentity(2049, 42, 7, 300), 300)], 0, 0);
+    private static readonly TailCheckpoint Checkpoint = Checkpoints.OneLog(
+        new TailPosition(new FileIdentity(new FileId(2049, 1234), 0xFEDCBA9876543210, 1024), 5000), [new TailPosition(new FileIdentity(new FileId(2049, 42), 7, 300), 300)], 0, 0);
 
     /// <summary>A valid saved state as JSON, to be damaged by a test: three requests, one malformed line.</summary>
     private static JsonNode ValidState()
     {
-        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(TestLines.TimedFormat));
-        processor.Feed(
+        var (counter, metrics) = TestLines.Counter(format: LogFormat.Compile(TestLines.TimedFormat));
+        counter.Feed(
             TestLines.Timed("GET", "/", 200, 100, "0.1", "HIT"),
             TestLines.Timed("GET", "/", 200, 100, "0.2"),
             TestLines.Timed("POST", "/x", 503, 7, "1.5"),
@@ -40,6 +42,7 @@ public sealed class StateValidationTests : IDisposable
 
     public static TheoryData<string, Action<JsonNode>> Damages => new()
     {
+        { "a log without its path", s => s["Logs"]![0]!.AsObject().Remove("Path") },
         { "negative offset", s => s["Logs"]![0]!["Current"]!["Offset"] = -5 },
         { "fingerprint longer than the file head", s => s["Logs"]![0]!["Current"]!["FingerprintLength"] = 5000 },
         { "negative fingerprint length", s => s["Logs"]![0]!["Draining"]![0]!["FingerprintLength"] = -1 },
@@ -68,27 +71,6 @@ public sealed class StateValidationTests : IDisposable
         { "too many draining files", s => s["Logs"]![0]!["Draining"] = new JsonArray([.. Enumerable.Range(0, 100).Select(i => (JsonNode)new JsonObject { ["Inode"] = 10 + i, ["Offset"] = 0 })]) },
     };
 
-    /// <summary>The same checks apply to a state of version 1 (the single watcher-state.json of earlier watchers).</summary>
-    public static TheoryData<string, string> DamagedVersion1 => new()
-    {
-        { "negative offset", """{"Version":1,"Checkpoint":{"Current":{"Device":1,"Inode":2,"Offset":-5}},"Counters":{}}""" },
-        { "duplicated label set", """{"Version":1,"Counters":{"LinesParsed":2,"LabelSets":[{"Method":"GET","Status":"200","Requests":1},{"Method":"GET","Status":"200","Requests":1}]}}""" },
-        { "long.MaxValue", """{"Version":1,"Counters":{"BytesRead":9223372036854775807}}""" },
-    };
-
-    [Theory]
-    [MemberData(nameof(DamagedVersion1))]
-    public void An_invalid_version_1_state_is_moved_aside_and_counted_as_a_reset(string damage, string json)
-    {
-        using var store = new StateStore(_folder.Path);
-        File.WriteAllText(store.LegacyPath, json);
-        var (processor, metrics) = TestLines.Processor(store: store);
-
-        Assert.Null(processor.Restore());
-        Assert.Equal(1, metrics.Snapshot().StateResets);
-        Assert.True(File.Exists(store.LegacyPath + ".corrupt"), damage);
-    }
-
     [Theory]
     [MemberData(nameof(Damages))]
     public void An_invalid_state_is_moved_aside_counted_as_a_reset_and_counting_starts_from_zero(string damage, Action<JsonNode> damageIt)
@@ -96,12 +78,12 @@ public sealed class StateValidationTests : IDisposable
         // Given a state file that is valid JSON but holds an impossible value
         var state = ValidState();
         damageIt(state);
+        SavedState.WriteSlot(_folder.Path, state.ToJsonString());
         using var store = new StateStore(_folder.Path);
-        File.WriteAllText(store.LegacyPath, state.ToJsonString());
-        var (processor, metrics) = TestLines.Processor(store: store);
+        var (counter, metrics) = TestLines.Counter(store: store);
 
         // When it is restored
-        var resume = processor.Restore();
+        var resume = counter.Restore();
 
         // Then nothing of it is used: no checkpoint, no counter, one reset, and the file is out of the way
         Assert.Null(resume);
@@ -109,18 +91,18 @@ public sealed class StateValidationTests : IDisposable
         Assert.Equal(1, v.StateResets);
         Assert.Equal(0, v.TotalRequests);
         Assert.Equal(0, v.LinesMalformed);
-        Assert.False(File.Exists(store.LegacyPath), damage);
-        Assert.True(File.Exists(store.LegacyPath + ".corrupt"), damage);
+        Assert.False(File.Exists(store.SlotPaths[0]), damage);
+        Assert.True(File.Exists(store.SlotPaths[0] + ".corrupt"), damage);
     }
 
     [Fact]
     public void The_undamaged_state_of_these_tests_is_valid_and_restores()
     {
+        SavedState.WriteSlot(_folder.Path, ValidState().ToJsonString());
         using var store = new StateStore(_folder.Path);
-        File.WriteAllText(store.LegacyPath, ValidState().ToJsonString());
-        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(TestLines.TimedFormat), store: store);
+        var (counter, metrics) = TestLines.Counter(format: LogFormat.Compile(TestLines.TimedFormat), store: store);
 
-        Assert.Equal(5000, processor.Restore()!.Current!.Value.Offset);
+        Assert.Equal(5000, counter.Restore()!.OnlyLog().Current!.Value.Offset);
         Assert.Equal(3, metrics.Snapshot().TotalRequests);
         Assert.Equal(0, metrics.Snapshot().StateResets);
     }
@@ -135,9 +117,9 @@ public sealed class StateValidationTests : IDisposable
             writer.Save(System.Text.Json.JsonSerializer.Deserialize(state.ToJsonString(), WatcherStateJsonContext.Default.WatcherStateFile)!);
         }
         using var store = new StateStore(_folder.Path);
-        var (processor, metrics) = TestLines.Processor(store: store);
+        var (counter, metrics) = TestLines.Counter(store: store);
 
-        Assert.Null(processor.Restore());
+        Assert.Null(counter.Restore());
         Assert.Equal(1, metrics.Snapshot().StateResets);
         Assert.Contains(Directory.GetFiles(_folder.Path), f => f.EndsWith(".a.json.corrupt", StringComparison.Ordinal));
         Assert.DoesNotContain(Directory.GetFiles(_folder.Path), f => f.EndsWith(".json", StringComparison.Ordinal));
@@ -150,12 +132,12 @@ public sealed class StateValidationTests : IDisposable
         var options = new WatcherOptions { MaxLabelSets = 3 };
         using (var store = new StateStore(_folder.Path))
         {
-            var (first, metrics) = TestLines.Processor(options: options, store: store);
+            var (first, metrics) = TestLines.Counter(options: options, store: store);
             for (int status = 200; status < 210; status++)
             {
                 first.Feed(TestLines.MainLine(status: status), TestLines.MainLine(status: status));
             }
-            first.OnCheckpoint(new TailCheckpoint(null, [], 0, 10));
+            first.OnCheckpoint(Checkpoints.NoLog(0, 10));
             await first.Publisher.StopAsync();
             Assert.Equal(14, metrics.Snapshot().LabelSetsOverflow);
         }
@@ -165,9 +147,9 @@ public sealed class StateValidationTests : IDisposable
         for (int restart = 0; restart < 3; restart++)
         {
             using var store = new StateStore(_folder.Path);
-            var (again, metrics) = TestLines.Processor(options: options, store: store);
+            var (again, metrics) = TestLines.Counter(options: options, store: store);
             again.Restore();
-            again.OnCheckpoint(new TailCheckpoint(null, [], 0, 0));
+            again.OnCheckpoint(Checkpoints.NoLog(0, 0));
             await again.Publisher.StopAsync();
             string text = Exposition.ToText(metrics.Snapshot());
 
@@ -187,12 +169,12 @@ public sealed class StateValidationTests : IDisposable
     public void Counters_stop_at_the_top_of_their_range_instead_of_wrapping()
     {
         // Given lines with the largest body size the parser takes (18 digits)
-        var (processor, metrics) = TestLines.Processor();
+        var (counter, metrics) = TestLines.Counter();
         for (int i = 0; i < 10; i++)
         {
-            processor.Feed(TestLines.MainLine(bytes: 999_999_999_999_999_999));
+            counter.Feed(TestLines.MainLine(bytes: 999_999_999_999_999_999));
         }
-        processor.OnCheckpoint(new TailCheckpoint(null, [], 0, 0));
+        counter.OnCheckpoint(Checkpoints.NoLog(0, 0));
 
         // Then the byte counter is at the top of the range, not negative
         var v = metrics.Snapshot();
@@ -203,9 +185,9 @@ public sealed class StateValidationTests : IDisposable
     [Fact]
     public void A_value_longer_than_18_digits_is_a_bad_number_not_a_huge_count()
     {
-        var (processor, metrics) = TestLines.Processor();
-        processor.Feed(TestLines.MainLine(bytes: 0).Replace(" 200 0 ", " 200 9999999999999999999 ", StringComparison.Ordinal));
-        processor.OnCheckpoint(new TailCheckpoint(null, [], 0, 0));
+        var (counter, metrics) = TestLines.Counter();
+        counter.Feed(TestLines.MainLine(bytes: 0).Replace(" 200 0 ", " 200 9999999999999999999 ", StringComparison.Ordinal));
+        counter.OnCheckpoint(Checkpoints.NoLog(0, 0));
         var v = metrics.Snapshot();
         Assert.Equal(1, v.LinesMalformed);
         Assert.Equal(1, v.ParseError(ParseFailure.BadNumber));
@@ -214,7 +196,7 @@ public sealed class StateValidationTests : IDisposable
     [Fact]
     public void Saves_that_keep_failing_turn_readiness_off_after_a_grace_period_and_back_on_when_they_work()
     {
-        // Given a processor saving into a folder that then disappears
+        // Given a counter saving into a folder that then disappears
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var health = new HealthState(time);
         health.Beat();
@@ -222,23 +204,23 @@ public sealed class StateValidationTests : IDisposable
         string folder = Path.Combine(_folder.Path, "state");
         Directory.CreateDirectory(folder);
         using var store = new StateStore(folder);
-        var (processor, metrics) = TestLines.Processor(store: store, time: time, health: health);
+        var (counter, metrics) = TestLines.Counter(store: store, time: time, health: health);
         // (each read interval a turn ends with a save: SavePending as the tailer's turn calls it)
         var readInterval = TimeSpan.FromSeconds(1);
         void TimerTurn()
         {
             time.Advance(readInterval);
-            processor.Publisher.SavePending();
+            counter.Publisher.SavePending();
         }
-        processor.Feed(TestLines.MainLine());
-        processor.OnCheckpoint(new TailCheckpoint(null, [], 0, 1));
+        counter.Feed(TestLines.MainLine());
+        counter.OnCheckpoint(Checkpoints.NoLog(0, 1));
         TimerTurn();
         Assert.Equal(1, metrics.Snapshot().TotalRequests);
         Directory.Delete(folder, recursive: true);
 
         // When new lines cannot be saved for a while
-        processor.Feed(TestLines.MainLine());
-        processor.OnCheckpoint(new TailCheckpoint(null, [], 0, 1));
+        counter.Feed(TestLines.MainLine());
+        counter.OnCheckpoint(Checkpoints.NoLog(0, 1));
         TimerTurn();
         Assert.Null(health.NotReadyReason); // within the grace period
         Assert.Equal(1, metrics.Snapshot().StateSaveFailures);
@@ -257,7 +239,7 @@ public sealed class StateValidationTests : IDisposable
         long failures = metrics.Snapshot().StateSaveFailures;
         for (int i = 0; i < 20; i++)
         {
-            Assert.False(processor.Publisher.SavePending(forScrape: true));
+            Assert.False(counter.Publisher.SavePending(forScrape: true));
         }
         Assert.Equal(failures, metrics.Snapshot().StateSaveFailures);
 

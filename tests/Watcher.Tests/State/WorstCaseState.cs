@@ -32,7 +32,7 @@ internal static class WorstCaseState
 
     public static WatcherStateFile Fill(WatcherOptions options, string folder)
     {
-        var (counter, metrics) = TestLines.Processor(LogFormat.Compile(Format), options);
+        var (counter, metrics) = TestLines.Counter(LogFormat.Compile(Format), options);
 
         // The values of each label in a line ("other" last), the histograms' labels first: the first label sets
         // then have as many different series as there can be.
@@ -97,7 +97,7 @@ internal static class WorstCaseState
         }
 
         // Every log with the files it can have open and remembered, at the largest positions.
-        var far = new TailPosition(new FileIdentity(ulong.MaxValue, ulong.MaxValue, ulong.MaxValue, FileFingerprint.MaxLength), long.MaxValue);
+        var far = new TailPosition(new FileIdentity(new FileId(ulong.MaxValue, ulong.MaxValue), ulong.MaxValue, FileFingerprint.MaxLength), long.MaxValue);
         string[] logPaths = ValuesOf("log") is { } logs ? logs[..options.MaxLogs] : [Path.GetFullPath(options.Path)];
         var checkpoint = new TailCheckpoint(
             [.. logPaths.Select(p => new LogPosition(p, far, [.. Enumerable.Repeat(far, StateSize.DrainingPerLog)], [.. Enumerable.Repeat(far, RotationFollower.RetiredCapacity)]))],

@@ -5,7 +5,7 @@ namespace Sidecars.Tests.Watcher.Tailing;
 /// <summary>When a glob's folder is listed again without name events: only when its names may have changed.</summary>
 public sealed class FolderStampTests
 {
-    private static readonly FolderStamp Stamp = new(1, 2, 1000);
+    private static readonly FolderStamp Stamp = new(new FileId(1, 2), 1000);
 
     [Fact]
     public void A_folder_never_listed_is_listed() =>
@@ -21,7 +21,7 @@ public sealed class FolderStampTests
 
     [Fact]
     public void Another_folder_at_the_same_path_is_listed() =>
-        Assert.True(FolderStamp.MustList(Stamp, Stamp with { Inode = 3 }, TimeSpan.FromHours(1)));
+        Assert.True(FolderStamp.MustList(Stamp, Stamp with { Folder = new FileId(1, 3) }, TimeSpan.FromHours(1)));
 
     [Fact]
     public void A_folder_changed_a_moment_ago_is_listed_again_a_name_added_in_the_same_tick_leaves_its_time_unchanged() =>

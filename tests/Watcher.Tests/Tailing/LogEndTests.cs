@@ -8,7 +8,7 @@ public sealed class LogEndTests
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(6);
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(4);
-    private static readonly TailPosition Somewhere = new(new FileIdentity(1, 2, 3, 4), 100);
+    private static readonly TailPosition Somewhere = new(new FileIdentity(new FileId(1, 2), 3, 4), 100);
 
     [Fact]
     public void A_log_whose_deleted_files_were_quiet_and_whose_path_stayed_empty_for_the_quiet_period_is_over() =>

@@ -4,9 +4,9 @@ namespace Sidecars.Tests.Watcher.Tailing;
 
 public sealed class RotationDetectorTests
 {
-    private static readonly FileIdentity Open = new(Device: 1, Inode: 100, Fingerprint: 42, FingerprintLength: 1024);
-    private static readonly PathState SameAtPath = new(true, 1, 100);
-    private static readonly PathState OtherAtPath = new(true, 1, 200);
+    private static readonly FileIdentity Open = new(new FileId(1, 100), Fingerprint: 42, FingerprintLength: 1024);
+    private static readonly PathState SameAtPath = new(true, new FileId(1, 100));
+    private static readonly PathState OtherAtPath = new(true, new FileId(1, 200));
 
     [Fact]
     public void Same_file_that_grew_is_unchanged() =>
@@ -26,7 +26,7 @@ public sealed class RotationDetectorTests
 
     [Fact]
     public void Same_inode_number_on_another_device_is_another_file() =>
-        Assert.Equal(FileChange.Replaced, RotationDetector.Decide(new PathState(true, 2, 100), Open, 4000, 4000, true));
+        Assert.Equal(FileChange.Replaced, RotationDetector.Decide(new PathState(true, new FileId(2, 100)), Open, 4000, 4000, true));
 
     [Fact]
     public void Nothing_at_the_path_means_missing() =>

@@ -27,7 +27,7 @@ public sealed class TailerRestartTests : IDisposable
         using var worker = new LogWriter(LogPath);
         worker.Lines("a", 3).Write("half");
         TailCheckpoint saved = await FirstRun(3);
-        Assert.Equal(Encoding.ASCII.GetByteCount("a0\na1\na2\n"), saved.Current!.Value.Offset);
+        Assert.Equal(Encoding.ASCII.GetByteCount("a0\na1\na2\n"), saved.OnlyLog().Current!.Value.Offset);
 
         worker.Write(" done\n").Lines("b", 2); // while stopped
 
@@ -79,7 +79,7 @@ public sealed class TailerRestartTests : IDisposable
         await first.LinesAfter(4);
         TailCheckpoint saved = (await first.StopAsync())!;
         await first.DisposeAsync();
-        Assert.Single(saved.Draining);
+        Assert.Single(saved.OnlyLog().Draining);
 
         oldWorker.Lines("p", 1); // both files get lines while stopped
         oldWorker.Dispose();
@@ -151,16 +151,16 @@ public sealed class TailerRestartTests : IDisposable
         await using var tailer = TailerHarness.Start(LogPath);
         await tailer.LinesAfter(1);
         await tailer.Settle();
-        FileIdentity small = tailer.Sink.Saved!.Current!.Value.Identity;
+        FileIdentity small = tailer.Sink.Saved!.OnlyLog().Current!.Value.Identity;
         Assert.Equal(5, small.FingerprintLength);
 
         worker.Lines("more", 300);
         await tailer.LinesAfter(301);
         await tailer.Settle();
-        FileIdentity grown = tailer.Sink.Saved!.Current!.Value.Identity;
+        FileIdentity grown = tailer.Sink.Saved!.OnlyLog().Current!.Value.Identity;
 
-        Assert.Equal((small.Device, small.Inode), (grown.Device, grown.Inode));
-        Assert.NotEqual(0UL, grown.Inode);
+        Assert.Equal(small.Id, grown.Id);
+        Assert.NotEqual(0UL, grown.Id.Inode);
         Assert.Equal(1024, grown.FingerprintLength);
         byte[] head = File.ReadAllBytes(LogPath)[..1024];
         Assert.Equal(FileFingerprint.Of(head), grown.Fingerprint);

@@ -44,10 +44,10 @@ public sealed class TailerRotationTests : IDisposable
 
         // And the old file is closed once it has been quiet for the period, not before
         await tailer.Settle();
-        Assert.Single(tailer.Sink.Saved!.Draining);
+        Assert.Single(tailer.Sink.Saved!.OnlyLog().Draining);
         tailer.Clock.Advance(TimeSpan.FromSeconds(2));
         await tailer.Settle();
-        Assert.Empty(tailer.Sink.Saved!.Draining);
+        Assert.Empty(tailer.Sink.Saved!.OnlyLog().Draining);
         Assert.Equal(9, tailer.Sink.LineCount);
     }
 
@@ -105,10 +105,10 @@ public sealed class TailerRotationTests : IDisposable
 
         // Then the late line is counted, and the old file stays open until it was quiet for 5 s
         Assert.Contains("late", await tailer.LinesAfter(3));
-        Assert.Single(tailer.Sink.Saved!.Draining);
+        Assert.Single(tailer.Sink.Saved!.OnlyLog().Draining);
         tailer.Clock!.Advance(TimeSpan.FromSeconds(5));
         await tailer.Settle();
-        Assert.Empty(tailer.Sink.Saved!.Draining);
+        Assert.Empty(tailer.Sink.Saved!.OnlyLog().Draining);
     }
 
     [Fact]
@@ -285,7 +285,7 @@ public sealed class TailerRotationTests : IDisposable
     {
         await using var tailer = TailerHarness.Start(LogPath, startAtEnd: true);
         await tailer.Settle();
-        Assert.Null(tailer.Sink.Saved?.Current);
+        Assert.Null(tailer.Sink.Saved?.OnlyLog().Current);
 
         using (var worker = new LogWriter(LogPath))
         {

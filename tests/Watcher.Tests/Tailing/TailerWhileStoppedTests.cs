@@ -262,7 +262,7 @@ public sealed class TailerPathTests : IDisposable
         // When the link flips to b, a is finished and closed after the quiet period, and then the link flips back
         PointTo(b);
         await tailer.LinesAfter(5);
-        await Eventually.Holds(() => tailer.Sink.Saved?.Draining.Count == 0 && tailer.Sink.Saved.Retired.Count == 1, TailerHarness.Within, "a closed");
+        await Eventually.Holds(() => tailer.Sink.Saved?.OnlyLog() is { Draining.Count: 0, Retired.Count: 1 }, TailerHarness.Within, "a closed");
         PointTo(a);
         writerA.Lines("later", 1);
 
@@ -285,7 +285,7 @@ public sealed class TailerPathTests : IDisposable
             await first.LinesAfter(3);
             PointTo(b);
             await first.LinesAfter(4);
-            await Eventually.Holds(() => first.Sink.Saved?.Retired.Count == 1, TailerHarness.Within, "a closed");
+            await Eventually.Holds(() => first.Sink.Saved?.OnlyLog().Retired.Count == 1, TailerHarness.Within, "a closed");
             saved = (await first.StopAsync())!;
         }
         PointTo(a);
@@ -458,7 +458,7 @@ public sealed class TailerPromisesTests : IDisposable
         public void OnCheckpoint(TailCheckpoint checkpoint)
         {
             OnEachCheckpoint?.Invoke();
-            if (checkpoint.Current is { } current && current.Offset > 0)
+            if (checkpoint.Logs is [{ Current: { Offset: > 0 } current }])
             {
                 lock (Checkpoints)
                 {

@@ -7,25 +7,29 @@ using Sidecars.Watcher.State;
 using Sidecars.Watcher.Tailing;
 using Microsoft.Extensions.Time.Testing;
 
+using Sidecars.Tests.Watcher.Tailing;
+
+using Sidecars.Tests.Watcher.State;
+
 namespace Sidecars.Tests.Watcher;
 
-public sealed class ProcessorTests : IDisposable
+public sealed class LineCounterTests : IDisposable
 {
-    private readonly TempFolder _folder = new("watcher-processor");
+    private readonly TempFolder _folder = new("watcher-counter");
 
     public void Dispose() => _folder.Dispose();
 
     private static TailCheckpoint At(long offset) =>
-        new(new TailPosition(new FileIdentity(1, 2, 3, 4), offset), [], 0, offset);
+        Checkpoints.OneLog(new TailPosition(new FileIdentity(new FileId(1, 2), 3, 4), offset), [], 0, offset);
 
     [Fact]
     public void Without_a_state_folder_a_checkpoint_publishes_at_once_and_lines_before_it_do_not()
     {
-        var (processor, metrics) = TestLines.Processor();
-        processor.Feed(TestLines.MainLine(), TestLines.MainLine());
+        var (counter, metrics) = TestLines.Counter();
+        counter.Feed(TestLines.MainLine(), TestLines.MainLine());
         Assert.Equal(0, metrics.Snapshot().TotalRequests);
 
-        processor.OnCheckpoint(At(100));
+        counter.OnCheckpoint(At(100));
 
         Assert.Equal(2, metrics.Snapshot().TotalRequests);
         Assert.Equal(100, metrics.Snapshot().BytesRead);
@@ -34,10 +38,10 @@ public sealed class ProcessorTests : IDisposable
     [Fact]
     public async Task Published_values_are_never_ahead_of_the_saved_ones()
     {
-        // Given a processor that saves to a state folder, and a scraper rendering /metrics meanwhile
+        // Given a counter that saves to a state folder, and a scraper rendering /metrics meanwhile
         using var store = new StateStore(_folder.Path);
-        var (processor, metrics) = TestLines.Processor(store: store);
-        processor.Restore();
+        var (counter, metrics) = TestLines.Counter(store: store);
+        counter.Restore();
         using var stop = new CancellationTokenSource();
         long violations = 0, scrapes = 0;
         var scraper = Task.Factory.StartNew(() =>
@@ -47,7 +51,7 @@ public sealed class ProcessorTests : IDisposable
                 metrics.WriteTo(new System.Buffers.ArrayBufferWriter<byte>()); // renders the published values
                 long published = metrics.Snapshot().TotalRequests;
                 // Read the files after the snapshot: they can only be newer, never older.
-                long saved = TestLines.Requests(StateStore.Peek(_folder.Path));
+                long saved = TestLines.Requests(SavedState.LoadCopy(_folder.Path));
                 if (published > saved)
                 {
                     Interlocked.Increment(ref violations);
@@ -59,16 +63,16 @@ public sealed class ProcessorTests : IDisposable
         // When lines arrive in many batches, each saved and published as a turn of the tailer ends, while the scraper really scrapes
         for (int batch = 1; batch <= 200; batch++)
         {
-            processor.Feed(TestLines.MainLine(), TestLines.MainLine(status: 404));
-            processor.OnCheckpoint(At(batch * 2));
-            processor.Publisher.SavePending(forScrape: batch % 2 == 0);
+            counter.Feed(TestLines.MainLine(), TestLines.MainLine(status: 404));
+            counter.OnCheckpoint(At(batch * 2));
+            counter.Publisher.SavePending(forScrape: batch % 2 == 0);
             if (batch % 20 == 0)
             {
                 long target = Interlocked.Read(ref scrapes) + 3;
                 await Eventually.Holds(() => Interlocked.Read(ref scrapes) >= target, TimeSpan.FromSeconds(10), "three scrapes");
             }
         }
-        await processor.Publisher.StopAsync();
+        await counter.Publisher.StopAsync();
         stop.Cancel();
         await scraper;
 
@@ -84,27 +88,27 @@ public sealed class ProcessorTests : IDisposable
     [Fact]
     public void With_a_state_folder_checkpointed_values_are_published_by_the_save_that_ends_a_turn_and_a_turn_with_nothing_new_saves_nothing()
     {
-        // Given a processor with a state folder on a fake clock
+        // Given a counter with a state folder on a fake clock
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         using var store = new StateStore(_folder.Path);
-        var (processor, metrics) = TestLines.Processor(store: store, time: time);
-        processor.Restore();
+        var (counter, metrics) = TestLines.Counter(store: store, time: time);
+        counter.Restore();
 
         // When lines are checkpointed, nothing is published before a save
-        processor.Feed(TestLines.MainLine(), TestLines.MainLine());
-        processor.OnCheckpoint(At(2));
+        counter.Feed(TestLines.MainLine(), TestLines.MainLine());
+        counter.OnCheckpoint(At(2));
         Assert.Equal(0, metrics.Snapshot().TotalRequests);
         long version = metrics.Version;
 
         // Then the save at the end of the turn publishes them, and says so to the rendering cache
-        Assert.True(processor.Publisher.SavePending(forScrape: true));
+        Assert.True(counter.Publisher.SavePending(forScrape: true));
         Assert.Equal(2, metrics.Snapshot().TotalRequests);
         Assert.Equal(1, metrics.Snapshot().StateSaves);
         Assert.True(metrics.Version > version);
 
         // And a turn that read nothing new saves nothing and publishes nothing
         version = metrics.Version;
-        Assert.True(processor.Publisher.SavePending());
+        Assert.True(counter.Publisher.SavePending());
         Assert.Equal(1, metrics.Snapshot().StateSaves);
         Assert.Equal(version, metrics.Version);
     }
@@ -114,17 +118,17 @@ public sealed class ProcessorTests : IDisposable
     {
         using (var store = new StateStore(_folder.Path))
         {
-            var (first, _) = TestLines.Processor(store: store);
+            var (first, _) = TestLines.Counter(store: store);
             first.Feed(TestLines.MainLine(), TestLines.MainLine(), TestLines.MainLine(status: 500));
             first.OnCheckpoint(At(300));
             await first.Publisher.StopAsync();
         }
 
         using var again = new StateStore(_folder.Path);
-        var (second, metrics) = TestLines.Processor(store: again);
+        var (second, metrics) = TestLines.Counter(store: again);
         var resume = second.Restore();
 
-        Assert.Equal(300, resume!.Current!.Value.Offset);
+        Assert.Equal(300, resume!.OnlyLog().Current!.Value.Offset);
         Assert.Equal(3, metrics.Snapshot().TotalRequests);
         second.Feed(TestLines.MainLine());
         second.OnCheckpoint(At(400));
@@ -139,12 +143,12 @@ public sealed class ProcessorTests : IDisposable
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var logger = new RecordingLogger();
         var counter = WatcherHostExtensions.CreateCounting(new WatcherOptions(), LogFormat.Main, null, time, new SingleLoggerFactory(logger));
-        var (processor, metrics) = (counter, counter.Metrics);
+        var metrics = counter.Metrics;
 
-        processor.Feed("garbage one", "garbage two", TestLines.MainLine(), "garbage three");
+        counter.Feed("garbage one", "garbage two", TestLines.MainLine(), "garbage three");
         time.Advance(TimeSpan.FromSeconds(10));
-        processor.Feed("garbage four");
-        processor.OnCheckpoint(At(1));
+        counter.Feed("garbage four");
+        counter.OnCheckpoint(At(1));
 
         Assert.Equal(2, logger.Warnings.Count);
         Assert.Contains("garbage one", logger.Warnings[0], StringComparison.Ordinal);
@@ -159,11 +163,11 @@ public sealed class ProcessorTests : IDisposable
     [Fact]
     public void Too_long_lines_and_rotations_are_counted()
     {
-        var (processor, metrics) = TestLines.Processor();
-        processor.OnLineTooLong(70_000);
-        processor.OnLineTooLong(80_000);
-        processor.OnRotation(RotationKind.Renamed);
-        processor.OnCheckpoint(new TailCheckpoint(null, [], 1234, 0));
+        var (counter, metrics) = TestLines.Counter();
+        counter.OnLineTooLong(70_000);
+        counter.OnLineTooLong(80_000);
+        counter.OnRotation(RotationKind.Renamed);
+        counter.OnCheckpoint(Checkpoints.NoLog(1234, 0));
         var v = metrics.Snapshot();
         Assert.Equal(2, v.LinesTooLong);
         Assert.Equal(1, v.Rotations[(int)RotationKind.Renamed]);
@@ -173,12 +177,12 @@ public sealed class ProcessorTests : IDisposable
     [Fact]
     public void Summary_reports_rate_server_error_share_and_p95()
     {
-        var (processor, metrics) = TestLines.Processor(format: LogFormat.Compile(TestLines.TimedFormat));
+        var (counter, metrics) = TestLines.Counter(format: LogFormat.Compile(TestLines.TimedFormat));
         for (int i = 0; i < 100; i++)
         {
-            processor.Feed(TestLines.Timed("GET", "/", i < 10 ? 503 : 200, 1, i < 90 ? "0.003" : "0.7"));
+            counter.Feed(TestLines.Timed("GET", "/", i < 10 ? 503 : 200, 1, i < 90 ? "0.003" : "0.7"));
         }
-        processor.OnCheckpoint(At(1));
+        counter.OnCheckpoint(At(1));
         var summary = Summaries.Between(null, metrics.Snapshot(), 10, hasRequestTime: true);
         Assert.Equal(10, summary.LinesPerSecond);
         Assert.Equal(10, summary.ServerErrorPercent);

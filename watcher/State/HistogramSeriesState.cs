@@ -1,0 +1,8 @@
+namespace Sidecars.Watcher.State;
+
+internal sealed class HistogramSeriesState
+{
+    public Dictionary<string, string> Labels { get; set; } = [];
+    public long[] Buckets { get; set; } = [];
+    public double Sum { get; set; }
+}
