@@ -493,11 +493,6 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
 
     private static void LabelProblems(WatcherOptions options, List<string> failures)
     {
-        if (options.Labels.Count > MaxLabels)
-        {
-            failures.Add($"Watcher:Labels may name at most {MaxLabels} labels (got {options.Labels.Count})");
-            return;
-        }
         LogFormat? format = null;
         try
         {
@@ -507,7 +502,13 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         {
             // reported as a format problem
         }
+        // Checked whatever the labels say: too many labels must not hide a wrong exclude rule.
         ExcludeProblems(options, format, failures);
+        if (options.Labels.Count > MaxLabels)
+        {
+            failures.Add($"Watcher:Labels may name at most {MaxLabels} labels (got {options.Labels.Count})");
+            return;
+        }
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < options.Labels.Count; i++)
         {

@@ -199,4 +199,20 @@ public sealed class RequestLabelTests : IDisposable
         var failure = Assert.Single(WatcherOptionsValidator.Check(options, checkStateDirectory: false));
         Assert.Contains(expected, failure, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_bad_exclude_rule_is_reported_beside_too_many_labels()
+    {
+        // Before, five labels ended the label checks before the exclude rules were looked at
+        var options = new WatcherOptions
+        {
+            Path = _folder.File("access.log"),
+            Format = HostFormat,
+            Labels = [.. Enumerable.Range(0, 5).Select(i => new LabelOptions { Name = $"l{i}", Variable = "$host" })],
+            Exclude = [new() { Path = "healthz" }],
+        };
+        var failures = WatcherOptionsValidator.Check(options, checkStateDirectory: false);
+        Assert.Contains(failures, f => f.Contains("Watcher:Exclude:0:Path must start with /", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Watcher:Labels may name at most 4 labels (got 5)", StringComparison.Ordinal));
+    }
 }
