@@ -7,7 +7,7 @@ namespace Sidecars.Tests.Manifests;
 /// <summary>
 /// manifests/components/watcher-sidecar, the "add it to your nginx" Component, as manifests/examples/stock-nginx
 /// applies it to a stock nginx Deployment: rendered offline by kustomize, it adds the watcher as a native sidecar
-/// and changes nothing of nginx but one conf.d file and the socket's folder.
+/// and changes nothing of nginx but one conf.d file.
 /// </summary>
 public sealed partial class WatcherSidecarComponentTests
 {
@@ -29,7 +29,7 @@ public sealed partial class WatcherSidecarComponentTests
     }
 
     [Fact]
-    public async Task The_stock_deployment_keeps_its_nginx_as_it_was_but_for_two_mounts()
+    public async Task The_stock_deployment_keeps_its_nginx_as_it_was_but_for_one_conf_d_file()
     {
         // Given the example's Deployment before and after the Component
         var stock = Assert.Single(ManifestFiles.LoadStrictFromString(File.ReadAllText(Path.Combine(Example, "deployment.yaml"))).OfType<V1Deployment>());
@@ -37,7 +37,7 @@ public sealed partial class WatcherSidecarComponentTests
         var before = Assert.Single(stock.Spec.Template.Spec.Containers);
         var nginx = Assert.Single(deployment.Spec.Template.Spec.Containers);
 
-        // Then nginx keeps its name, image, command, args, ports and security, and gains the socket's folder and one conf.d file
+        // Then nginx keeps its name, image, command, args, ports and security, and gains one conf.d file
         Assert.Equal(before.Name, nginx.Name);
         Assert.Equal("nginx:1.27", nginx.Image);
         Assert.Null(nginx.Command);
@@ -45,8 +45,9 @@ public sealed partial class WatcherSidecarComponentTests
         Assert.Equal(before.Ports.Select(p => p.ContainerPort), nginx.Ports.Select(p => p.ContainerPort));
         Assert.Null(nginx.SecurityContext);
         Assert.Null(deployment.Spec.Template.Spec.SecurityContext);
-        Assert.Equal(2, nginx.VolumeMounts.Count);
-        var confd = Assert.Single(nginx.VolumeMounts, m => m.MountPath.StartsWith("/etc/nginx/conf.d/", StringComparison.Ordinal));
+        Assert.Null(before.VolumeMounts);
+        var confd = Assert.Single(nginx.VolumeMounts);
+        Assert.StartsWith("/etc/nginx/conf.d/", confd.MountPath, StringComparison.Ordinal);
         Assert.Equal("/etc/nginx/conf.d/" + confd.SubPath, confd.MountPath);
         Assert.True(confd.ReadOnlyProperty);
         Assert.Contains(confd.SubPath, conf.Data.Keys);
@@ -79,18 +80,14 @@ public sealed partial class WatcherSidecarComponentTests
         Assert.Equal(["ALL"], own.Capabilities.Drop);
         Assert.Equal("RuntimeDefault", own.SeccompProfile.Type);
 
-        // nginx sends to the socket the watcher listens on, in a folder both mount from one emptyDir
+        // nginx sends to the address the watcher listens on: the pod's loopback, which only the pod's containers reach
         string text = Assert.Single(conf.Data.Values);
         var accessLog = AccessLogSyslog().Match(text);
         Assert.True(accessLog.Success, text);
-        string socket = accessLog.Groups["path"].Value;
-        Assert.Equal("unixgram:" + socket, watcher.Env("Watcher__Listen"));
-        string folder = Path.GetDirectoryName(socket)!;
-        var watcherMount = Assert.Single(watcher.VolumeMounts, m => m.MountPath == folder);
-        var nginxMount = Assert.Single(nginx.VolumeMounts, m => m.MountPath == folder);
-        Assert.Equal(watcherMount.Name, nginxMount.Name);
-        Assert.NotNull(Assert.Single(pod.Spec.Volumes, v => v.Name == watcherMount.Name).EmptyDir);
-        Assert.NotEqual(true, watcherMount.ReadOnlyProperty);
+        string server = accessLog.Groups["server"].Value;
+        Assert.StartsWith("127.0.0.1:", server, StringComparison.Ordinal);
+        Assert.Equal("udp://" + server, watcher.Env("Watcher__Listen"));
+        Assert.DoesNotContain(watcher.Ports, p => p.ContainerPort == int.Parse(server.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture));
 
         // The watcher reads the format nginx writes from the same file
         string formatName = accessLog.Groups["format"].Value;
@@ -108,6 +105,6 @@ public sealed partial class WatcherSidecarComponentTests
         Assert.NotNull(Assert.Single(pod.Spec.Volumes, v => v.Name == stateMount.Name).EmptyDir);
     }
 
-    [GeneratedRegex(@"^access_log syslog:server=unix:(?<path>/[^,\s]+)(,[a-z]+(=[^,\s]+)?)* (?<format>\w+);$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^access_log syslog:server=(?<server>[0-9.]+:[0-9]+)(,[a-z]+(=[^,\s]+)?)* (?<format>\w+);$", RegexOptions.Multiline)]
     private static partial Regex AccessLogSyslog();
 }

@@ -8,8 +8,8 @@ namespace Sidecars.Tests.Pods;
 
 /// <summary>
 /// A stock nginx Deployment plus the watcher-sidecar Component (manifests/examples/stock-nginx, rendered by kustomize):
-/// nginx's image and command untouched, its access log sent over syslog to the watcher's Unix socket. Every count is
-/// exact against the lines nginx logged to its stdout (the stock image's access.log).
+/// nginx's image and command untouched, its access log sent over syslog to the watcher on the pod's loopback (UDP).
+/// Every count is exact against the lines nginx logged to its stdout (the stock image's access.log).
 /// </summary>
 public sealed partial class SyslogComponentPodTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -89,10 +89,11 @@ public sealed partial class SyslogComponentPodTests(ITestOutputHelper output) : 
 
         // Then its counters came back from its state, without the 100
         Assert.Equal(301, Exposition.Value(await Http.GetStringAsync(Metrics), "nginx_http_requests_total"));
-        // And nginx said so, once for each of them: its send to the socket failed
+        // And nginx said so in its error log (UDP: a send after one the kernel refused fails, so about every other one)
         var whileDown = back.Skip(down.Count).ToList();
         output.WriteLine($"nginx's error lines while the watcher was down ({whileDown.Count}): {whileDown.FirstOrDefault()}");
-        Assert.Equal(100, whileDown.Count);
+        Assert.InRange(whileDown.Count, 1, 100);
+        Assert.All(whileDown, l => Assert.Contains("failed (111: Connection refused)", l, StringComparison.Ordinal));
 
         // And of 300 requests after it is back, all are counted but those nginx reports it could not send
         await _nginx.LoadAsync(300, 2);
@@ -110,13 +111,26 @@ public sealed partial class SyslogComponentPodTests(ITestOutputHelper output) : 
         return [.. stderr.Split('\n').Where(l => l.Contains("[error]", StringComparison.Ordinal) || l.Contains("[alert]", StringComparison.Ordinal))];
     }
 
-    private async Task WaitForTotal(int total, TimeSpan? within = null) =>
-        await Eventually.Holds(async () =>
+    private async Task WaitForTotal(int total, TimeSpan? within = null)
+    {
+        string exposition = "";
+        try
         {
-            double seen = Exposition.ValueOrZero(await Http.GetStringAsync(Metrics), "nginx_http_requests_total");
-            Assert.True(seen <= total, $"counted {seen} requests, more than the {total} sent");
-            return seen == total;
-        }, within ?? TimeSpan.FromSeconds(30), $"nginx_http_requests_total = {total}");
+            await Eventually.Holds(async () =>
+            {
+                exposition = await Http.GetStringAsync(Metrics);
+                double seen = Exposition.ValueOrZero(exposition, "nginx_http_requests_total");
+                Assert.True(seen <= total, $"counted {seen} requests, more than the {total} sent");
+                return seen == total;
+            }, within ?? TimeSpan.FromSeconds(30), $"nginx_http_requests_total = {total}");
+        }
+        catch (TimeoutException e)
+        {
+            // Say what was counted instead, and what the watcher knows of the difference.
+            var lines = exposition.Split('\n').Where(l => l.StartsWith("nginx_http_requests_total", StringComparison.Ordinal) || l.StartsWith("watcher_messages", StringComparison.Ordinal) || l.StartsWith("watcher_lines_total", StringComparison.Ordinal));
+            throw new TimeoutException($"{e.Message}; last scrape: {string.Join("; ", lines)}", e);
+        }
+    }
 
     private sealed record Phase(int Requests, double Seconds, double WatcherCpuSeconds)
     {
