@@ -12,7 +12,8 @@ namespace Sidecars.Watcher.Receiving;
 /// with a checkpoint (no positions: nothing can be read again) at the end of every turn, then
 /// <see cref="AfterTurn"/> (save and publish).
 /// <para>
-/// The thread blocks in <c>poll</c> on the socket and an eventfd. Datagrams are counted as they come; a turn
+/// The thread blocks in <c>poll</c> on the socket and an eventfd. Datagrams are counted in batches as they come (at
+/// most one wake-up per <see cref="BatchInterval"/> for them); a turn
 /// publishes them once per <see cref="ReceiverSettings.ReadInterval"/>, and when <see cref="ReadRequests"/> asks
 /// (a scrape): the turn first receives everything queued on the socket, so a scrape counts every datagram the
 /// kernel held when it arrived. Datagrams that are not syslog are counted and skipped; longer ones than
@@ -27,6 +28,13 @@ internal sealed class SyslogReceiver(ReceiverSettings settings, IAccessLogSink s
     private const int MemInfoDrops = 8; // SK_MEMINFO_DROPS: u32 index in SO_MEMINFO
     private const int MsgDontWait = 0x40;
     private const int MsgTrunc = 0x20;
+
+    /// <summary>
+    /// After a wake-up for a datagram the receiver waits this long (for a scrape or shutdown only) before it looks
+    /// again, so a busy nginx's datagrams are taken in batches and not with a wake-up each (measured in the pod test:
+    /// 43 µs of CPU per line at 500 lines/s with a wake-up per datagram); the receive buffer holds what comes meanwhile.
+    /// </summary>
+    public static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(20);
 
     private readonly byte[] _buffer = new byte[settings.MaxMessageBytes];
     private readonly LogThrottle _throttle = new(time, TimeSpan.FromSeconds(10));
@@ -113,11 +121,23 @@ internal sealed class SyslogReceiver(ReceiverSettings settings, IAccessLogSink s
                     {
                         throw new IOException($"poll failed (errno {Marshal.GetLastPInvokeError()})");
                     }
+                    bool woken = ready > 0 && (fds[1].ReturnedEvents & LibC.PollIn) != 0;
                     if (ready > 0 && (fds[0].ReturnedEvents & LibC.PollIn) != 0)
                     {
                         Drain(fd, maxPerDrain);
+                        if (!woken)
+                        {
+                            // Let the next datagrams gather; only a scrape or shutdown ends this wait early.
+                            var batch = settings.ReadInterval - time.GetElapsedTime(turnStarted);
+                            batch = batch < BatchInterval ? batch : BatchInterval;
+                            if (batch > TimeSpan.Zero)
+                            {
+                                fds[1].ReturnedEvents = 0;
+                                woken = LibC.Poll(fds + 1, 1, (int)Math.Ceiling(batch.TotalMilliseconds)) > 0 && (fds[1].ReturnedEvents & LibC.PollIn) != 0;
+                            }
+                        }
                     }
-                    if (ready > 0 && (fds[1].ReturnedEvents & LibC.PollIn) != 0)
+                    if (woken)
                     {
                         ulong value;
                         _ = LibC.Read(wakeFd, (byte*)&value, sizeof(ulong));
