@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Sidecars.Hosting;
 using Sidecars.Watcher.Metrics;
 using Sidecars.Watcher.Parsing;
+using Sidecars.Watcher.Receiving;
 using Sidecars.Watcher.State;
 using Sidecars.Watcher.Tailing;
 
@@ -13,7 +14,7 @@ namespace Sidecars.Watcher;
 /// At each checkpoint it hands the values with the positions to the <see cref="StatePublisher"/>, which saves
 /// and publishes them. Only the tailer's thread calls it.
 /// </summary>
-internal sealed class LineCounter : IAccessLogSink
+internal sealed class LineCounter : IAccessLogSink, IDatagramEvents
 {
     private readonly LogFormat _format;
     private readonly MetricsLayout _layout;
@@ -191,6 +192,10 @@ internal sealed class LineCounter : IAccessLogSink
     }
 
     public void OnFileLost() => _staged.FilesLost++;
+
+    public void OnNotSyslog() => _staged.MessagesNotSyslog++;
+
+    public void OnDropped(long count) => _staged.MessagesDropped = Counter.Add(_staged.MessagesDropped, count);
 
     public void OnCheckpoint(TailCheckpoint checkpoint)
     {

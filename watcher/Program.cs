@@ -23,6 +23,8 @@ var syntax = new CommandLineSyntax("watcher", $"""
       --Watcher:FormatFile=FILE    read the format from an nginx config file, with
       --Watcher:FormatName=NAME    the name of its log_format
       --Watcher:StateDirectory=DIR save the position and counters there (resume after a restart)
+      --Watcher:Listen=ADDRESS     receive nginx's access_log syslog: messages instead of following
+                                   a log: udp://127.0.0.1:5514 or unixgram:/PATH
     {CommandLineSyntax.SharedSettingsHelp("Watcher:Path", 9145, "watcher/README.md in the Sidecars repository")}
     """)
 {

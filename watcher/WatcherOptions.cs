@@ -28,7 +28,31 @@ internal sealed class WatcherOptions
     public IReadOnlyList<string> EffectivePaths => Paths.Count > 0 ? Paths : [Path];
 
     /// <summary>Several logs (a glob, or more than one path): every request metric gets a <c>log</c> label.</summary>
-    public bool SeveralLogs => Tailing.LogPaths.AreSeveral(EffectivePaths);
+    public bool SeveralLogs => !Receives && Tailing.LogPaths.AreSeveral(EffectivePaths);
+
+    /// <summary>
+    /// Receive nginx's <c>access_log syslog:</c> messages instead of following a log: <c>unixgram:/PATH</c> (a Unix
+    /// datagram socket the watcher creates) or <c>udp://IP:PORT</c>. Empty: off, the log at <see cref="Path"/> is followed.
+    /// </summary>
+    public string? Listen { get; set; }
+
+    /// <summary>The permissions of the Unix socket <see cref="Listen"/> creates, in octal: nginx's workers must be able to write to it.</summary>
+    public string ListenMode { get; set; } = "0666";
+
+    /// <summary>The kernel's receive buffer for <see cref="Listen"/> (SO_RCVBUF): datagrams beyond it are dropped (UDP) or refused (Unix).</summary>
+    public int ReceiveBufferBytes { get; set; } = 1 << 20;
+
+    /// <summary>Datagrams longer than this (syslog header included) are counted as too long, not parsed.</summary>
+    public int MaxMessageBytes { get; set; } = 16384;
+
+    /// <summary>Whether <see cref="Listen"/> is set: the watcher receives, it does not follow a log.</summary>
+    public bool Receives => !string.IsNullOrWhiteSpace(Listen);
+
+    /// <summary>The parsed <see cref="Listen"/> (after validation).</summary>
+    public Receiving.ListenAddress GetListenAddress() => Receiving.ListenAddress.TryParse(Listen!.Trim(), out _)!;
+
+    /// <summary>The parsed <see cref="ListenMode"/> (after validation).</summary>
+    public UnixFileMode GetSocketMode() => (UnixFileMode)Convert.ToInt32(ListenMode, 8);
 
     /// <summary>A built-in format name (<c>main</c>, <c>combined</c>) or an nginx <c>log_format</c> string.</summary>
     public string Format { get; set; } = "main";
@@ -208,7 +232,11 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
     public static List<string> Check(WatcherOptions options, bool checkStateDirectory)
     {
         var failures = new List<string>();
-        for (int i = 0; i < options.EffectivePaths.Count; i++)
+        if (options.Receives)
+        {
+            ListenProblems(options, failures);
+        }
+        for (int i = 0; i < (options.Receives ? 0 : options.EffectivePaths.Count); i++)
         {
             string key = options.Paths.Count > 0 ? $"Watcher:Paths:{i}" : "Watcher:Path";
             string path = options.EffectivePaths[i];
@@ -322,6 +350,48 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
             failures.Add(roomProblem);
         }
         return failures;
+    }
+
+    public const int MinReceiveBufferBytes = 4096;
+    public const int MaxReceiveBufferBytes = 64 * 1024 * 1024;
+    public const int MinMessageBytes = 256;
+    public const int MaxMaxMessageBytes = 65535;
+
+    /// <summary>
+    /// The receiving settings (<c>Watcher:Listen</c> set): the address, what the path holds now, the socket's mode and
+    /// the bounds. <c>Watcher:Path</c> is not read then (it has a default); <c>Watcher:Paths</c> must be empty.
+    /// </summary>
+    private static void ListenProblems(WatcherOptions options, List<string> failures)
+    {
+        var address = Receiving.ListenAddress.TryParse(options.Listen!.Trim(), out string? problem);
+        if (address is null)
+        {
+            failures.Add($"Watcher:Listen {problem} (got \"{options.Listen}\")");
+        }
+        else if (address.Kind == Receiving.ListenKind.UnixDatagram && Receiving.SyslogReceiver.SocketPathProblem(address.SocketPath!) is { } pathProblem)
+        {
+            failures.Add($"Watcher:Listen {address}: {pathProblem}");
+        }
+        if (options.Paths.Count > 0)
+        {
+            failures.Add($"Watcher:Paths must be empty when Watcher:Listen is set: the watcher receives nginx's syslog messages or follows logs, not both (got {options.Paths.Count} paths); Watcher:Path is not read then");
+        }
+        if (string.IsNullOrEmpty(options.ListenMode) || options.ListenMode.Length > 4 || !options.ListenMode.All(c => c is >= '0' and <= '7'))
+        {
+            failures.Add($"Watcher:ListenMode must be permissions in octal, e.g. 0666 or 0660 (got \"{options.ListenMode}\")");
+        }
+        else if ((options.GetSocketMode() & UnixFileMode.UserWrite) == 0)
+        {
+            failures.Add($"Watcher:ListenMode must let the owner write (got {options.ListenMode})");
+        }
+        if (options.ReceiveBufferBytes is < MinReceiveBufferBytes or > MaxReceiveBufferBytes)
+        {
+            failures.Add($"Watcher:ReceiveBufferBytes must be between {MinReceiveBufferBytes} and {MaxReceiveBufferBytes} (got {options.ReceiveBufferBytes})");
+        }
+        if (options.MaxMessageBytes is < MinMessageBytes or > MaxMaxMessageBytes)
+        {
+            failures.Add($"Watcher:MaxMessageBytes must be between {MinMessageBytes} and {MaxMaxMessageBytes}, the largest datagram (got {options.MaxMessageBytes})");
+        }
     }
 
     /// <summary>The form of one route: exactly one of Pattern and Regex, and what fits each.</summary>

@@ -4,13 +4,14 @@ using Microsoft.Extensions.Options;
 using Sidecars.Hosting;
 using Sidecars.Watcher.Metrics;
 using Sidecars.Watcher.Parsing;
+using Sidecars.Watcher.Receiving;
 using Sidecars.Watcher.Tailing;
 
 namespace Sidecars.Watcher;
 
 /// <summary>
-/// Runs the watcher: restores the saved state, follows the access log with <see cref="AccessLogTailer"/>
-/// feeding <see cref="LineCounter"/>, saves and publishes at the end of each of its turns (on a timer, when a
+/// Runs the watcher: restores the saved state, follows the access log with <see cref="AccessLogTailer"/> (or receives
+/// nginx's syslog messages with <see cref="SyslogReceiver"/>, <c>Watcher:Listen</c>) feeding <see cref="LineCounter"/>, saves and publishes at the end of each of its turns (on a timer, when a
 /// scrape asks through <see cref="ReadOnScrape"/>, at a rotation), reports liveness from those turns, logs a
 /// summary now and then, and saves a final checkpoint at shutdown.
 /// </summary>
@@ -32,7 +33,7 @@ internal sealed class WatcherService(
         var o = options.Value;
         health.StaleAfter = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, o.ReadInterval.Ticks * 5));
         var resume = counter.Restore(); // done already by StateRestoreService: the same checkpoint
-        Log.Started(logger, string.Join(", ", o.EffectivePaths), Log.Describe(format), o.StartAtEnd ? "end" : "beginning",
+        Log.Started(logger, o.Receives ? "(none: receiving on " + o.GetListenAddress() + ")" : string.Join(", ", o.EffectivePaths), Log.Describe(format), o.StartAtEnd ? "end" : "beginning",
             o.SavesState ? o.StateDirectory! : "(none: counters start from zero after a restart)",
             LogText.Duration(o.ReadInterval), LogText.Duration(o.CatchUpTimeout), LogText.Boolean(o.UseNotifications),
             o.Routes.Count, o.MaxLineBytes, http.Value.Port);
@@ -46,30 +47,46 @@ internal sealed class WatcherService(
         }
         // A missing log is reported once, by the tailer that waits for it.
 
-        var settings = new TailerSettings(o.Path, o.StartAtEnd, o.MaxLineBytes, o.ReadInterval, o.UseNotifications);
-        var tailer = new AccessLogTailer(settings, counter, time, loggers.CreateLogger<AccessLogTailer>())
+        // Each turn ends here, on the reading thread: what it read is saved (with a state folder) and published,
+        // and only then are the scrapes it served answered. Alive while it turns (at least once per read interval).
+        void AfterTurn(ReadTrigger trigger)
         {
-            Paths = o.SeveralLogs ? o.EffectivePaths : null,
-            MaxLogs = o.MaxLogs,
-            SinkForLog = counter.ForLog,
-            Requests = requests,
-            // Each turn ends here, on the tailer's thread: what it read is saved (with a state folder) and
-            // published, and only then are the scrapes it served answered. Alive while it turns (at least once
-            // per read interval).
-            AfterTurn = trigger =>
+            counter.Publisher.SavePending(forScrape: trigger == ReadTrigger.Scrape);
+            reads.Turned(trigger);
+            health.Beat();
+        }
+        Task tailing;
+        if (o.Receives)
+        {
+            // nginx sends (Watcher:Listen): no positions, so the saved checkpoint only brought the counters back.
+            var receiver = new SyslogReceiver(
+                new ReceiverSettings(o.GetListenAddress(), o.ReceiveBufferBytes, o.MaxMessageBytes, o.GetSocketMode(), o.ReadInterval),
+                counter, counter, time, loggers.CreateLogger<SyslogReceiver>())
             {
-                counter.Publisher.SavePending(forScrape: trigger == ReadTrigger.Scrape);
-                reads.Turned(trigger);
-                health.Beat();
-            },
-            // A backlog of gigabytes takes a while: what was read so far shows every read interval meanwhile.
-            DuringLongRead = () =>
+                Requests = requests,
+                AfterTurn = AfterTurn,
+            };
+            tailing = receiver.RunAsync(stoppingToken);
+        }
+        else
+        {
+            var settings = new TailerSettings(o.Path, o.StartAtEnd, o.MaxLineBytes, o.ReadInterval, o.UseNotifications);
+            var tailer = new AccessLogTailer(settings, counter, time, loggers.CreateLogger<AccessLogTailer>())
             {
-                counter.Publisher.SavePending();
-                health.Beat();
-            },
-        };
-        var tailing = tailer.RunAsync(resume, stoppingToken);
+                Paths = o.SeveralLogs ? o.EffectivePaths : null,
+                MaxLogs = o.MaxLogs,
+                SinkForLog = counter.ForLog,
+                Requests = requests,
+                AfterTurn = AfterTurn,
+                // A backlog of gigabytes takes a while: what was read so far shows every read interval meanwhile.
+                DuringLongRead = () =>
+                {
+                    counter.Publisher.SavePending();
+                    health.Beat();
+                },
+            };
+            tailing = tailer.RunAsync(resume, stoppingToken);
+        }
         health.Beat();
         health.SetReady();
 

@@ -26,10 +26,11 @@ public sealed class YamlLintTests
     {
         // The Deployment and its overlays with manifests/.yamllint; monitoring/ with its own (longer lines for
         // PromQL and label sets).
-        var manifests = Directory.EnumerateFiles(Path.Combine(RepositoryLayout.Manifests, "webserver"), "*.yaml", SearchOption.AllDirectories).ToList();
+        var manifests = new[] { "webserver", "components", "examples" }
+            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(RepositoryLayout.Manifests, folder), "*.yaml", SearchOption.AllDirectories)).ToList();
         string monitoring = RepositoryLayout.PathOf("monitoring");
         var monitoringFiles = Directory.EnumerateFiles(monitoring, "*.y*ml", SearchOption.AllDirectories).Append(Path.Combine(monitoring, ".yamllint")).ToList();
-        Assert.True(manifests.Count >= 6 && monitoringFiles.Count >= 5);
+        Assert.True(manifests.Count >= 9 && monitoringFiles.Count >= 5);
 
         var results = new[]
         {

@@ -84,12 +84,18 @@ internal static class MetricFamilies
     public static readonly MetricFamily LogsSkipped = new(22, "watcher_logs_skipped_total",
         "Logs that match the paths but were not followed: Watcher:MaxLogs were followed already.", FamilyShape.Single);
 
+    public static readonly MetricFamily MessagesNotSyslog = new(23, "watcher_messages_not_syslog_total",
+        "Datagrams received on Watcher:Listen without a syslog header, skipped.", FamilyShape.Single);
+
+    public static readonly MetricFamily MessagesDropped = new(24, "watcher_messages_dropped_total",
+        "Datagrams the kernel dropped before the watcher received them on Watcher:Listen (a full receive buffer; UDP only: a Unix socket makes nginx's send fail instead).", FamilyShape.Single);
+
     public static readonly MetricFamily[] All =
     [
         Requests, BodyBytes, BytesSent, RequestBytes,
         RequestDuration, UpstreamResponseDuration, UpstreamConnectDuration, UpstreamHeaderDuration, ResponseSize,
         CacheStatus, Lines, ParseErrors, BytesRead, Rotations, ReadErrors, FilesLost, LagBytes, LastLineTimestamp,
-        StateSaves, StateSaveFailures, StateResets, LabelSetsOverflow, LogsSkipped,
+        StateSaves, StateSaveFailures, StateResets, LabelSetsOverflow, LogsSkipped, MessagesNotSyslog, MessagesDropped,
     ];
 
     /// <summary>The family with this name, or null.</summary>

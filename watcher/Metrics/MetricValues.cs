@@ -201,6 +201,8 @@ internal sealed class MetricValues
     public ref long StateResets => ref _counts[MetricFamilies.StateResets.Index][0];
     public ref long LabelSetsOverflow => ref _counts[MetricFamilies.LabelSetsOverflow.Index][0];
     public ref long LogsSkipped => ref _counts[MetricFamilies.LogsSkipped.Index][0];
+    public ref long MessagesNotSyslog => ref _counts[MetricFamilies.MessagesNotSyslog.Index][0];
+    public ref long MessagesDropped => ref _counts[MetricFamilies.MessagesDropped.Index][0];
 
     /// <summary>
     /// Parse errors by <see cref="ParseFailure"/> (index 0, none, is never counted; the family's values start at 1).
