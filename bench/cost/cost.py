@@ -241,11 +241,16 @@ try:
         if isinstance(load, str):
             wrk_rates[load] = (lines - before_lines) / elapsed
         n_stopped = cpu_ns(worker)
+        # Idle is no request and no scrape: read before the phase's closing scrape (Prometheus scrapes every 15 to
+        # 60 s; one scrape in a 10 s phase would be most of what an idle watcher costs). Loaded phases include it.
+        idle_end = (cpu_ns(watcher.pid), cpu_ns(mtail.pid)) if load is None else None
         for p in stopped:
             p.send_signal(signal.SIGCONT)
         w_ok = wait_for(lambda: scrape_sum(w_url, "nginx_http_requests_total") == lines, 30)
         m_ok = wait_for(lambda: scrape_sum(m_url, "apache_http_requests_total") == lines - m_offset, 30)
         w1, n1, m1 = cpu_ns(watcher.pid), cpu_ns(worker) if not stopped else n_stopped, cpu_ns(mtail.pid)
+        if idle_end is not None:
+            w1, m1 = idle_end
         fc = (cpu_ns(floor.pid) - f0) / 1e9 if floor else 0
         new = lines - before_lines
         wc, nc, mc = (w1 - w0) / 1e9, (n1 - n0) / 1e9, (m1 - m0) / 1e9
