@@ -48,9 +48,9 @@ public sealed partial class SyslogComponentPodTests(ITestOutputHelper output) : 
         string nginxId = _pod.Container("nginx").Id, watcherId = _pod.Container("webwatcher").Id;
 
         // When a paced load (hey: 500 requests/s over 2 keep-alive connections, 10 s), then wrk at full speed (10 s)
-        var paced = await MeasureAsync(nginxId, watcherId, () => Run("hey", "-z", "10s", "-c", "2", "-q", "250", _pod.Address(80).ToString()));
+        var paced = await MeasureAsync(nginxId, watcherId, () => NginxLoad.RunAsync("hey", "-z", "10s", "-c", "2", "-q", "250", _pod.Address(80).ToString()));
         string wrk = "";
-        var full = await MeasureAsync(nginxId, watcherId, async () => wrk = await Run("wrk", "-t2", "-c32", "-d10s", _pod.Address(80).ToString()));
+        var full = await MeasureAsync(nginxId, watcherId, async () => wrk = await NginxLoad.RunAsync("wrk", "-t2", "-c32", "-d10s", _pod.Address(80).ToString()));
 
         // Then after each, the watcher counted exactly the lines nginx logged; nothing was dropped, malformed or not syslog
         string exposition = await Http.GetStringAsync(Metrics);
@@ -145,57 +145,14 @@ public sealed partial class SyslogComponentPodTests(ITestOutputHelper output) : 
 
     private async Task<Phase> MeasureAsync(string nginxId, string watcherId, Func<Task> load)
     {
-        int before = await LoggedRequests(nginxId);
-        double watcher0 = ContainerCpuSeconds(watcherId);
+        int before = await NginxLoad.LoggedRequests(nginxId);
+        double watcher0 = NginxLoad.ContainerCpuSeconds(watcherId);
         var started = Stopwatch.StartNew();
         await load();
         double seconds = started.Elapsed.TotalSeconds;
-        int logged = await SettledLoggedRequests(nginxId);
+        int logged = await NginxLoad.SettledLoggedRequests(nginxId);
         await WaitForTotal(logged, TimeSpan.FromSeconds(60));
-        return new Phase(logged - before, seconds, ContainerCpuSeconds(watcherId) - watcher0);
+        return new Phase(logged - before, seconds, NginxLoad.ContainerCpuSeconds(watcherId) - watcher0);
     }
 
-    private static async Task<int> SettledLoggedRequests(string nginxId)
-    {
-        int last = await LoggedRequests(nginxId);
-        while (true)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            int now = await LoggedRequests(nginxId);
-            if (now == last)
-            {
-                return now;
-            }
-            last = now;
-        }
-    }
-
-    private static async Task<int> LoggedRequests(string nginxId) =>
-        (await PodRunner.Docker("logs", nginxId)).Split('\n').Count(l => RequestLine().IsMatch(l));
-
-    private static double ContainerCpuSeconds(string id)
-    {
-        string v1 = $"/sys/fs/cgroup/cpuacct/docker/{id}/cpuacct.usage";
-        if (File.Exists(v1))
-        {
-            return long.Parse(File.ReadAllText(v1).Trim(), CultureInfo.InvariantCulture) / 1e9;
-        }
-        string v2 = $"/sys/fs/cgroup/system.slice/docker-{id}.scope/cpu.stat";
-        string usage = File.ReadLines(v2).First(l => l.StartsWith("usage_usec ", StringComparison.Ordinal));
-        return long.Parse(usage["usage_usec ".Length..], CultureInfo.InvariantCulture) / 1e6;
-    }
-
-    private static async Task<string> Run(string file, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true })
-            ?? throw new InvalidOperationException($"{file} did not start (is it installed? scripts/host-tools.sh installs it)");
-        string text = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{file} exited {process.ExitCode}: {text}");
-        return text;
-    }
-
-    // A request line of the official `main` format on nginx's stdout.
-    [GeneratedRegex(@"^\S+ - \S+ \[[^\]]+\] "".*"" \d{3} \d+ ")]
-    private static partial Regex RequestLine();
 }

@@ -70,12 +70,12 @@ public sealed partial class WatcherPodTests(ITestOutputHelper output) : WatcherP
         var watcherId = Pod.Container("webwatcher").Id;
 
         // Given a paced phase at the rates pods really see (hey: 500 requests/s over 2 keep-alive connections, 10 s)
-        var paced = await MeasureAsync(nginxId, watcherId, () => Run("hey", "-z", "10s", "-c", "2", "-q", "250", Pod.Address(80).ToString()));
+        var paced = await MeasureAsync(nginxId, watcherId, () => NginxLoad.RunAsync("hey", "-z", "10s", "-c", "2", "-q", "250", Pod.Address(80).ToString()));
         // And then wrk at full speed for 10 s, with the memory of both containers sampled
         using var sampling = new CancellationTokenSource();
         var samples = SampleStats([nginxId, watcherId], sampling.Token);
         string wrk = "";
-        var full = await MeasureAsync(nginxId, watcherId, async () => wrk = await Run("wrk", "-t2", "-c32", "-d10s", Pod.Address(80).ToString()));
+        var full = await MeasureAsync(nginxId, watcherId, async () => wrk = await NginxLoad.RunAsync("wrk", "-t2", "-c32", "-d10s", Pod.Address(80).ToString()));
         await sampling.CancelAsync();
         var stats = await samples;
 
@@ -104,48 +104,14 @@ public sealed partial class WatcherPodTests(ITestOutputHelper output) : WatcherP
     /// <summary>Runs a load, waits until the watcher counted every line nginx logged, and reads both containers' CPU.</summary>
     private async Task<Phase> MeasureAsync(string nginxId, string watcherId, Func<Task> load)
     {
-        int before = await LoggedRequests(nginxId);
-        double nginx0 = ContainerCpuSeconds(nginxId), watcher0 = ContainerCpuSeconds(watcherId);
+        int before = await NginxLoad.LoggedRequests(nginxId);
+        double nginx0 = NginxLoad.ContainerCpuSeconds(nginxId), watcher0 = NginxLoad.ContainerCpuSeconds(watcherId);
         var started = Stopwatch.StartNew();
         await load();
         double seconds = started.Elapsed.TotalSeconds;
-        int logged = await SettledLoggedRequests(nginxId);
+        int logged = await NginxLoad.SettledLoggedRequests(nginxId);
         await WaitForTotal(logged, TimeSpan.FromSeconds(120));
-        return new Phase(logged - before, seconds, ContainerCpuSeconds(nginxId) - nginx0, ContainerCpuSeconds(watcherId) - watcher0);
-    }
-
-    // The requests nginx logged once the load is over: those still in flight when the client stopped are logged a
-    // moment later, and Docker copies nginx's stdout to its log asynchronously, so the count is read again until it
-    // stays the same for a second.
-    private static async Task<int> SettledLoggedRequests(string nginxId)
-    {
-        int last = await LoggedRequests(nginxId);
-        while (true)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            int now = await LoggedRequests(nginxId);
-            if (now == last)
-            {
-                return now;
-            }
-            last = now;
-        }
-    }
-
-    private static async Task<int> LoggedRequests(string nginxId) =>
-        (await PodRunner.Docker("logs", nginxId)).Split('\n').Count(l => RequestLine().IsMatch(l));
-
-    /// <summary>A container's CPU time from its cgroup (cgroup v1 cpuacct, or v2 cpu.stat), in seconds.</summary>
-    private static double ContainerCpuSeconds(string id)
-    {
-        string v1 = $"/sys/fs/cgroup/cpuacct/docker/{id}/cpuacct.usage";
-        if (File.Exists(v1))
-        {
-            return long.Parse(File.ReadAllText(v1).Trim(), CultureInfo.InvariantCulture) / 1e9;
-        }
-        string v2 = $"/sys/fs/cgroup/system.slice/docker-{id}.scope/cpu.stat";
-        string usage = File.ReadLines(v2).First(l => l.StartsWith("usage_usec ", StringComparison.Ordinal));
-        return long.Parse(usage["usage_usec ".Length..], CultureInfo.InvariantCulture) / 1e6;
+        return new Phase(logged - before, seconds, NginxLoad.ContainerCpuSeconds(nginxId) - nginx0, NginxLoad.ContainerCpuSeconds(watcherId) - watcher0);
     }
 
     private sealed record Usage(double MeanCpu, double PeakMemMiB);
@@ -171,17 +137,4 @@ public sealed partial class WatcherPodTests(ITestOutputHelper output) : WatcherP
         return ids.ToDictionary(i => i, i => new Usage(cpu[i].DefaultIfEmpty(0).Average(), mem[i]));
     }
 
-    private static async Task<string> Run(string file, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true })
-            ?? throw new InvalidOperationException($"{file} did not start (is it installed? scripts/host-tools.sh installs it)");
-        string text = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{file} exited {process.ExitCode}: {text}");
-        return text;
-    }
-
-    // A request line of the official `main` format on nginx's stdout.
-    [GeneratedRegex(@"^\S+ - \S+ \[[^\]]+\] "".*"" \d{3} \d+ ")]
-    private static partial Regex RequestLine();
 }

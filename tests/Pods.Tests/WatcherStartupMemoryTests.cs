@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Sidecars.Testing;
 using Xunit.Abstractions;
@@ -109,7 +108,7 @@ public sealed class WatcherStartupMemoryTests(ITestOutputHelper output)
         string[] args = ["run", "--rm", "--memory", "128m", "--cpus", "0.2", "--read-only", "--tmpfs", "/tmp", image, "--Watcher:Path=/tmp/access.log", "--Watcher:Format=$host \"$request\" $status", .. settings];
 
         // When it starts
-        var (code, stdout, stderr) = await RunAsync("docker", args);
+        var (code, stdout, stderr) = await ProcessRun.RunAsync("docker", args);
         output.WriteLine($"{what}: exit {code}; stdout: {stdout}; stderr: {stderr}");
 
         // Then it stops with the configuration error's code and one line naming the settings (before: exit 134, an OutOfMemoryException)
@@ -117,19 +116,5 @@ public sealed class WatcherStartupMemoryTests(ITestOutputHelper output)
         string error = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("Watcher:", StringComparison.Ordinal));
         Assert.Contains(expected, error, StringComparison.Ordinal);
         Assert.DoesNotContain("OutOfMemory", stdout + stderr, StringComparison.Ordinal);
-    }
-
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string file, IEnumerable<string> args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout, await stderr);
     }
 }

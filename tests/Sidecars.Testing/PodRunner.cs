@@ -456,20 +456,12 @@ public sealed class PodRunner : IAsyncDisposable
     /// <summary>Runs the docker CLI (for what Testcontainers does not expose: top, restart, kill) and returns stdout.</summary>
     public static async Task<string> Docker(params string[] args)
     {
-        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in args)
+        var (code, stdout, stderr) = await ProcessRun.RunAsync("docker", args);
+        if (code != 0)
         {
-            start.ArgumentList.Add(arg);
+            throw new InvalidOperationException($"docker {string.Join(' ', args)} failed ({code}): {stderr}");
         }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"docker {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr}");
-        }
-        return await stdout;
+        return stdout;
     }
 
     public async ValueTask DisposeAsync()
