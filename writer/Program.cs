@@ -15,7 +15,7 @@ var syntax = new CommandLineSyntax("writer", $"""
 
     Common settings:
       --Writer:Path=FILE           the file (default /html/index.html); its folder must exist
-      --Writer:Interval=HH:MM:SS   time between lines (default 00:00:01)
+      --Writer:Interval=DURATION   time between lines (default 1s)
       --Writer:Format=FORMAT       strftime/date syntax (default '%a %b %e %H:%M:%S %Z %Y'),
                                    or iso8601, rfc3339, iso8601ns
       --Writer:TimeZone=ZONE       UTC (default) or an IANA id (needs /usr/share/zoneinfo)

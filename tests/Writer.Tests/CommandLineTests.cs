@@ -21,7 +21,7 @@ public sealed partial class CommandLineTests : IDisposable
 
         Assert.Equal(0, exitCode);
         Assert.StartsWith("Usage: writer [SETTINGS]", stdout, StringComparison.Ordinal);
-        Assert.Contains("--Writer:Interval=HH:MM:SS", stdout, StringComparison.Ordinal);
+        Assert.Contains("--Writer:Interval=DURATION", stdout, StringComparison.Ordinal);
         Assert.Contains("(default 9146)", stdout, StringComparison.Ordinal);
         Assert.Contains("README.md", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("--once", stdout, StringComparison.Ordinal);
