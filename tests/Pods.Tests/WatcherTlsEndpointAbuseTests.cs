@@ -29,7 +29,7 @@ public sealed class WatcherTlsEndpointAbuseTests(ITestOutputHelper output) : IAs
         _https = new HttpClient(new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.Zero,
-            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, c, _, _) => IssuedByTestCa(c) },
+            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, c, _, _) => _ca.Issued(c) },
         }) { Timeout = TimeSpan.FromSeconds(10) };
         _watcher = await WatcherUnderAttack.StartAsync(output, _https, "https",
             [new EnvOverride("webwatcher", "Http__WebConfigFile", "/etc/sidecars/web-config.yml")],
@@ -82,19 +82,5 @@ public sealed class WatcherTlsEndpointAbuseTests(ITestOutputHelper output) : IAs
         await _watcher.AssertSurvived(prober, figures, MemoryBudgetMiB);
         Assert.True(!scraper.Failures.Any(), $"{figures}; TLS scrape failures: {string.Join("; ", scraper.Failures)}");
         await _watcher.WaitForTotal(_watcher.Seeded + nginx.Sent);
-    }
-
-    private bool IssuedByTestCa(X509Certificate? certificate)
-    {
-        if (certificate is null)
-        {
-            return false;
-        }
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(_ca.Authority);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = new X509Certificate2(certificate);
-        return chain.Build(leaf);
     }
 }

@@ -19,4 +19,17 @@ public static class ProcessRun
         await process.WaitForExitAsync();
         return (process.ExitCode, await stdout, await stderr);
     }
+
+    /// <summary>Sends SIGTERM to <paramref name="process"/> and waits at most <paramref name="within"/> for it to exit; its exit code.</summary>
+    public static async Task<int> TerminateAsync(Process process, TimeSpan within)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+        using var timeout = new CancellationTokenSource(within);
+        await process.WaitForExitAsync(timeout.Token);
+        return process.ExitCode;
+    }
 }

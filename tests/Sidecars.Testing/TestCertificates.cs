@@ -26,6 +26,24 @@ public sealed class TestCertificates : IDisposable
     /// <summary>The CA certificate as PEM.</summary>
     public string AuthorityPem => Authority.ExportCertificatePem();
 
+    /// <summary>Whether <paramref name="certificate"/> was issued by this test CA (as a client trusting only it checks a server).</summary>
+    public bool Issued(X509Certificate? certificate) => IssuedBy(certificate, Authority);
+
+    /// <summary>Whether <paramref name="certificate"/> chains to <paramref name="authority"/>, the only root trusted.</summary>
+    public static bool IssuedBy(X509Certificate? certificate, X509Certificate2 authority)
+    {
+        if (certificate is null)
+        {
+            return false;
+        }
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = new X509Certificate2(certificate);
+        return chain.Build(leaf);
+    }
+
     /// <summary>A server certificate for <paramref name="dnsNames"/> and <paramref name="addresses"/>, signed by the CA.</summary>
     public (string CertificatePem, string KeyPem, X509Certificate2 Certificate) Server(string[] dnsNames, IPAddress[] addresses, string subject = "watcher") =>
         Issue(subject, "1.3.6.1.5.5.7.3.1", b =>

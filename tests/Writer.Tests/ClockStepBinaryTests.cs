@@ -69,13 +69,7 @@ public sealed class ClockStepBinaryTests : IAsyncLifetime
         Assert.InRange(TimeSpan.Parse(logged, CultureInfo.InvariantCulture), TimeSpan.FromMinutes(59.9), TimeSpan.FromMinutes(60.1));
 
         // And SIGTERM still ends it cleanly
-        using (var kill = Process.Start("kill", ["-TERM", _process!.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await _process.WaitForExitAsync(timeout.Token);
-        Assert.Equal(0, _process.ExitCode);
+        Assert.Equal(0, await ProcessRun.TerminateAsync(_process!, TimeSpan.FromSeconds(30)));
     }
 
     private string Output

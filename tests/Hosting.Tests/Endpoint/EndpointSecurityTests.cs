@@ -257,7 +257,7 @@ public sealed class EndpointSecurityTests(ITestOutputHelper output) : IDisposabl
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
             TargetHost = "localhost",
-            RemoteCertificateValidationCallback = (_, certificate, _, _) => Verify(certificate, _ca.Authority),
+            RemoteCertificateValidationCallback = (_, certificate, _, _) => TestCertificates.IssuedBy(certificate, _ca.Authority),
         });
         return tls.RemoteCertificate!.Subject;
     }
@@ -268,7 +268,7 @@ public sealed class EndpointSecurityTests(ITestOutputHelper output) : IDisposabl
         {
             SslOptions = new SslClientAuthenticationOptions
             {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => Verify(certificate, authority),
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => TestCertificates.IssuedBy(certificate, authority),
                 ClientCertificates = clientCertificate is null ? null : [clientCertificate],
             },
         };
@@ -279,19 +279,5 @@ public sealed class EndpointSecurityTests(ITestOutputHelper output) : IDisposabl
     {
         using var http = TrustingOnly(_ca.Authority, certificate);
         return await http.GetStringAsync(host.Address("/healthz", "https"));
-    }
-
-    private static bool Verify(X509Certificate? certificate, X509Certificate2 authority)
-    {
-        if (certificate is null)
-        {
-            return false;
-        }
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(authority);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = new X509Certificate2(certificate);
-        return chain.Build(leaf);
     }
 }

@@ -89,16 +89,7 @@ internal sealed class WatcherProcess : IAsyncDisposable
         await Sidecars.Testing.Eventually.Holds(IsReadyAsync, TimeSpan.FromSeconds(60), $"watcher ready on port {Port}; stderr: {Stderr}; stdout: {Stdout}");
 
     /// <summary>SIGTERM, then waits for the exit.</summary>
-    public async Task<int> StopAsync()
-    {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await _process.WaitForExitAsync(timeout.Token);
-        return _process.ExitCode;
-    }
+    public Task<int> StopAsync() => Sidecars.Testing.ProcessRun.TerminateAsync(_process, TimeSpan.FromSeconds(20));
 
     /// <summary>SIGKILL: no chance to save anything.</summary>
     public async Task KillAsync()

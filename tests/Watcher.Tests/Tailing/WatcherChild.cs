@@ -79,16 +79,7 @@ internal sealed class WatcherChild : IAsyncDisposable
         }, Within, $"{name}{{{string.Join(",", labels)}}} == {expected}; output: {Output}");
 
     /// <summary>SIGTERM, then waits for the exit; returns the exit code.</summary>
-    public async Task<int> StopAsync()
-    {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await _process.WaitForExitAsync(timeout.Token);
-        return _process.ExitCode;
-    }
+    public Task<int> StopAsync() => ProcessRun.TerminateAsync(_process, TimeSpan.FromSeconds(20));
 
     public async ValueTask DisposeAsync()
     {
