@@ -104,5 +104,24 @@ internal static class HttpLimits
         options.MaxReadBufferSize = MaxRequestBufferBytes;
         options.MaxWriteBufferSize = MaxResponseBufferBytes;
         options.WaitForDataBeforeAllocatingBuffer = true; // an idle connection holds no buffer
+        // A request runs on the socket thread that read it, and a response is sent from the thread that wrote it
+        // (with InlineSocketCompletions): a scrape wakes one thread instead of several. Nothing on the request path
+        // blocks: bcrypt runs on its own thread, and a scrape awaits the service's catch-up.
+        options.UnsafePreferInlineScheduling = true;
+    }
+
+    /// <summary>The runtime's switch that runs socket completions on the socket thread rather than the thread pool.</summary>
+    public const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    /// <summary>
+    /// Turns <see cref="InlineSocketCompletions"/> on unless the environment says otherwise. Must run before the
+    /// first asynchronous socket operation: the runtime reads the switch once.
+    /// </summary>
+    public static void PreferInlineSocketCompletions()
+    {
+        if (Environment.GetEnvironmentVariable(InlineSocketCompletions) is null)
+        {
+            Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
+        }
     }
 }

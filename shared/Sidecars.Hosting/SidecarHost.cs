@@ -29,6 +29,7 @@ public static class SidecarHost
     public static HostApplicationBuilder CreateBuilder(
         string serviceName, string[] args, int defaultHttpPort, bool logToStandardError = false)
     {
+        HttpLimits.PreferInlineSocketCompletions();
         var configuration = new ConfigurationManager();
         // Nothing reloads at run time: no file watchers on a read-only root filesystem.
         configuration.AddInMemoryCollection([new("hostBuilder:reloadConfigOnChange", "false")]);
