@@ -244,7 +244,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
                 ReadToEndOf(files.Draining[i]);
             }
             files.FollowPath(ReadToEndOf);
-            if (files.Current is { } now)
+            if (files.Current is { Settled: false } now)
             {
                 ReadToEndOf(now);
                 if (now.CutWhileReading)

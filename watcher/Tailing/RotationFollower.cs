@@ -148,12 +148,17 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
         var current = Current;
         FileStatus open = FileStatus.OfHandle(current.Handle);
         current.KnownLength = open.Length;
+        if (current.LookQuietly(open, atPath))
+        {
+            return;
+        }
         bool sameContent = current.StillHoldsWhatWasRead(_scratch);
         FileChange change = RotationDetector.Decide(
             atPath?.AsPathState() ?? PathState.Missing, current.Identity, open.Length, current.ReadOffset, sameContent);
         switch (change)
         {
             case FileChange.Unchanged:
+                current.Settle(open);
                 return;
             case FileChange.Truncated:
                 TailerLog.Truncated(logger, settings.Path, current.ReadOffset);

@@ -39,6 +39,41 @@ internal sealed class TailedFile : IDisposable
 
     public long ConsumedOffset => ReadOffset - Splitter.PendingBytes;
 
+    /// <summary>
+    /// A look found nothing new in the file and nothing changed since the last look that checked its content: no
+    /// read is needed this turn. Set by <see cref="LookQuietly"/>, cleared by the next look.
+    /// </summary>
+    public bool Settled { get; private set; }
+
+    /// <summary>How far its modification time must lie behind the clock for it to change again with any write or cut.</summary>
+    public static readonly TimeSpan ModifiedTimeGrain = TimeSpan.FromMilliseconds(100);
+
+    // The length and modification time (UTC ticks) the last full look found, when everything was read then and the
+    // time was older than ModifiedTimeGrain (so a later write or truncation gets a later one); -1: none.
+    private long _settledLength = -1;
+    private long _settledModifiedAt;
+
+    /// <summary>
+    /// The idle turn in three system calls (the path's stat, this one and the wait) instead of six: true when
+    /// <paramref name="open"/> (the file's status now) has the length and modification time of the last full look
+    /// that found everything read, and its path still names it (<paramref name="atPath"/>). A cut and a write of as many
+    /// bytes would change the modification time.
+    /// </summary>
+    public bool LookQuietly(FileStatus open, FileStatus? atPath)
+    {
+        Settled = atPath?.Id == Identity.Id && _settledLength >= 0 && open.Length == _settledLength && open.ModifiedAt == _settledModifiedAt && open.Length == ReadOffset;
+        return Settled;
+    }
+
+    /// <summary>After a full look that found the content unchanged: remembers the status when everything was read.</summary>
+    public void Settle(FileStatus open)
+    {
+        bool readAll = open.Length == ReadOffset && open.ModifiedAt != 0;
+        bool timeSettled = open.ModifiedAt < DateTime.UtcNow.Ticks - ModifiedTimeGrain.Ticks;
+        _settledLength = readAll && timeSettled ? open.Length : -1;
+        _settledModifiedAt = open.ModifiedAt;
+    }
+
     // The last bytes read (up to TailCheckBytes, ending at ReadOffset): a log only grows, so they never change
     // unless the file was cut and written again, even past the old offset, between two reads.
     private readonly byte[] _lastRead = new byte[TailCheckBytes];
@@ -117,6 +152,7 @@ internal sealed class TailedFile : IDisposable
     /// <summary>Continues at <paramref name="offset"/> of a file whose identity a checkpoint saved.</summary>
     public void ResumeAt(long offset, FileIdentity saved)
     {
+        _settledLength = -1;
         Identity = saved;
         ReadOffset = offset;
         _reportedOffset = offset;
@@ -127,6 +163,7 @@ internal sealed class TailedFile : IDisposable
     /// <summary>Reads again from the start: the file was truncated or rewritten.</summary>
     public void RestartFromZero(Span<byte> scratch)
     {
+        _settledLength = -1;
         ReadOffset = 0;
         _reportedOffset = 0;
         _lastReadLength = 0;
@@ -140,6 +177,7 @@ internal sealed class TailedFile : IDisposable
     /// <summary>Starts after the last complete line, so nothing written before is delivered and no torn line either.</summary>
     public void StartAtLastLineEnd(int maxLineBytes, Span<byte> scratch)
     {
+        _settledLength = -1;
         long length = RandomAccess.GetLength(Handle);
         KnownLength = length;
         long lowest = Math.Max(0, length - maxLineBytes - 1);
@@ -196,6 +234,7 @@ internal sealed class TailedFile : IDisposable
         }
         if (read > 0)
         {
+            _settledLength = -1;
             RememberLastRead(buffer.AsSpan(0, read));
             Splitter.Push(buffer.AsSpan(0, read), sink);
             ReadOffset += read;

@@ -198,6 +198,36 @@ public sealed class TailerRotationTests : IDisposable
         Assert.Equal([RotationKind.Truncated], tailer.Sink.Rotations);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(300)]
+    public async Task A_log_cut_and_written_again_to_its_old_length_is_read_again_however_long_it_was_quiet(int quietMilliseconds)
+    {
+        // Given a tailer on the fake clock that read every line, then looked again after a quiet time (an idle look
+        // skips the reads once the file's length and modification time stayed as a full look found them)
+        using var worker = new LogWriter(LogPath);
+        await using var tailer = TailerHarness.StartOnFakeClock(TailerHarness.Settings(LogPath));
+        worker.Lines("before", 50);
+        await tailer.LinesAfter(50);
+        long length = new FileInfo(LogPath).Length;
+        await Task.Delay(quietMilliseconds);
+        await tailer.Turn();
+        await tailer.Turn();
+
+        // When it is cut and written again to the very same length between two looks
+        using (var truncate = new FileStream(LogPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+        {
+            truncate.SetLength(0);
+        }
+        worker.Lines("zefore", 50);
+        Assert.Equal(length, new FileInfo(LogPath).Length);
+
+        // Then the next look sees the cut and reads the new lines, nothing twice
+        var lines = await tailer.LinesAfter(100);
+        Assert.Equal([.. LogWriter.Expected("before", 50), .. LogWriter.Expected("zefore", 50)], lines);
+        Assert.Equal([RotationKind.Truncated], tailer.Sink.Rotations);
+    }
+
     [Fact]
     public async Task Copytruncate_again_and_again_beside_a_writer_that_never_stops_counts_every_line_once()
     {
