@@ -47,7 +47,7 @@ internal static class OnceMode
                 await stderr.WriteLineAsync($"watcher: cannot read {file}: the file does not exist").ConfigureAwait(false);
                 return SidecarHost.ConfigurationErrorExitCode;
             }
-            var format = options.ResolveFormat();
+            var format = options.GetLogFormat();
             var unmatched = new UnmatchedPaths();
             // The summary lists the first malformed lines and counts the rest: no log lines about them on top.
             var processor = WatcherHostExtensions.CreateCounting(options, format, store: null, TimeProvider.System, NullLoggerFactory.Instance,
@@ -79,11 +79,6 @@ internal static class OnceMode
         catch (Exception e) when (SidecarHost.DescribeConfigurationError(e) is { } line)
         {
             await stderr.WriteLineAsync($"watcher: configuration error: {line}").ConfigureAwait(false);
-            return SidecarHost.ConfigurationErrorExitCode;
-        }
-        catch (LogFormatException e)
-        {
-            await stderr.WriteLineAsync($"watcher: configuration error: Watcher:Format: {e.Message}").ConfigureAwait(false);
             return SidecarHost.ConfigurationErrorExitCode;
         }
         finally

@@ -19,8 +19,8 @@ internal static class WatcherHostExtensions
     {
         builder.Services.AddValidatedOptions<WatcherOptions, WatcherOptionsValidator>(
             builder.Configuration.GetSection(WatcherOptions.Section), static (section, o) => section.Bind(o));
-        // Resolved after the options were validated, so the format compiles.
-        builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<WatcherOptions>>().Value.ResolveFormat());
+        // The format validation resolved: compiled once, here and everywhere after.
+        builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<WatcherOptions>>().Value.GetLogFormat());
         builder.Services.AddSingleton(services =>
         {
             var options = services.GetRequiredService<IOptions<WatcherOptions>>().Value;
@@ -43,9 +43,11 @@ internal static class WatcherHostExtensions
             services.GetRequiredService<Prometheus.IMetricFactory>(),
             services.GetRequiredService<ILogger<ReadOnScrape>>()));
         builder.Services.AddSingleton<IScrapeCatchUp>(services => services.GetRequiredService<ReadOnScrape>());
-        // The saved values are restored before the HTTP endpoint starts (hosted services start in order, and this
-        // one goes first), so not even the first scrape after a restart shows counters lower than before it.
-        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, StateRestoreService>());
+        // Hosted services start in order, and these two go first: the state folder is tried and its room reserved (a
+        // bad one stops the watcher before anything starts), then the saved values are restored before the HTTP
+        // endpoint starts, so not even the first scrape after a restart shows counters lower than before it.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, StateDirectoryCheck>());
+        builder.Services.Insert(1, ServiceDescriptor.Singleton<IHostedService, StateRestoreService>());
         builder.Services.AddHostedService<WatcherService>();
         // nginx's stub_status (Watcher:StubStatusUrl), read on a timer; its metrics follow the log-based ones.
         builder.Services.AddSingleton(services => new StubStatusPoller(

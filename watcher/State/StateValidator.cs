@@ -292,7 +292,7 @@ internal static class StateValidator
         }
         foreach (var (label, value) in labels)
         {
-            if (!IsLabelName(label))
+            if (!LabelNames.IsValid(label))
             {
                 return $"{name} has a label named \"{label}\", not a Prometheus label name";
             }
@@ -307,10 +307,6 @@ internal static class StateValidator
     private static bool IsStatus(string? status) =>
         status == "other" || status is [>= '1' and <= '5', var tens, var units]
             && ((char.IsAsciiDigit(tens) && char.IsAsciiDigit(units)) || (tens == 'x' && units == 'x'));
-
-    private static bool IsLabelName(string name) =>
-        name.Length is > 0 and <= 64 && !name.StartsWith("__", StringComparison.Ordinal)
-        && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     private static string Canonical(Dictionary<string, string> labels) =>
         string.Join(",", labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));

@@ -58,6 +58,34 @@ public sealed class OptionsErrorTests : IDisposable
         Assert.Equal($"watcher: configuration error: {expected}", error.Trim());
     }
 
+    [Theory]
+    [InlineData("ro,size=256k", "", "is not writable: ")]
+    [InlineData("size=256k", "--Watcher:MaxLabelSets=10000", "has no room for the state: it needs up to 2 x ")]
+    public async Task A_state_folder_it_cannot_use_stops_the_watcher_before_anything_starts(string mountOptions, string setting, string expected)
+    {
+        // Given a state folder on a volume the watcher cannot use: read-only, or too small for the state's two slots
+        // (a tmpfs; mounting needs root, as CI has)
+        string state = Directory.CreateDirectory(_folder.File("state")).FullName;
+        var (mounted, _, mountError) = await ProcessRun.RunAsync("mount", ["-t", "tmpfs", "-o", mountOptions, "tmpfs", state]);
+        Assert.True(mounted == 0, $"mounting a tmpfs needs root (CI runs as root): {mountError}");
+        try
+        {
+            // When the watcher starts with it
+            string[] args = [$"--Watcher:Path={_folder.File("access.log")}", $"--Watcher:StateDirectory={state}", .. setting.Split(' ', StringSplitOptions.RemoveEmptyEntries), "--Http:Port=1"];
+            var (exitCode, stdout, error) = await WatcherProcess.RunToEndAsync(args);
+
+            // Then it stops with exit code 2 and one line naming the setting, before anything else started or logged
+            Assert.Equal(2, exitCode);
+            Assert.Single(error.Trim().Split('\n'));
+            Assert.StartsWith($"watcher: configuration error: Watcher:StateDirectory {state} {expected}", error.Trim(), StringComparison.Ordinal);
+            Assert.Equal("", stdout.Trim());
+        }
+        finally
+        {
+            await ProcessRun.RunAsync("umount", [state]);
+        }
+    }
+
     [Fact]
     public async Task Invalid_format_names_the_position()
     {

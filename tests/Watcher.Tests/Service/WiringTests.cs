@@ -35,6 +35,23 @@ public sealed class WiringTests : IDisposable
     }
 
     [Fact]
+    public void The_log_format_is_compiled_once_by_validation_and_handed_to_the_host()
+    {
+        // Given a format of its own (the built-in ones are compiled once per process anyway)
+        var builder = SidecarHost.CreateBuilder("watcher", [$"--Watcher:Path={_folder.File("access.log")}", "--Watcher:Format=$remote_addr \"$request\" $status"], 0);
+        builder.AddWatcher();
+        using var host = builder.Build();
+
+        // When the validated settings and the host's format are taken
+        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WatcherOptions>>().Value;
+        var format = host.Services.GetRequiredService<Sidecars.Watcher.Parsing.LogFormat>();
+
+        // Then they are the one format validation compiled
+        Assert.Same(options.GetLogFormat(), format);
+        Assert.Equal(["remote_addr", "request", "status"], format.Variables);
+    }
+
+    [Fact]
     public void Without_a_state_folder_nothing_is_saved()
     {
         Assert.Null(CounterFor().Publisher.Store);

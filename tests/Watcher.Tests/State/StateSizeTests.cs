@@ -176,24 +176,44 @@ public sealed class StateSizeTests(ITestOutputHelper output) : IDisposable
         // Given a volume of 256 KiB (a tmpfs, like an emptyDir with a sizeLimit; mounting needs root, as CI has)
         string small = MountTmpfs("256k");
 
-        // When the settings need more than it holds, then one line says so before anything starts
+        // When the settings need more than it holds, then the validation of the settings writes nothing there, and the
+        // check of the folder at start says so in one line before anything else starts
         var tooMany = new WatcherOptions { Path = _folder.File("access.log"), StateDirectory = small, MaxLabelSets = 10_000 };
-        var failure = Assert.Single(WatcherOptionsValidator.Check(tooMany, checkStateDirectory: true));
+        Assert.Empty(WatcherOptionsValidator.Check(tooMany, checkStateDirectory: true));
+        Assert.Empty(Directory.GetFileSystemEntries(small));
+        string? failure = StateDirectoryCheck.Problem(tooMany);
+        Assert.NotNull(failure);
         Assert.StartsWith($"Watcher:StateDirectory {small} has no room for the state: it needs up to 2 x ", failure, StringComparison.Ordinal);
         Assert.Contains("Watcher:MaxLabelSets=10000", failure, StringComparison.Ordinal);
 
         // And settings that fit get both slots reserved at their largest, so later saves cannot run out of room
         var fits = new WatcherOptions { Path = _folder.File("access.log"), StateDirectory = small, MaxLabelSets = 100 };
         Assert.Empty(WatcherOptionsValidator.Check(fits, checkStateDirectory: true));
+        Assert.Null(StateDirectoryCheck.Problem(fits));
         long reserved = StateStore.SlotFileNames.Sum(n => BlocksOf(Path.Combine(small, n)));
         Assert.True(reserved >= 2 * StateSize.SlotBound(fits), $"reserved {reserved} bytes");
     }
 
-    private string MountTmpfs(string size)
+    [Fact]
+    public void A_state_folder_the_watcher_cannot_write_stops_it_at_start_with_one_line()
+    {
+        // Given a read-only volume (a tmpfs mounted read-only: not even root writes there)
+        string readOnly = MountTmpfs("64k", readOnly: true);
+        var options = new WatcherOptions { Path = _folder.File("access.log"), StateDirectory = readOnly };
+
+        // When the settings are checked, then they are right; and the check of the folder at start names it
+        Assert.Empty(WatcherOptionsValidator.Check(options, checkStateDirectory: true));
+        string? failure = StateDirectoryCheck.Problem(options);
+        Assert.NotNull(failure);
+        Assert.StartsWith($"Watcher:StateDirectory {readOnly} is not writable: ", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', failure);
+    }
+
+    private string MountTmpfs(string size, bool readOnly = false)
     {
         string path = Path.Combine(_folder.Path, "small");
         Directory.CreateDirectory(path);
-        using var mount = System.Diagnostics.Process.Start("mount", ["-t", "tmpfs", "-o", $"size={size}", "tmpfs", path]);
+        using var mount = System.Diagnostics.Process.Start("mount", ["-t", "tmpfs", "-o", $"{(readOnly ? "ro," : "")}size={size}", "tmpfs", path]);
         mount.WaitForExit();
         Assert.True(mount.ExitCode == 0, "mounting a tmpfs needs root (CI runs as root)");
         _mounted = path;
