@@ -21,9 +21,11 @@ internal static class HostingEvents
     public const int Refused = 940;
     public const int CostlyHash = 941;
 
-    // 950 to 959: the signals that do not stop a sidecar (SignalLog).
+    // 950 to 959: the signals (SignalLog).
     public const int Ignored = 950;
     public const int IgnoredWhileStarting = 951;
     public const int HangupWithoutTls = 952;
     public const int HangupReadTlsFiles = 953;
+    public const int Stopping = 954;
+    public const int StoppingWhenStarted = 955;
 }
