@@ -11,7 +11,7 @@ namespace Sidecars.Writer;
 /// the interval's wall-clock boundaries, each line one append, faults logged (throttled), counted and retried
 /// at the next tick while readiness says why writing fails.
 /// </summary>
-internal sealed partial class WriterService(
+internal sealed class WriterService(
     IOptions<WriterOptions> options,
     TimeProvider time,
     HealthState health,
@@ -143,35 +143,5 @@ internal sealed partial class WriterService(
                 Log.WriteFailed(logger, indexFile.Path, reason, e.Message, suppressed);
             }
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 501, Level = LogLevel.Information,
-            Message = "Writer started: path={Path} interval={Interval} format={Format} timezone={TimeZone} max_lines={MaxLines}")]
-        public static partial void Started(ILogger logger, string path, string interval, string format, string timeZone, int maxLines);
-
-        [LoggerMessage(EventId = 502, Level = LogLevel.Information, Message = "Writing to {Path}")]
-        public static partial void Writing(ILogger logger, string path);
-
-        [LoggerMessage(EventId = 503, Level = LogLevel.Warning,
-            Message = "Cannot write {Path} ({Reason}): {Error}; retrying at the next tick ({Suppressed} more like it not logged in the last 30 s)")]
-        public static partial void WriteFailed(ILogger logger, string path, string reason, string error, long suppressed);
-
-        [LoggerMessage(EventId = 504, Level = LogLevel.Warning,
-            Message = "Missed {Missed} tick(s) before {Tick:O}: the writer was paused or too slow, or the clock stepped forward")]
-        public static partial void TicksMissed(ILogger logger, long missed, DateTimeOffset tick);
-
-        [LoggerMessage(EventId = 505, Level = LogLevel.Warning,
-            Message = "The wall clock stepped back by {Step:c} (now {Now:O}); writing goes on at the new time ({Suppressed} more steps back not logged in the last 30 s)")]
-        public static partial void ClockSteppedBack(ILogger logger, TimeSpan step, DateTimeOffset now, long suppressed);
-
-        [LoggerMessage(EventId = 506, Level = LogLevel.Warning,
-            Message = "The wall clock stepped forward by {Step:c} (now {Now:O}); boundaries it skipped count as missed ticks ({Suppressed} more steps forward not logged in the last 30 s)")]
-        public static partial void ClockSteppedForward(ILogger logger, TimeSpan step, DateTimeOffset now, long suppressed);
-
-        [LoggerMessage(EventId = 507, Level = LogLevel.Information,
-            Message = "Writer stopped: lines_written={LinesWritten} failures={Failures} missed_ticks={MissedTicks}")]
-        public static partial void Stopped(ILogger logger, long linesWritten, long failures, long missedTicks);
     }
 }

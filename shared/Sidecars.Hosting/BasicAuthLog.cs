@@ -2,15 +2,15 @@ using Microsoft.Extensions.Logging;
 
 namespace Sidecars.Hosting;
 
-/// <summary>Log events of basic auth: ids 940 to 949 of the endpoint's 900 to 949.</summary>
+/// <summary>Basic auth's log lines; their event ids are in <see cref="HostingEvents"/>.</summary>
 internal static partial class BasicAuthLog
 {
-    [LoggerMessage(940, LogLevel.Warning,
+    [LoggerMessage(HostingEvents.Refused, LogLevel.Warning,
         "Refused a wrong user name or password from {Client}; {Refused} refused since start, {Unchecked} of them without a check " +
         "(their address already had checks waiting), {Checks} bcrypt checks made (logged at most once a minute)")]
     public static partial void Refused(ILogger logger, string client, long refused, long @unchecked, long checks);
 
-    [LoggerMessage(941, LogLevel.Warning,
+    [LoggerMessage(HostingEvents.CostlyHash, LogLevel.Warning,
         "basic_auth_users.{User} in {File} has bcrypt cost {Cost}: one check of a password not seen before takes {CheckTime} here{HowMeasured}. " +
         "Prometheus' first scrape after each restart waits that long, one check at a time; cost 10 to 12 is usual")]
     public static partial void CostlyHash(ILogger logger, string user, string file, int cost, string checkTime, string howMeasured);

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Sidecars.Hosting;
 
@@ -18,7 +19,7 @@ internal sealed class ShutdownSignals : IHostLifetime, IDisposable
 {
     private readonly Lock _lock = new();
     private readonly PosixSignalRegistration[] _registrations;
-    private IHostApplicationLifetime? _started;
+    private (IHostApplicationLifetime Lifetime, ILogger Logger)? _started; // null until the host has started
     private string? _why; // what asked for a stop; null until something did
 
     public ShutdownSignals()
@@ -46,33 +47,33 @@ internal sealed class ShutdownSignals : IHostLifetime, IDisposable
     /// <summary>Asks for a stop: at once when the host has started, else as soon as it has.</summary>
     public void Request(string why = "a stop request")
     {
-        IHostApplicationLifetime? started;
+        (IHostApplicationLifetime Lifetime, ILogger Logger)? started;
         lock (_lock)
         {
             _why ??= why;
             started = _started;
         }
-        if (started is not null)
+        if (started is (var lifetime, var logger))
         {
-            Serilog.Log.Information("{Why} received: stopping", why);
-            started.StopApplication();
+            SignalLog.Stopping(logger, why);
+            lifetime.StopApplication();
         }
     }
 
     /// <summary>Lets stops go to <paramref name="lifetime"/> once the host has started, one asked for already included.</summary>
-    public void StopWhenStarted(IHostApplicationLifetime lifetime) =>
+    public void StopWhenStarted(IHostApplicationLifetime lifetime, ILogger logger) =>
         lifetime.ApplicationStarted.Register(() =>
         {
             string? why;
             lock (_lock)
             {
-                _started = lifetime;
+                _started = (lifetime, logger);
                 why = _why;
             }
             if (why is not null)
             {
                 // Logged now: the logger may not have existed yet when the signal came.
-                Serilog.Log.Information("{Why} received while starting: stopping now that the start is done", why);
+                SignalLog.StoppingWhenStarted(logger, why);
                 lifetime.StopApplication();
             }
         });

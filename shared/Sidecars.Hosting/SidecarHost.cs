@@ -82,7 +82,8 @@ public static class SidecarHost
             using var host = builder.Build();
             // Validate every option before the host starts, so a bad setting is one line and nothing else.
             host.Services.GetRequiredService<IStartupValidator>().Validate();
-            signals.StopWhenStarted(host.Services.GetRequiredService<IHostApplicationLifetime>());
+            signals.StopWhenStarted(host.Services.GetRequiredService<IHostApplicationLifetime>(),
+                host.Services.GetRequiredService<ILoggerFactory>().CreateLogger<ShutdownSignals>());
             otherSignals.HandleWhenStarted(host.Services);
             await host.StartAsync().ConfigureAwait(false);
             await host.WaitForShutdownAsync().ConfigureAwait(false);

@@ -5,6 +5,6 @@ namespace Sidecars.Tests.Writer;
 public sealed class EventIdTests
 {
     [Fact]
-    public void No_two_log_lines_of_the_writer_share_an_event_id() =>
+    public void Every_log_line_of_the_writer_takes_a_number_and_name_of_its_own_from_the_tables_of_events() =>
         Assert.Empty(EventIds.Problems(typeof(Sidecars.Writer.WriterService).Assembly, typeof(Sidecars.Hosting.SidecarHost).Assembly));
 }

@@ -175,7 +175,7 @@ internal sealed class StubStatusPoller : BackgroundService
         _failuresInARow++;
         if (_throttle.ShouldLog("stub_status read failed", out long suppressed))
         {
-            StubStatusLog.ReadFailed(_logger, url, problem, suppressed);
+            StubStatusLog.StubStatusReadFailed(_logger, url, problem, suppressed);
         }
     }
 
