@@ -12,7 +12,7 @@ namespace Sidecars.Watcher;
 
 /// <summary>
 /// <c>watcher --once FILE [--Watcher:Format=...]</c>: reads FILE to its end as fast as it can with the
-/// same processor (nothing saved), prints the exposition on stdout and a summary on stderr.
+/// same counter as the service (nothing saved), prints the exposition on stdout and a summary on stderr.
 /// Exit 0; 1 when no line matched the format or more than half the lines did not (the summary says so,
 /// and names the built-in format the lines look like, if any); 2 with one line when the file cannot be
 /// read or a setting is wrong. The summary also lists the most frequent paths no route matched, collapsed to
@@ -25,6 +25,9 @@ internal static class OnceMode
 
     /// <summary>How many malformed lines are kept to try the built-in formats on.</summary>
     private const int GuessSamples = 20;
+
+    /// <summary>How many malformed lines the summary shows, described.</summary>
+    private const int MalformedExamples = 3;
 
     /// <summary>How many of the most frequent unmatched paths the summary lists.</summary>
     public const int UnmatchedPathsShown = 20;
@@ -49,17 +52,18 @@ internal static class OnceMode
             }
             var format = options.ResolveFormat();
             var unmatched = new UnmatchedPaths();
+            var malformed = new MalformedLines(format);
             // The summary lists the first malformed lines and counts the rest: no log lines about them on top.
-            var processor = WatcherHostExtensions.CreateCounting(options, format, store: null, TimeProvider.System, NullLoggerFactory.Instance,
-                onUnmatchedPath: unmatched.Add).WithMalformedExamples(); // once mode only: the live watcher counts no paths
-            var metrics = processor.Metrics;
-            var sampler = new MalformedSampler(processor, metrics.Staged, GuessSamples);
+            // Once mode only: the live watcher keeps no paths and no malformed lines.
+            var counter = WatcherHostExtensions.CreateCounting(options, format, store: null, TimeProvider.System, NullLoggerFactory.Instance,
+                onUnmatchedPath: unmatched.Add, onMalformedLine: malformed.Add);
+            var metrics = counter.Metrics;
 
             var stopwatch = Stopwatch.StartNew();
             OnceResult result;
             try
             {
-                result = OnceReader.Read(file, sampler, options.MaxLineBytes, CancellationToken.None);
+                result = OnceReader.Read(file, counter, counter, options.MaxLineBytes, CancellationToken.None);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -71,8 +75,8 @@ internal static class OnceMode
             var values = metrics.Staged;
             await stdout.WriteAsync(Exposition.ToText(values)).ConfigureAwait(false);
             await stdout.FlushAsync().ConfigureAwait(false);
-            var verdict = Judge(values, format, sampler.Lines);
-            await stderr.WriteAsync(Describe(file, format, values, processor.MalformedExamples!, result, seconds, verdict)).ConfigureAwait(false);
+            var verdict = Judge(values, format, malformed.Samples);
+            await stderr.WriteAsync(Describe(file, format, values, malformed.Examples, result, seconds, verdict)).ConfigureAwait(false);
             await stderr.WriteAsync(DescribeUnmatched(unmatched, options.Routes.Count > 0)).ConfigureAwait(false);
             return verdict.ExitCode;
         }
@@ -120,7 +124,7 @@ internal static class OnceMode
         return new Verdict(0, v.LinesMalformed == 0 ? "every line matched the format (exit 0)" : "most lines matched the format (exit 0)", looksLike, json);
     }
 
-    public static string Describe(string file, LogFormat format, MetricValues v, List<string> examples, OnceResult result, double seconds, Verdict verdict)
+    public static string Describe(string file, LogFormat format, MetricValues v, IReadOnlyList<string> examples, OnceResult result, double seconds, Verdict verdict)
     {
         var inv = CultureInfo.InvariantCulture;
         long lines = v.LinesParsed + v.LinesMalformed + v.LinesTooLong;
@@ -192,33 +196,28 @@ internal static class OnceMode
     }
 
     /// <summary>
-    /// Hands every line to the processor and keeps a copy of the first malformed ones, to try the built-in
-    /// formats on (the processor only keeps descriptions). A line is malformed when the processor's count grew.
+    /// The malformed lines the counter reports (<see cref="LineCounter.OnMalformedLine"/>): the first few described,
+    /// for the summary, and copies of the first ones, to try the built-in formats on.
     /// </summary>
-    private sealed class MalformedSampler(LineCounter processor, MetricValues staged, int max) : IAccessLogSink
+    private sealed class MalformedLines(LogFormat format)
     {
-        public List<byte[]> Lines { get; } = [];
+        private readonly List<string> _examples = [];
+        private readonly List<byte[]> _samples = [];
 
-        public void OnLine(ReadOnlySpan<byte> line)
+        public IReadOnlyList<string> Examples => _examples;
+
+        public IReadOnlyCollection<byte[]> Samples => _samples;
+
+        public void Add(ReadOnlySpan<byte> line, ParseError error, long number)
         {
-            long before = staged.LinesMalformed;
-            processor.OnLine(line);
-            if (staged.LinesMalformed != before && Lines.Count < max)
+            if (_examples.Count < MalformedExamples)
             {
-                Lines.Add(line.ToArray());
+                _examples.Add(string.Create(CultureInfo.InvariantCulture, $"line {number}: {FormatGuess.Describe(format, line, error)}"));
+            }
+            if (_samples.Count < GuessSamples)
+            {
+                _samples.Add(line.ToArray());
             }
         }
-
-        public void OnLineTooLong(long length) => processor.OnLineTooLong(length);
-
-        public void OnRotation(RotationKind kind) => processor.OnRotation(kind);
-
-        public void OnReadError(ReadError error) => processor.OnReadError(error);
-
-        public void OnFileLost() => processor.OnFileLost();
-
-        public void OnLogSkipped(string path) => processor.OnLogSkipped(path);
-
-        public void OnCheckpoint(TailCheckpoint checkpoint) => processor.OnCheckpoint(checkpoint);
     }
 }

@@ -71,7 +71,7 @@ internal sealed class WatcherService(
         else
         {
             var settings = new TailerSettings(o.Path, o.StartAtEnd, o.MaxLineBytes, o.ReadInterval, o.UseNotifications);
-            var tailer = new AccessLogTailer(settings, counter, time, loggers.CreateLogger<AccessLogTailer>())
+            var tailer = new AccessLogTailer(settings, counter, counter, time, loggers.CreateLogger<AccessLogTailer>())
             {
                 Paths = o.SeveralLogs ? o.EffectivePaths : null,
                 MaxLogs = o.MaxLogs,
