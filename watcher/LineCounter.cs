@@ -49,14 +49,12 @@ internal sealed class LineCounter : ILineSink, ITailEvents, IDatagramEvents
 
     /// <summary>
     /// Receives a line that does not match the format, after it was counted, with why and its number among the
-    /// lines read (<see cref="LinesSeen"/>, from 1); the line is valid during the call only.
+    /// lines read (<see cref="MetricValues.LinesRead"/>, from 1); the line is valid during the call only.
     /// </summary>
     public delegate void MalformedLineHandler(ReadOnlySpan<byte> line, ParseError error, long number);
 
     /// <summary>When set (once mode: examples for the summary, samples to guess the format from), called with every malformed line.</summary>
     public MalformedLineHandler? OnMalformedLine { get; init; }
-
-    public long LinesSeen => _staged.LinesParsed + _staged.LinesMalformed + _staged.LinesTooLong + _staged.LinesExcluded;
 
     /// <summary>
     /// Restores the saved state into the values this counts (once; later calls return the same checkpoint) and
@@ -65,7 +63,7 @@ internal sealed class LineCounter : ILineSink, ITailEvents, IDatagramEvents
     public TailCheckpoint? Restore()
     {
         var checkpoint = Publisher.Restore();
-        _linesAtLastCheckpoint = LinesSeen;
+        _linesAtLastCheckpoint = _staged.LinesRead;
         return checkpoint;
     }
 
@@ -147,7 +145,7 @@ internal sealed class LineCounter : ILineSink, ITailEvents, IDatagramEvents
     {
         _staged.LinesMalformed++;
         _staged.ParseError(error.Reason == ParseFailure.None ? ParseFailure.LiteralMismatch : error.Reason)++;
-        OnMalformedLine?.Invoke(line, error, LinesSeen);
+        OnMalformedLine?.Invoke(line, error, _staged.LinesRead);
         if (_throttle.ShouldLog("malformed", out long suppressed))
         {
             Log.MalformedLine(_logger, FormatGuess.Describe(_format, line, error), _format.Name, suppressed);
@@ -192,7 +190,7 @@ internal sealed class LineCounter : ILineSink, ITailEvents, IDatagramEvents
         var v = _staged;
         v.BytesRead = Counter.Add(v.BytesRead, checkpoint.BytesRead);
         v.LagBytes = checkpoint.LagBytes;
-        long lines = LinesSeen;
+        long lines = v.LinesRead;
         if (lines != _linesAtLastCheckpoint)
         {
             _linesAtLastCheckpoint = lines;

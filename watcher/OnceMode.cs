@@ -12,7 +12,8 @@ namespace Sidecars.Watcher;
 
 /// <summary>
 /// <c>watcher --once FILE [--Watcher:Format=...]</c>: reads FILE to its end as fast as it can with the
-/// same counter as the service (nothing saved), prints the exposition on stdout and a summary on stderr.
+/// same counter as the service (nothing saved), prints the exposition on stdout and a summary on stderr. The
+/// summary's lines are the service's: every complete line read, <c>watcher_lines_total</c> over its results.
 /// Exit 0; 1 when no line matched the format or more than half the lines did not (the summary says so,
 /// and names the built-in format the lines look like, if any); 2 with one line when the file cannot be
 /// read or a setting is wrong. The summary also lists the most frequent paths no route matched, collapsed to
@@ -99,10 +100,13 @@ internal static class OnceMode
     /// <summary>The exit code, the result line, the built-in format the malformed lines look like (if any), and whether they look like JSON.</summary>
     internal readonly record struct Verdict(int ExitCode, string Result, LogFormat? LooksLike, bool LooksLikeJson = false);
 
-    /// <summary>Exit 1 when no line parsed, or when more than half the lines were malformed; else 0.</summary>
+    /// <summary>
+    /// Exit 1 when no line matched the format (parsed, or excluded after it was parsed), or when more than half the
+    /// lines were malformed; else 0.
+    /// </summary>
     public static Verdict Judge(MetricValues v, LogFormat format, IReadOnlyCollection<byte[]> malformedSamples)
     {
-        long lines = v.LinesParsed + v.LinesMalformed + v.LinesTooLong;
+        long lines = v.LinesRead;
         var inv = CultureInfo.InvariantCulture;
         var looksLike = v.LinesMalformed > 0 ? FormatGuess.LikelyBuiltIn(format, malformedSamples) : null;
         bool json = v.LinesMalformed > 0 && looksLike is null && FormatGuess.MostLookLikeJson(format, malformedSamples);
@@ -110,7 +114,7 @@ internal static class OnceMode
         {
             return new Verdict(MismatchExitCode, "no complete line in the file: nothing was counted (exit 1)", null);
         }
-        if (v.LinesParsed == 0)
+        if (v.LinesParsed + v.LinesExcluded == 0)
         {
             return new Verdict(MismatchExitCode,
                 string.Create(inv, $"no line matched the format {format.Name}: nothing was counted (exit 1)"), looksLike, json);
@@ -127,7 +131,7 @@ internal static class OnceMode
     public static string Describe(string file, LogFormat format, MetricValues v, IReadOnlyList<string> examples, OnceResult result, double seconds, Verdict verdict)
     {
         var inv = CultureInfo.InvariantCulture;
-        long lines = v.LinesParsed + v.LinesMalformed + v.LinesTooLong;
+        long lines = v.LinesRead;
         var text = new StringBuilder();
         text.Append(inv, $"watcher --once {file} (format {Log.Describe(format)})\n");
         foreach (string warning in FormatCoverage.Warnings(format))
@@ -142,6 +146,10 @@ internal static class OnceMode
             text.Append("    ").Append(example).Append('\n');
         }
         text.Append(inv, $"  too long:   {v.LinesTooLong}\n");
+        if (v.LinesExcluded > 0)
+        {
+            text.Append(inv, $"  excluded:   {v.LinesExcluded} (Watcher:Exclude: matched the format, not in the request metrics)\n");
+        }
         if (result.UnterminatedBytes > 0)
         {
             text.Append(inv, $"  unterminated last line: {result.UnterminatedBytes} bytes without a newline (not counted)\n");
