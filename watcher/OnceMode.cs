@@ -6,7 +6,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Sidecars.Hosting;
 using Sidecars.Watcher.Metrics;
 using Sidecars.Watcher.Parsing;
-using Sidecars.Watcher.Tailing;
 
 namespace Sidecars.Watcher;
 
@@ -23,12 +22,6 @@ internal static class OnceMode
 {
     /// <summary>Exit code when the file was read but its lines mostly do not match the format.</summary>
     public const int MismatchExitCode = 1;
-
-    /// <summary>How many malformed lines are kept to try the built-in formats on.</summary>
-    private const int GuessSamples = 20;
-
-    /// <summary>How many malformed lines the summary shows, described.</summary>
-    private const int MalformedExamples = 3;
 
     /// <summary>How many of the most frequent unmatched paths the summary lists.</summary>
     public const int UnmatchedPathsShown = 20;
@@ -209,6 +202,10 @@ internal static class OnceMode
     /// </summary>
     private sealed class MalformedLines(LogFormat format)
     {
+        // How many the summary shows, described; how many are kept to try the built-in formats on.
+        private const int MaxExamples = 3;
+        private const int MaxSamples = 20;
+
         private readonly List<string> _examples = [];
         private readonly List<byte[]> _samples = [];
 
@@ -218,11 +215,11 @@ internal static class OnceMode
 
         public void Add(ReadOnlySpan<byte> line, ParseError error, long number)
         {
-            if (_examples.Count < MalformedExamples)
+            if (_examples.Count < MaxExamples)
             {
                 _examples.Add(string.Create(CultureInfo.InvariantCulture, $"line {number}: {FormatGuess.Describe(format, line, error)}"));
             }
-            if (_samples.Count < GuessSamples)
+            if (_samples.Count < MaxSamples)
             {
                 _samples.Add(line.ToArray());
             }
