@@ -14,7 +14,7 @@ namespace Sidecars.Watcher;
 /// At each checkpoint it hands the values with the positions to the <see cref="StatePublisher"/>, which saves
 /// and publishes them. Only the tailer's thread calls it.
 /// </summary>
-internal sealed class LineCounter : IAccessLogSink, IDatagramEvents
+internal sealed class LineCounter : ILineSink, ITailEvents, IDatagramEvents
 {
     private readonly LogFormat _format;
     private readonly MetricsLayout _layout;
@@ -47,19 +47,14 @@ internal sealed class LineCounter : IAccessLogSink, IDatagramEvents
     /// <summary>Saves and publishes what this counts.</summary>
     public StatePublisher Publisher { get; }
 
-    /// <summary>When set (once mode), the first few malformed lines are kept here, described.</summary>
-    public List<string>? MalformedExamples { get; private set; }
+    /// <summary>
+    /// Receives a line that does not match the format, after it was counted, with why and its number among the
+    /// lines read (<see cref="MetricValues.LinesRead"/>, from 1); the line is valid during the call only.
+    /// </summary>
+    public delegate void MalformedLineHandler(ReadOnlySpan<byte> line, ParseError error, long number);
 
-    /// <summary>Keeps the first malformed lines, described, in <see cref="MalformedExamples"/> (once mode).</summary>
-    public LineCounter WithMalformedExamples()
-    {
-        MalformedExamples = [];
-        return this;
-    }
-
-    public int MaxMalformedExamples { get; init; } = 3;
-
-    public long LinesSeen => _staged.LinesParsed + _staged.LinesMalformed + _staged.LinesTooLong + _staged.LinesExcluded;
+    /// <summary>When set (once mode: examples for the summary, samples to guess the format from), called with every malformed line.</summary>
+    public MalformedLineHandler? OnMalformedLine { get; init; }
 
     /// <summary>
     /// Restores the saved state into the values this counts (once; later calls return the same checkpoint) and
@@ -68,14 +63,14 @@ internal sealed class LineCounter : IAccessLogSink, IDatagramEvents
     public TailCheckpoint? Restore()
     {
         var checkpoint = Publisher.Restore();
-        _linesAtLastCheckpoint = LinesSeen;
+        _linesAtLastCheckpoint = _staged.LinesRead;
         return checkpoint;
     }
 
     public void OnLine(ReadOnlySpan<byte> line) => OnLine(line, log: 0);
 
     /// <summary>Where the lines of the log at <paramref name="path"/> go: counted under its <c>log</c> label when several logs are followed.</summary>
-    public IAccessLogSink ForLog(string path) =>
+    public ILineSink ForLog(string path) =>
         _labels.Logs is { } logs ? new LogLines(this, logs.Intern(Tailing.LogPaths.LabelOf(path))) : this;
 
     public void OnLogSkipped(string path) => _staged.LogsSkipped++;
@@ -150,19 +145,12 @@ internal sealed class LineCounter : IAccessLogSink, IDatagramEvents
     {
         _staged.LinesMalformed++;
         _staged.ParseError(error.Reason == ParseFailure.None ? ParseFailure.LiteralMismatch : error.Reason)++;
-        if (MalformedExamples is { } examples && examples.Count < MaxMalformedExamples)
-        {
-            examples.Add($"line {LinesSeen}: {Describe(line, error)}");
-        }
+        OnMalformedLine?.Invoke(line, error, _staged.LinesRead);
         if (_throttle.ShouldLog("malformed", out long suppressed))
         {
-            Log.MalformedLine(_logger, Describe(line, error), _format.Name, suppressed);
+            Log.MalformedLine(_logger, FormatGuess.Describe(_format, line, error), _format.Name, suppressed);
         }
     }
-
-    /// <summary>Where and why the line failed, and the JSON hint when it looks like JSON. Allocates: call it rarely.</summary>
-    private string Describe(ReadOnlySpan<byte> line, ParseError error) =>
-        FormatGuess.LooksLikeJson(_format, line) ? $"{error.Describe(line)}; the line looks like JSON: {FormatGuess.JsonHint}" : error.Describe(line);
 
     public void OnLineTooLong(long length)
     {
@@ -202,7 +190,7 @@ internal sealed class LineCounter : IAccessLogSink, IDatagramEvents
         var v = _staged;
         v.BytesRead = Counter.Add(v.BytesRead, checkpoint.BytesRead);
         v.LagBytes = checkpoint.LagBytes;
-        long lines = LinesSeen;
+        long lines = v.LinesRead;
         if (lines != _linesAtLastCheckpoint)
         {
             _linesAtLastCheckpoint = lines;
@@ -211,21 +199,11 @@ internal sealed class LineCounter : IAccessLogSink, IDatagramEvents
         Publisher.Checkpoint(v, checkpoint);
     }
 
-    /// <summary>The lines of one of several logs: counted under its <c>log</c> label; everything else as the counter does.</summary>
-    private sealed class LogLines(LineCounter counter, int log) : IAccessLogSink
+    /// <summary>The lines of one of several logs: counted under its <c>log</c> label.</summary>
+    private sealed class LogLines(LineCounter counter, int log) : ILineSink
     {
         public void OnLine(ReadOnlySpan<byte> line) => counter.OnLine(line, log);
 
         public void OnLineTooLong(long length) => counter.OnLineTooLong(length);
-
-        public void OnRotation(RotationKind kind) => counter.OnRotation(kind);
-
-        public void OnReadError(ReadError error) => counter.OnReadError(error);
-
-        public void OnFileLost() => counter.OnFileLost();
-
-        public void OnLogSkipped(string path) => counter.OnLogSkipped(path);
-
-        public void OnCheckpoint(TailCheckpoint checkpoint) => counter.OnCheckpoint(checkpoint);
     }
 }

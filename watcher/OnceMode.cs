@@ -6,13 +6,13 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Sidecars.Hosting;
 using Sidecars.Watcher.Metrics;
 using Sidecars.Watcher.Parsing;
-using Sidecars.Watcher.Tailing;
 
 namespace Sidecars.Watcher;
 
 /// <summary>
 /// <c>watcher --once FILE [--Watcher:Format=...]</c>: reads FILE to its end as fast as it can with the
-/// same processor (nothing saved), prints the exposition on stdout and a summary on stderr.
+/// same counter as the service (nothing saved), prints the exposition on stdout and a summary on stderr. The
+/// summary's lines are the service's: every complete line read, <c>watcher_lines_total</c> over its results.
 /// Exit 0; 1 when no line matched the format or more than half the lines did not (the summary says so,
 /// and names the built-in format the lines look like, if any); 2 with one line when the file cannot be
 /// read or a setting is wrong. The summary also lists the most frequent paths no route matched, collapsed to
@@ -22,9 +22,6 @@ internal static class OnceMode
 {
     /// <summary>Exit code when the file was read but its lines mostly do not match the format.</summary>
     public const int MismatchExitCode = 1;
-
-    /// <summary>How many malformed lines are kept to try the built-in formats on.</summary>
-    private const int GuessSamples = 20;
 
     /// <summary>How many of the most frequent unmatched paths the summary lists.</summary>
     public const int UnmatchedPathsShown = 20;
@@ -49,17 +46,18 @@ internal static class OnceMode
             }
             var format = options.GetLogFormat();
             var unmatched = new UnmatchedPaths();
+            var malformed = new MalformedLines(format);
             // The summary lists the first malformed lines and counts the rest: no log lines about them on top.
-            var processor = WatcherHostExtensions.CreateCounting(options, format, store: null, TimeProvider.System, NullLoggerFactory.Instance,
-                onUnmatchedPath: unmatched.Add).WithMalformedExamples(); // once mode only: the live watcher counts no paths
-            var metrics = processor.Metrics;
-            var sampler = new MalformedSampler(processor, metrics.Staged, GuessSamples);
+            // Once mode only: the live watcher keeps no paths and no malformed lines.
+            var counter = WatcherHostExtensions.CreateCounting(options, format, store: null, TimeProvider.System, NullLoggerFactory.Instance,
+                onUnmatchedPath: unmatched.Add, onMalformedLine: malformed.Add);
+            var metrics = counter.Metrics;
 
             var stopwatch = Stopwatch.StartNew();
             OnceResult result;
             try
             {
-                result = OnceReader.Read(file, sampler, options.MaxLineBytes, CancellationToken.None);
+                result = OnceReader.Read(file, counter, counter, options.MaxLineBytes, CancellationToken.None);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -71,8 +69,8 @@ internal static class OnceMode
             var values = metrics.Staged;
             await stdout.WriteAsync(Exposition.ToText(values)).ConfigureAwait(false);
             await stdout.FlushAsync().ConfigureAwait(false);
-            var verdict = Judge(values, format, sampler.Lines);
-            await stderr.WriteAsync(Describe(file, format, values, processor.MalformedExamples!, result, seconds, verdict)).ConfigureAwait(false);
+            var verdict = Judge(values, format, malformed.Samples);
+            await stderr.WriteAsync(Describe(file, format, values, malformed.Examples, result, seconds, verdict)).ConfigureAwait(false);
             await stderr.WriteAsync(DescribeUnmatched(unmatched, options.Routes.Count > 0)).ConfigureAwait(false);
             return verdict.ExitCode;
         }
@@ -90,10 +88,13 @@ internal static class OnceMode
     /// <summary>The exit code, the result line, the built-in format the malformed lines look like (if any), and whether they look like JSON.</summary>
     internal readonly record struct Verdict(int ExitCode, string Result, LogFormat? LooksLike, bool LooksLikeJson = false);
 
-    /// <summary>Exit 1 when no line parsed, or when more than half the lines were malformed; else 0.</summary>
+    /// <summary>
+    /// Exit 1 when no line matched the format (parsed, or excluded after it was parsed), or when more than half the
+    /// lines were malformed; else 0.
+    /// </summary>
     public static Verdict Judge(MetricValues v, LogFormat format, IReadOnlyCollection<byte[]> malformedSamples)
     {
-        long lines = v.LinesParsed + v.LinesMalformed + v.LinesTooLong;
+        long lines = v.LinesRead;
         var inv = CultureInfo.InvariantCulture;
         var looksLike = v.LinesMalformed > 0 ? FormatGuess.LikelyBuiltIn(format, malformedSamples) : null;
         bool json = v.LinesMalformed > 0 && looksLike is null && FormatGuess.MostLookLikeJson(format, malformedSamples);
@@ -101,7 +102,7 @@ internal static class OnceMode
         {
             return new Verdict(MismatchExitCode, "no complete line in the file: nothing was counted (exit 1)", null);
         }
-        if (v.LinesParsed == 0)
+        if (v.LinesParsed + v.LinesExcluded == 0)
         {
             return new Verdict(MismatchExitCode,
                 string.Create(inv, $"no line matched the format {format.Name}: nothing was counted (exit 1)"), looksLike, json);
@@ -115,10 +116,10 @@ internal static class OnceMode
         return new Verdict(0, v.LinesMalformed == 0 ? "every line matched the format (exit 0)" : "most lines matched the format (exit 0)", looksLike, json);
     }
 
-    public static string Describe(string file, LogFormat format, MetricValues v, List<string> examples, OnceResult result, double seconds, Verdict verdict)
+    public static string Describe(string file, LogFormat format, MetricValues v, IReadOnlyList<string> examples, OnceResult result, double seconds, Verdict verdict)
     {
         var inv = CultureInfo.InvariantCulture;
-        long lines = v.LinesParsed + v.LinesMalformed + v.LinesTooLong;
+        long lines = v.LinesRead;
         var text = new StringBuilder();
         text.Append(inv, $"watcher --once {file} (format {Log.Describe(format)})\n");
         foreach (string warning in FormatCoverage.Warnings(format))
@@ -133,6 +134,10 @@ internal static class OnceMode
             text.Append("    ").Append(example).Append('\n');
         }
         text.Append(inv, $"  too long:   {v.LinesTooLong}\n");
+        if (v.LinesExcluded > 0)
+        {
+            text.Append(inv, $"  excluded:   {v.LinesExcluded} (Watcher:Exclude: matched the format, not in the request metrics)\n");
+        }
         if (result.UnterminatedBytes > 0)
         {
             text.Append(inv, $"  unterminated last line: {result.UnterminatedBytes} bytes without a newline (not counted)\n");
@@ -187,33 +192,32 @@ internal static class OnceMode
     }
 
     /// <summary>
-    /// Hands every line to the processor and keeps a copy of the first malformed ones, to try the built-in
-    /// formats on (the processor only keeps descriptions). A line is malformed when the processor's count grew.
+    /// The malformed lines the counter reports (<see cref="LineCounter.OnMalformedLine"/>): the first few described,
+    /// for the summary, and copies of the first ones, to try the built-in formats on.
     /// </summary>
-    private sealed class MalformedSampler(LineCounter processor, MetricValues staged, int max) : IAccessLogSink
+    private sealed class MalformedLines(LogFormat format)
     {
-        public List<byte[]> Lines { get; } = [];
+        // How many the summary shows, described; how many are kept to try the built-in formats on.
+        private const int MaxExamples = 3;
+        private const int MaxSamples = 20;
 
-        public void OnLine(ReadOnlySpan<byte> line)
+        private readonly List<string> _examples = [];
+        private readonly List<byte[]> _samples = [];
+
+        public IReadOnlyList<string> Examples => _examples;
+
+        public IReadOnlyCollection<byte[]> Samples => _samples;
+
+        public void Add(ReadOnlySpan<byte> line, ParseError error, long number)
         {
-            long before = staged.LinesMalformed;
-            processor.OnLine(line);
-            if (staged.LinesMalformed != before && Lines.Count < max)
+            if (_examples.Count < MaxExamples)
             {
-                Lines.Add(line.ToArray());
+                _examples.Add(string.Create(CultureInfo.InvariantCulture, $"line {number}: {FormatGuess.Describe(format, line, error)}"));
+            }
+            if (_samples.Count < MaxSamples)
+            {
+                _samples.Add(line.ToArray());
             }
         }
-
-        public void OnLineTooLong(long length) => processor.OnLineTooLong(length);
-
-        public void OnRotation(RotationKind kind) => processor.OnRotation(kind);
-
-        public void OnReadError(ReadError error) => processor.OnReadError(error);
-
-        public void OnFileLost() => processor.OnFileLost();
-
-        public void OnLogSkipped(string path) => processor.OnLogSkipped(path);
-
-        public void OnCheckpoint(TailCheckpoint checkpoint) => processor.OnCheckpoint(checkpoint);
     }
 }

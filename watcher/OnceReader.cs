@@ -7,9 +7,9 @@ internal static class OnceReader
 {
     /// <summary>
     /// Delivers every complete line of <paramref name="path"/> to <paramref name="sink"/>, then reports one
-    /// checkpoint. A final line without <c>\n</c> is not delivered; its length is returned.
+    /// checkpoint to <paramref name="checkpoints"/>. A final line without <c>\n</c> is not delivered; its length is returned.
     /// </summary>
-    public static OnceResult Read(string path, IAccessLogSink sink, int maxLineBytes, CancellationToken ct)
+    public static OnceResult Read(string path, ILineSink sink, ICheckpointSink checkpoints, int maxLineBytes, CancellationToken ct)
     {
         Span<byte> scratch = stackalloc byte[FileFingerprint.MaxLength];
         using var file = TailedFile.Open(path, maxLineBytes, scratch);
@@ -19,7 +19,7 @@ internal static class OnceReader
             ct.ThrowIfCancellationRequested();
         }
         file.ExtendFingerprint(scratch);
-        sink.OnCheckpoint(new TailCheckpoint([new LogPosition(Path.GetFullPath(path), file.Position, [], [])], file.LagBytes, file.TakeConsumedBytes()));
+        checkpoints.OnCheckpoint(new TailCheckpoint([new LogPosition(Path.GetFullPath(path), file.Position, [], [])], file.LagBytes, file.TakeConsumedBytes()));
         return new OnceResult(file.ReadOffset, file.Splitter.PendingBytes);
     }
 }

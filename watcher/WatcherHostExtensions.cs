@@ -62,11 +62,12 @@ internal static class WatcherHostExtensions
     /// <summary>
     /// The parts that count lines and save and publish the counts, built from the settings (for the host, once
     /// mode, benchmarks and tests alike): the route table, the label dimensions, the layout, the values, the
-    /// publisher (saving to <paramref name="store"/> when given) and the counter.
+    /// publisher (saving to <paramref name="store"/> when given) and the counter. Once mode also passes what to do
+    /// with the paths no route matches and with the malformed lines.
     /// </summary>
     public static LineCounter CreateCounting(
         WatcherOptions options, LogFormat format, StateStore? store, TimeProvider time, ILoggerFactory loggers, HealthState? health = null,
-        RouteTable.PathHandler? onUnmatchedPath = null)
+        RouteTable.PathHandler? onUnmatchedPath = null, LineCounter.MalformedLineHandler? onMalformedLine = null)
     {
         var routes = RouteTable.FromOptions(options.Routes);
         routes.OnUnmatched = onUnmatchedPath;
@@ -85,6 +86,7 @@ internal static class WatcherHostExtensions
         return new LineCounter(capturing, metrics, new RequestLabels(layout, routes, options.StatusClasses), publisher, time, loggers.CreateLogger<LineCounter>())
         {
             Filter = new LineFilter(options.Exclude, userAgent),
+            OnMalformedLine = onMalformedLine,
         };
     }
 

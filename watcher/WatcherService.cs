@@ -71,7 +71,7 @@ internal sealed class WatcherService(
         else
         {
             var settings = new TailerSettings(o.Path, o.StartAtEnd, o.MaxLineBytes, o.ReadInterval, o.UseNotifications);
-            var tailer = new AccessLogTailer(settings, counter, time, loggers.CreateLogger<AccessLogTailer>())
+            var tailer = new AccessLogTailer(settings, counter, counter, time, loggers.CreateLogger<AccessLogTailer>())
             {
                 Paths = o.SeveralLogs ? o.EffectivePaths : null,
                 MaxLogs = o.MaxLogs,
@@ -145,7 +145,6 @@ internal static class Summaries
 {
     public static Summary Between(MetricValues? before, MetricValues now, double seconds, bool hasRequestTime)
     {
-        long Lines(MetricValues? v) => v is null ? 0 : v.LinesParsed + v.LinesMalformed + v.LinesTooLong;
         long requests = 0, serverErrors = 0;
         for (int id = 0; id < now.LabelSetCount; id++)
         {
@@ -171,7 +170,7 @@ internal static class Summaries
             p95 = now.RequestDuration.EstimateQuantile(0.95, totals);
         }
         return new Summary(
-            seconds > 0 ? (Lines(now) - Lines(before)) / seconds : 0,
+            seconds > 0 ? (now.LinesRead - (before?.LinesRead ?? 0)) / seconds : 0,
             requests > 0 ? 100.0 * serverErrors / requests : 0,
             p95,
             now.LinesMalformed - (before?.LinesMalformed ?? 0));

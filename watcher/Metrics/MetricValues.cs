@@ -194,6 +194,23 @@ internal sealed class MetricValues
     public ref long LinesMalformed => ref Lines[LineResults.Malformed];
     public ref long LinesTooLong => ref Lines[LineResults.TooLong];
     public ref long LinesExcluded => ref Lines[LineResults.Excluded];
+
+    /// <summary>
+    /// The complete lines read: <c>watcher_lines_total</c> over all its results (parsed, malformed, too long, excluded).
+    /// The one figure of "lines" for the summary line, once mode and the time of the last line.
+    /// </summary>
+    public long LinesRead
+    {
+        get
+        {
+            long lines = 0;
+            foreach (long count in Lines)
+            {
+                lines += count;
+            }
+            return lines;
+        }
+    }
     public ref long BytesRead => ref _counts[MetricFamilies.BytesRead.Index][0];
     public ref long FilesLost => ref _counts[MetricFamilies.FilesLost.Index][0];
     public ref long StateSaves => ref _counts[MetricFamilies.StateSaves.Index][0];

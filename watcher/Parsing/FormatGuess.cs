@@ -58,6 +58,13 @@ internal static class FormatGuess
         return configured.Escape != LogEscape.Json && line.TrimStart(" \t"u8).StartsWith("{"u8);
     }
 
+    /// <summary>
+    /// Where and why <paramref name="line"/> failed to match <paramref name="configured"/>, with the JSON hint when it
+    /// looks like JSON (<see cref="LooksLikeJson"/>). Allocates: call it rarely.
+    /// </summary>
+    public static string Describe(LogFormat configured, ReadOnlySpan<byte> line, ParseError error) =>
+        LooksLikeJson(configured, line) ? $"{error.Describe(line)}; the line looks like JSON: {JsonHint}" : error.Describe(line);
+
     /// <summary>Whether more than half of <paramref name="malformedLines"/> look like JSON (<see cref="LooksLikeJson(LogFormat, ReadOnlySpan{byte})"/>).</summary>
     public static bool MostLookLikeJson(LogFormat configured, IReadOnlyCollection<byte[]> malformedLines)
     {

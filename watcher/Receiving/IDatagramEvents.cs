@@ -1,7 +1,12 @@
+using Sidecars.Watcher.Tailing;
+
 namespace Sidecars.Watcher.Receiving;
 
-/// <summary>What <see cref="SyslogReceiver"/> tells besides the lines: datagrams that are not syslog, and the kernel's drops.</summary>
-internal interface IDatagramEvents
+/// <summary>
+/// What <see cref="SyslogReceiver"/> tells besides the lines: datagrams that are not syslog, the kernel's drops,
+/// and the checkpoints (no positions: the bytes received since the last one).
+/// </summary>
+internal interface IDatagramEvents : ICheckpointSink
 {
     /// <summary>A datagram without a syslog header was skipped.</summary>
     void OnNotSyslog();

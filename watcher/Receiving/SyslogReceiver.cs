@@ -21,7 +21,7 @@ namespace Sidecars.Watcher.Receiving;
 /// buffer, UDP) are read from <c>SO_MEMINFO</c> at each turn. Nothing is allocated per datagram.
 /// </para>
 /// </summary>
-internal sealed class SyslogReceiver(ReceiverSettings settings, IAccessLogSink sink, IDatagramEvents events, TimeProvider time, ILogger logger)
+internal sealed class SyslogReceiver(ReceiverSettings settings, ILineSink sink, IDatagramEvents events, TimeProvider time, ILogger logger)
 {
     private const int SolSocket = 1;
     private const int SoMemInfo = 55;
@@ -339,7 +339,7 @@ internal sealed class SyslogReceiver(ReceiverSettings settings, IAccessLogSink s
     private void Checkpoint()
     {
         // Every turn checkpoints: the summary and the scrape see what was counted, and positions there are none.
-        sink.OnCheckpoint(new TailCheckpoint([], 0, _bytesSinceCheckpoint) { TakenAt = time.GetUtcNow() });
+        events.OnCheckpoint(new TailCheckpoint([], 0, _bytesSinceCheckpoint) { TakenAt = time.GetUtcNow() });
         _bytesSinceCheckpoint = 0;
     }
 }

@@ -4,8 +4,9 @@ using Sidecars.Hosting;
 namespace Sidecars.Watcher.Tailing;
 
 /// <summary>
-/// Follows the access logs and delivers every completed line exactly once, in file order, to the sink of its
-/// log: across rename-and-reopen rotation, copytruncate, deletion and re-creation (<see cref="RotationFollower"/>,
+/// Follows the access logs and delivers every completed line exactly once, in file order, to the line sink of its
+/// log (<see cref="ILineSink"/>), and what else happens and the checkpoints to the <see cref="ITailEvents"/>:
+/// across rename-and-reopen rotation, copytruncate, deletion and re-creation (<see cref="RotationFollower"/>,
 /// one per log), restarts (<see cref="CheckpointResumer"/>), logs that do not exist yet, and logs that appear
 /// while it runs (<see cref="LogPaths"/>: a glob, or a list of paths).
 /// <para>
@@ -19,7 +20,7 @@ namespace Sidecars.Watcher.Tailing;
 /// and no thread-pool work wake the process at idle, only this thread, once per interval.
 /// </para>
 /// </summary>
-internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink sink, TimeProvider time, ILogger<AccessLogTailer> logger)
+internal sealed class AccessLogTailer(TailerSettings settings, ILineSink sink, ITailEvents events, TimeProvider time, ILogger<AccessLogTailer> logger)
 {
     /// <summary>Logs skipped and entries that cannot be followed are told in one line per this interval at most.</summary>
     public static readonly TimeSpan SummaryInterval = TimeSpan.FromSeconds(10);
@@ -28,7 +29,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
     private readonly LogThrottle _throttle = new(time, TimeSpan.FromSeconds(10));
     private readonly List<RotationFollower> _logs = [];
     private readonly HashSet<string> _skipped = new(StringComparer.Ordinal);
-    private readonly UnfollowableEntries _unfollowable = new(sink, logger, new SummaryLine(time, SummaryInterval));
+    private readonly UnfollowableEntries _unfollowable = new(events, logger, new SummaryLine(time, SummaryInterval));
     private readonly SummaryLine _skippedSummary = new(time, SummaryInterval);
     private LogPaths? _paths;
     private long _bytesSinceCheckpoint;
@@ -43,11 +44,11 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
     /// <summary>The logs to follow (paths and globs); null: <see cref="TailerSettings.Path"/> alone.</summary>
     public IReadOnlyList<string>? Paths { get; init; }
 
-    /// <summary>At most this many logs are followed; more are reported (<see cref="IAccessLogSink.OnLogSkipped"/>) once each.</summary>
+    /// <summary>At most this many logs are followed; more are reported (<see cref="ITailEvents.OnLogSkipped"/>) once each.</summary>
     public int MaxLogs { get; init; } = 16;
 
-    /// <summary>Where the lines of the log at a path go; null: all to the sink.</summary>
-    public Func<string, IAccessLogSink>? SinkForLog { get; init; }
+    /// <summary>Where the lines of the log at a path go; null: all to the line sink. Its events go to the one <see cref="ITailEvents"/>.</summary>
+    public Func<string, ILineSink>? SinkForLog { get; init; }
 
     /// <summary>How scrapes (and tests) ask for a turn.</summary>
     public ReadRequests Requests { get; init; } = new();
@@ -160,7 +161,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
             // Counted once per log; told in a summary line, not one line each (5,000 files would be 5,000 lines).
             if (_skipped.Add(full))
             {
-                sink.OnLogSkipped(full);
+                events.OnLogSkipped(full);
                 _skippedSummary.Add(full);
                 _mustCheckpoint = true;
             }
@@ -169,14 +170,14 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
         _skipped.Remove(full); // followed now: if it is skipped again one day, that counts again
         var logSink = SinkForLog?.Invoke(full) ?? sink;
         var logSettings = settings with { Path = full, StartAtEnd = settings.StartAtEnd && atStart };
-        var files = new RotationFollower(logSettings, logSink, _unfollowable, time, logger) { MayEnd = mayEnd };
+        var files = new RotationFollower(logSettings, logSink, events, _unfollowable, time, logger) { MayEnd = mayEnd };
         _logs.Add(files);
         files.Changed = true;
         try
         {
             if (saved is not null)
             {
-                new CheckpointResumer(logSettings, logSink, _unfollowable, logger).Resume(saved, resume!.TakenAt, files, _buffer);
+                new CheckpointResumer(logSettings, logSink, events, _unfollowable, logger).Resume(saved, resume!.TakenAt, files, _buffer);
             }
             else
             {
@@ -271,7 +272,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
     /// <summary>A read of a log failed (it is tried again at the next turn): counted by reason, logged now and then.</summary>
     private void ReadFailed(RotationFollower files, Exception e)
     {
-        files.Sink.OnReadError(ReadErrors.Of(e));
+        events.OnReadError(ReadErrors.Of(e));
         _mustCheckpoint = true;
         if (_throttle.ShouldLog("read", out long suppressed))
         {
@@ -334,7 +335,7 @@ internal sealed class AccessLogTailer(TailerSettings settings, IAccessLogSink si
         _consumedByEnded = 0;
         _mustCheckpoint = false;
         _unfollowable.Counted = false;
-        sink.OnCheckpoint(new TailCheckpoint(logs, lag, consumed) { TakenAt = time.GetUtcNow() });
+        events.OnCheckpoint(new TailCheckpoint(logs, lag, consumed) { TakenAt = time.GetUtcNow() });
         _bytesSinceCheckpoint = 0;
     }
 }

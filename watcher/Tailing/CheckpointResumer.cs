@@ -12,7 +12,7 @@ namespace Sidecars.Watcher.Tailing;
 /// file already finished, else in full. What cannot be read (deleted, other compressions) is reported lost,
 /// by name, once per file.
 /// </summary>
-internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink sink, UnfollowableEntries unfollowable, ILogger logger)
+internal sealed class CheckpointResumer(TailerSettings settings, ILineSink lines, ITailEvents events, UnfollowableEntries unfollowable, ILogger logger)
 {
     /// <summary>
     /// File times come from the kernel's coarse clock and may lag the checkpoint's clock a little. A file
@@ -56,7 +56,7 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
         {
             if (lostIfUnread)
             {
-                sink.OnFileLost();
+                events.OnFileLost();
                 _lost.Add($"the saved file (inode {missing.Identity.Id.Inode}, read up to offset {missing.Offset}) is gone: whatever was written to it after that");
             }
         }
@@ -79,9 +79,9 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
             TailerLog.ResumeFailed(logger, e, saved.Identity.Id.ToString());
             if (e is UnauthorizedAccessException)
             {
-                sink.OnReadError(ReadError.PermissionDenied);
+                events.OnReadError(ReadError.PermissionDenied);
             }
-            sink.OnFileLost();
+            events.OnFileLost();
             _lost.Add($"the saved file (inode {saved.Identity.Id.Inode}) could not be resumed");
             return RotationKind.Recreated;
         }
@@ -123,7 +123,7 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
                 return RotationKind.Recreated;
             case ResumeAction.FromStart:
                 TailerLog.ResumeTruncated(logger, file!.Name, saved.Offset, file.KnownLength);
-                sink.OnRotation(RotationKind.Truncated);
+                events.OnRotation(RotationKind.Truncated);
                 if (!files.DrainCopyOf(saved.Identity, saved.Offset))
                 {
                     _missing.Add((saved, false));
@@ -185,7 +185,7 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
                 {
                     _missing.RemoveAt(gone);
                 }
-                sink.OnFileLost();
+                events.OnFileLost();
                 _lost.Add($"{Path.GetFileName(path)} was compressed (not with gzip) before it could be read");
                 continue;
             }
@@ -218,7 +218,7 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
                 continue;
             }
             TailerLog.RotatedWhileStopped(logger, path);
-            sink.OnRotation(rotation);
+            events.OnRotation(rotation);
             files.ResumeDraining(file, null, offset: 0);
         }
     }
@@ -234,7 +234,7 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
         int length = CompressedLog.ReadHead(path, head);
         if (length < 0)
         {
-            sink.OnFileLost();
+            events.OnFileLost();
             _lost.Add($"{Path.GetFileName(path)} is not readable gzip");
             return;
         }
@@ -250,7 +250,7 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
         }
         int missing = _missing.FindIndex(m => Same(m.Saved.Identity));
         long offset = missing >= 0 ? _missing[missing].Saved.Offset : 0;
-        long consumed = CompressedLog.Deliver(path, offset, sink, settings.MaxLineBytes, buffer);
+        long consumed = CompressedLog.Deliver(path, offset, lines, settings.MaxLineBytes, buffer);
         if (consumed < 0)
         {
             return; // its head was readable, the rest is not: it stays counted as lost if it was the saved file
@@ -261,7 +261,7 @@ internal sealed class CheckpointResumer(TailerSettings settings, IAccessLogSink 
         }
         else
         {
-            sink.OnRotation(rotation);
+            events.OnRotation(rotation);
         }
         files.AddConsumed(consumed);
         TailerLog.ReadCompressed(logger, path, offset);

@@ -36,7 +36,7 @@ internal static class CompressedLog
     /// returns the bytes of lines consumed, or -1 when the file is not readable gzip (nothing delivered then is
     /// taken back: a damaged end stops the read where it is).
     /// </summary>
-    public static long Deliver(string path, long offset, IAccessLogSink sink, int maxLineBytes, byte[] buffer)
+    public static long Deliver(string path, long offset, ILineSink sink, int maxLineBytes, byte[] buffer)
     {
         var splitter = new LineSplitter(maxLineBytes);
         long position = 0;

@@ -27,7 +27,7 @@ internal sealed class LineSplitter
     public int HeldCapacity => _carry.Length;
 
     /// <summary>Feeds the next bytes of the stream; delivers every line they complete.</summary>
-    public void Push(ReadOnlySpan<byte> chunk, IAccessLogSink sink)
+    public void Push(ReadOnlySpan<byte> chunk, ILineSink sink)
     {
         while (!chunk.IsEmpty)
         {
@@ -122,7 +122,7 @@ internal sealed class LineSplitter
         _carryLength = needed;
     }
 
-    private static void Deliver(ReadOnlySpan<byte> line, IAccessLogSink sink)
+    private static void Deliver(ReadOnlySpan<byte> line, ILineSink sink)
     {
         if (!line.IsEmpty && line[^1] == (byte)'\r')
         {

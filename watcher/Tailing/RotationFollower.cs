@@ -10,7 +10,7 @@ namespace Sidecars.Watcher.Tailing;
 /// gathers the facts (stat, fingerprints) and acts on them. Reading is the caller's: it passes how to
 /// read a file to its end, so a file is always finished before the tailer moves on from it.
 /// </summary>
-internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink sink, UnfollowableEntries unfollowable, TimeProvider time, ILogger logger) : IDisposable
+internal sealed class RotationFollower(TailerSettings settings, ILineSink sink, ITailEvents events, UnfollowableEntries unfollowable, TimeProvider time, ILogger logger) : IDisposable
 {
     /// <summary>How many finished files are remembered, in case one comes back to the path.</summary>
     public const int RetiredCapacity = 16;
@@ -32,8 +32,8 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
     // Since when the path has shown no regular file (a timestamp; null while one is there).
     private long? _pathGoneSince;
 
-    /// <summary>Where this log's lines, rotations and errors go.</summary>
-    public IAccessLogSink Sink => sink;
+    /// <summary>Where this log's lines go.</summary>
+    public ILineSink Sink => sink;
 
     /// <summary>Whether the log can be over (<see cref="TryEnd"/>): one found through a glob; a path named in the settings waits for its file.</summary>
     public bool MayEnd { get; init; }
@@ -166,7 +166,7 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
                 long consumed = current.ConsumedOffset;
                 _consumedElsewhere += current.TakeConsumedBytes();
                 current.RestartFromZero(_scratch);
-                sink.OnRotation(RotationKind.Truncated);
+                events.OnRotation(RotationKind.Truncated);
                 DrainCopyOf(before, consumed);
                 Changed = true;
                 return;
@@ -399,7 +399,7 @@ internal sealed class RotationFollower(TailerSettings settings, IAccessLogSink s
         {
             string label = k.Label();
             TailerLog.Rotated(logger, settings.Path, label);
-            sink.OnRotation(k);
+            events.OnRotation(k);
         }
         // A file that appears while the tailer runs is new: all of it is read, whatever StartAtEnd says.
         Adopt(file, kind is null ? "appeared" : "new file after rotation");

@@ -221,7 +221,7 @@ internal sealed class TailedFile : IDisposable
     /// Reads the next chunk at <see cref="ReadOffset"/> into <paramref name="buffer"/> and delivers its lines; 0 at
     /// the end, and 0 with <see cref="CutWhileReading"/> set when the file was cut under the read.
     /// </summary>
-    public int ReadChunk(byte[] buffer, IAccessLogSink sink)
+    public int ReadChunk(byte[] buffer, ILineSink sink)
     {
         int read = RandomAccess.Read(Handle, buffer, ReadOffset);
         // A copytruncate while a busy log is read, with nginx writing past this offset again before the read: the

@@ -10,7 +10,7 @@ namespace Sidecars.Watcher.Tailing;
 /// <c>watcher_read_errors_total</c> (again only once it was fine or gone in between, or fails another way), and
 /// told in summary lines (<see cref="SummaryLine"/>), never a line each. Called on the tailer's thread only.
 /// </summary>
-internal sealed class UnfollowableEntries(IAccessLogSink counter, ILogger logger, SummaryLine summary)
+internal sealed class UnfollowableEntries(ITailEvents counter, ILogger logger, SummaryLine summary)
 {
     /// <summary>
     /// Entries remembered at most. Past it the memory starts again, so a folder of millions of broken links

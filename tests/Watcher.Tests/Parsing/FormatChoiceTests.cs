@@ -1,4 +1,6 @@
 using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sidecars.Watcher;
 using Sidecars.Watcher.Parsing;
 
 namespace Sidecars.Tests.Watcher.Parsing;
@@ -157,11 +159,11 @@ public sealed class FormatChoiceTests
     [Fact]
     public void A_malformed_json_line_is_described_with_the_escape_json_hint_and_another_line_without()
     {
-        var (counter, _) = TestLines.Counter(format: LogFormat.Combined);
-        counter.WithMalformedExamples();
+        var examples = new List<string>();
+        var counter = WatcherHostExtensions.CreateCounting(new WatcherOptions(), LogFormat.Combined, null, TimeProvider.System, NullLoggerFactory.Instance,
+            onMalformedLine: (line, error, number) => examples.Add($"line {number}: {FormatGuess.Describe(LogFormat.Combined, line, error)}"));
         TestLines.Feed(counter, JsonLine, "garbage");
 
-        var examples = counter.MalformedExamples!;
         Assert.Equal(2, examples.Count);
         Assert.StartsWith("line 1: ", examples[0], StringComparison.Ordinal);
         Assert.EndsWith("; the line looks like JSON: " + FormatGuess.JsonHint, examples[0], StringComparison.Ordinal);

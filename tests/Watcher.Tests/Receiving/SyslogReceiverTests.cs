@@ -26,7 +26,11 @@ public sealed class SyslogReceiverTests : IDisposable
 
     private sealed class Events : IDatagramEvents
     {
+        private readonly Lock _lock = new();
+        private readonly List<TailCheckpoint> _checkpoints = [];
         private long _notSyslog, _dropped;
+
+        public IReadOnlyList<TailCheckpoint> Checkpoints { get { lock (_lock) { return [.. _checkpoints]; } } }
 
         public long NotSyslog => Interlocked.Read(ref _notSyslog);
 
@@ -35,11 +39,19 @@ public sealed class SyslogReceiverTests : IDisposable
         public void OnNotSyslog() => Interlocked.Increment(ref _notSyslog);
 
         public void OnDropped(long count) => Interlocked.Add(ref _dropped, count);
+
+        public void OnCheckpoint(TailCheckpoint checkpoint)
+        {
+            lock (_lock)
+            {
+                _checkpoints.Add(checkpoint);
+            }
+        }
     }
 
     private static byte[] Datagram(int i) => Encoding.ASCII.GetBytes($"<190>Dec  8 00:35:01 web nginx: {Line} {i}");
 
-    private (SyslogReceiver Receiver, Task Run) Start(ListenAddress address, IAccessLogSink sink, Events events, int bufferBytes = 1 << 20, int maxMessageBytes = 1024)
+    private (SyslogReceiver Receiver, Task Run) Start(ListenAddress address, ILineSink sink, Events events, int bufferBytes = 1 << 20, int maxMessageBytes = 1024)
     {
         var receiver = new SyslogReceiver(
             new ReceiverSettings(address, bufferBytes, maxMessageBytes, (UnixFileMode)Convert.ToInt32("666", 8), TimeSpan.FromSeconds(30)),
@@ -60,7 +72,7 @@ public sealed class SyslogReceiverTests : IDisposable
         sender.Connect(new UnixDomainSocketEndPoint(path));
 
         // When 2,000 messages, one datagram that is not syslog and one longer than the limit are sent, then a scrape asks
-        int checkpointsBefore = sink.Checkpoints.Count;
+        int checkpointsBefore = events.Checkpoints.Count;
         for (int i = 0; i < 2000; i++)
         {
             // Blocking sends: the kernel queues at most net.unix.max_dgram_qlen datagrams, then the sender waits.
@@ -76,9 +88,9 @@ public sealed class SyslogReceiverTests : IDisposable
         Assert.Equal($"{Line} 1999", sink.Lines[^1]);
         Assert.Equal(1, events.NotSyslog);
         Assert.Equal([2032L], sink.TooLong);
-        Assert.True(sink.Checkpoints.Count > checkpointsBefore);
-        Assert.Empty(sink.Saved!.Logs);
-        Assert.Equal(Enumerable.Range(0, 2000).Sum(i => (long)$"{Line} {i}".Length + 1) + 2032, sink.Checkpoints.Skip(checkpointsBefore).Sum(c => c.BytesRead));
+        Assert.True(events.Checkpoints.Count > checkpointsBefore);
+        Assert.Empty(events.Checkpoints[^1].Logs);
+        Assert.Equal(Enumerable.Range(0, 2000).Sum(i => (long)$"{Line} {i}".Length + 1) + 2032, events.Checkpoints.Skip(checkpointsBefore).Sum(c => c.BytesRead));
 
         // And the socket is writable by nginx's workers; stopping removes it
         Assert.Equal((UnixFileMode)Convert.ToInt32("666", 8), File.GetUnixFileMode(path));
@@ -133,7 +145,7 @@ public sealed class SyslogReceiverTests : IDisposable
     }
 
     /// <summary>A sink whose first line blocks until released.</summary>
-    private sealed class StallingRecordingSink : IAccessLogSink
+    private sealed class StallingRecordingSink : ILineSink
     {
         private readonly ManualResetEventSlim _release = new();
         private volatile bool _stalled;
@@ -155,15 +167,5 @@ public sealed class SyslogReceiverTests : IDisposable
         }
 
         public void OnLineTooLong(long length) => Inner.OnLineTooLong(length);
-
-        public void OnRotation(RotationKind kind) => Inner.OnRotation(kind);
-
-        public void OnReadError(ReadError error) => Inner.OnReadError(error);
-
-        public void OnFileLost() => Inner.OnFileLost();
-
-        public void OnLogSkipped(string path) => Inner.OnLogSkipped(path);
-
-        public void OnCheckpoint(TailCheckpoint checkpoint) => Inner.OnCheckpoint(checkpoint);
     }
 }

@@ -1,4 +1,6 @@
 using Sidecars.Testing;
+using Sidecars.Watcher;
+using Sidecars.Watcher.Parsing;
 using static Sidecars.Tests.Watcher.Parsing.LogFormatParseTests;
 
 namespace Sidecars.Tests.Watcher.Service;
@@ -37,6 +39,54 @@ public sealed class OnceModeTests : IDisposable
         Assert.Contains("result:     most lines matched the format (exit 0)", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("hint:", stderr, StringComparison.Ordinal);
         Assert.Equal("", await Promtool.CheckMetricsAsync(stdout));
+    }
+
+    [Fact]
+    public async Task Once_the_metric_and_the_services_summary_count_the_same_lines_excluded_ones_included()
+    {
+        // Given 10 lines: 5 counted, 3 excluded (Watcher:Exclude), then 1 malformed and 1 too long
+        string file = _folder.File("access.log");
+        string[] lines =
+        [
+            .. Enumerable.Range(0, 5).Select(i => TestLines.MainLine(path: "/a", i: i)),
+            .. Enumerable.Range(0, 3).Select(i => TestLines.MainLine(path: "/healthz", i: i)),
+            "garbage",
+            new string('x', 300),
+        ];
+        File.WriteAllLines(file, lines);
+        string[] settings = ["--Watcher:Exclude:0:Path=/healthz", "--Watcher:MaxLineBytes=256"];
+
+        // When it is read once, and by a counter with the same settings as the service counts (its summary line)
+        var (exitCode, stdout, stderr) = await WatcherProcess.RunToEndAsync(["--once", file, .. settings]);
+        var options = new WatcherOptions { Exclude = [new() { Path = "/healthz" }], MaxLineBytes = 256 };
+        var (counter, metrics) = TestLines.Counter(options: options);
+        OnceReader.Read(file, counter, counter, options.MaxLineBytes, CancellationToken.None);
+        var summary = Summaries.Between(null, metrics.Snapshot(), seconds: 1, hasRequestTime: false);
+
+        // Then all three count 10 lines: watcher_lines_total, once mode's summary, and the service's lines per second
+        Assert.Equal(0, exitCode);
+        Assert.Equal(10, Exposition.Value(stdout, "watcher_lines_total"));
+        Assert.Equal(3, Exposition.Value(stdout, "watcher_lines_total", "result=\"excluded\""));
+        Assert.Contains("  lines:      10\n  parsed:     5\n  malformed:  1\n    line 9: ", stderr, StringComparison.Ordinal);
+        Assert.Contains("  too long:   1\n  excluded:   3 (Watcher:Exclude: matched the format, not in the request metrics)\n", stderr, StringComparison.Ordinal);
+        Assert.Equal(10, summary.LinesPerSecond);
+        Assert.Equal(10, metrics.Snapshot().LinesRead);
+        Assert.Equal(5, Exposition.Value(stdout, "nginx_http_requests_total"));
+    }
+
+    [Fact]
+    public void Once_judges_a_log_whose_lines_were_all_excluded_as_matching_the_format()
+    {
+        // Given values where every line matched the format and was excluded
+        var (counter, metrics) = TestLines.Counter(options: new WatcherOptions { Exclude = [new() { Path = "/healthz" }] });
+        counter.Feed(TestLines.MainLine(path: "/healthz"), TestLines.MainLine(path: "/healthz"));
+        var values = metrics.Staged;
+
+        var verdict = OnceMode.Judge(values, LogFormat.Main, []);
+
+        // Then the format matched: exit 0, not "no complete line" (the lines were read) nor "no line matched"
+        Assert.Equal(2, values.LinesRead);
+        Assert.Equal(new OnceMode.Verdict(0, "every line matched the format (exit 0)", null), verdict);
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class ReadOnScrapeTests : IDisposable
         string log = _folder.File("access.log");
         File.WriteAllText(log, "line\n");
         var sink = new StallingSink();
-        var tailer = new AccessLogTailer(TailerHarness.Settings(log), sink, TimeProvider.System, NullLogger<AccessLogTailer>.Instance);
+        var tailer = new AccessLogTailer(TailerHarness.Settings(log), sink, new RecordingSink(), TimeProvider.System, NullLogger<AccessLogTailer>.Instance);
         var registry = Prometheus.Metrics.NewCustomRegistry();
         var reads = new ReadOnScrape(tailer.Requests, TimeSpan.FromMilliseconds(300), TimeProvider.System, Prometheus.Metrics.WithCustomRegistry(registry), NullLogger<ReadOnScrape>.Instance);
         using var stop = new CancellationTokenSource();

@@ -57,7 +57,7 @@ internal static class WorstCaseState
         string[]? ValuesOf(string role) => labels.FirstOrDefault(l => l.Role == role).Values;
 
         long combinations = labels.Aggregate(1L, (n, l) => n * l.Values.Length);
-        var sinks = new Dictionary<string, IAccessLogSink>(StringComparer.Ordinal);
+        var sinks = new Dictionary<string, ILineSink>(StringComparer.Ordinal);
         var line = new Dictionary<string, string>(StringComparer.Ordinal);
         for (long i = 0; i < Math.Min(combinations, options.MaxLabelSets + 50L); i++)
         {
@@ -69,7 +69,7 @@ internal static class WorstCaseState
             }
             string text = $"10.0.0.1 [08/Jan/2020:08:59:14 +0000] \"{line["method"]} {line.GetValueOrDefault("route", "/")} HTTP/1.1\" {line["status"]} 999 999 999 0.100"
                 + $" 0.050 0.010 0.020 \"HIT\" \"{line.GetValueOrDefault("$host", "example.com")}\" \"{line.GetValueOrDefault("$upstream_addr", "10.0.0.9:80")}\"";
-            IAccessLogSink sink = line.TryGetValue("log", out string? file)
+            ILineSink sink = line.TryGetValue("log", out string? file)
                 ? (sinks.TryGetValue(file, out var s) ? s : sinks[file] = counter.ForLog(file))
                 : counter;
             sink.OnLine(Encoding.UTF8.GetBytes(text));

@@ -187,7 +187,9 @@ public sealed class LogSlotTests : IDisposable
         Write("main.log", "n", 2);
         await tailer.Lines(LogOf("main.log"), 3);
         Assert.Equal(["m0", "n0", "n1"], tailer.SinkOf(LogOf("main.log")).Lines);
-        Assert.Equal([RotationKind.Recreated], tailer.SinkOf(LogOf("main.log")).Rotations);
+        Assert.Equal([RotationKind.Recreated], tailer.Main.Rotations);
+        var rotated = Assert.Single(tailer.Log.Lines, l => l.Message.Contains(": draining the old file", StringComparison.Ordinal));
+        Assert.StartsWith(LogOf("main.log") + " was recreated", rotated.Message, StringComparison.Ordinal);
     }
 
     [Fact]

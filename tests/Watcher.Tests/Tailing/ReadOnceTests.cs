@@ -19,7 +19,7 @@ public sealed class ReadOnceTests : IDisposable
         File.WriteAllText(path, text, Encoding.ASCII);
         var sink = new RecordingSink();
 
-        OnceResult result = OnceReader.Read(path, sink, maxLineBytes: 200, CancellationToken.None);
+        OnceResult result = OnceReader.Read(path, sink, sink, maxLineBytes: 200, CancellationToken.None);
 
         Assert.Equal(50_000, sink.LineCount);
         Assert.Equal("line 49999", sink.Lines[^1]);
@@ -30,5 +30,5 @@ public sealed class ReadOnceTests : IDisposable
 
     [Fact]
     public void ReadOnce_of_a_missing_file_throws_FileNotFoundException() =>
-        Assert.Throws<FileNotFoundException>(() => OnceReader.Read(_folder.File("none"), new RecordingSink(), 100, CancellationToken.None));
+        Assert.Throws<FileNotFoundException>(() => OnceReader.Read(_folder.File("none"), new RecordingSink(), new RecordingSink(), 100, CancellationToken.None));
 }

@@ -3,8 +3,8 @@ using Sidecars.Watcher.Tailing;
 
 namespace Sidecars.Tests.Watcher.Tailing;
 
-/// <summary>Records what a tailer delivers; safe to read from the test thread while the tailer runs.</summary>
-internal sealed class RecordingSink : IAccessLogSink
+/// <summary>Records what a tailer delivers, lines and events; safe to read from the test thread while the tailer runs.</summary>
+internal sealed class RecordingSink : ILineSink, ITailEvents
 {
     private readonly Lock _lock = new();
     private readonly List<byte[]> _lines = [];

@@ -7,7 +7,7 @@ namespace Sidecars.Tests.Watcher.Tailing;
 
 /// <summary>
 /// Runs an <see cref="AccessLogTailer"/> on several logs (globs or a list) in the background: each log's lines go
-/// to a sink of its own, what belongs to no log (skipped logs, checkpoints) to <see cref="Main"/>, and what it
+/// to a sink of its own, the events (rotations, read errors, files lost, skipped logs, checkpoints) to <see cref="Main"/>, and what it
 /// logs to <see cref="Log"/>. Turns are asked for as a scrape asks; name events wake it too.
 /// </summary>
 internal sealed class SeveralLogsHarness : IAsyncDisposable
@@ -19,7 +19,7 @@ internal sealed class SeveralLogsHarness : IAsyncDisposable
     private SeveralLogsHarness(TailerSettings settings, IReadOnlyList<string> paths, int maxLogs, TailCheckpoint? resume, FakeTimeProvider? clock)
     {
         Clock = clock;
-        Tailer = new AccessLogTailer(settings, Main, (TimeProvider?)clock ?? TimeProvider.System, Log)
+        Tailer = new AccessLogTailer(settings, Main, Main, (TimeProvider?)clock ?? TimeProvider.System, Log)
         {
             Paths = paths,
             MaxLogs = maxLogs,
@@ -46,12 +46,12 @@ internal sealed class SeveralLogsHarness : IAsyncDisposable
     /// <summary>Whether the tailer has a sink for the log at <paramref name="path"/> (it followed it at some point).</summary>
     public bool Followed(string path) => _sinks.ContainsKey(path);
 
-    /// <summary>Every read error counted, by the <c>reason</c> label, over all sinks.</summary>
+    /// <summary>Every read error counted, by the <c>reason</c> label.</summary>
     public Dictionary<string, int> ReadErrors =>
-        _sinks.Values.Append(Main).SelectMany(s => s.ReadErrors).GroupBy(e => e.Label()).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        Main.ReadErrors.GroupBy(e => e.Label()).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
 
-    /// <summary>Files counted lost, over all sinks.</summary>
-    public int FilesLost => _sinks.Values.Append(Main).Sum(s => s.FilesLost);
+    /// <summary>Files counted lost.</summary>
+    public int FilesLost => Main.FilesLost;
 
     /// <summary>The paths the last checkpoint names.</summary>
     public IReadOnlyList<string?> SavedPaths => [.. Main.Saved?.Logs.Select(l => l.Path) ?? []];

@@ -3,7 +3,7 @@ using Sidecars.Watcher.Tailing;
 namespace Sidecars.Tests.Watcher.Tailing;
 
 /// <summary>A sink that blocks on the first line it gets until released: a tailer stuck in a read, as on a volume that hangs.</summary>
-internal sealed class StallingSink : IAccessLogSink
+internal sealed class StallingSink : ILineSink
 {
     private readonly ManualResetEventSlim _release = new();
     private volatile bool _stalled;
@@ -18,15 +18,5 @@ internal sealed class StallingSink : IAccessLogSink
         _release.Wait(TimeSpan.FromSeconds(30));
     }
 
-    public void OnCheckpoint(TailCheckpoint checkpoint) { }
-
     public void OnLineTooLong(long length) { }
-
-    public void OnRotation(RotationKind kind) { }
-
-    public void OnReadError(ReadError error) { }
-
-    public void OnFileLost() { }
-
-    public void OnLogSkipped(string path) { }
 }

@@ -24,7 +24,7 @@ internal sealed class TailerHarness : IAsyncDisposable
     {
         _settings = settings;
         Clock = clock;
-        Tailer = new AccessLogTailer(settings, Sink, (TimeProvider?)clock ?? TimeProvider.System, Log)
+        Tailer = new AccessLogTailer(settings, Sink, Sink, (TimeProvider?)clock ?? TimeProvider.System, Log)
         {
             AfterTurn = Turns.Enqueue,
         };

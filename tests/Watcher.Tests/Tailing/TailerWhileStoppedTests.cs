@@ -243,7 +243,7 @@ public sealed class TailerPathTests : IDisposable
     {
         MakeFifo(LogPath);
         var thrown = Assert.Throws<NotARegularFileException>(() =>
-            Sidecars.Watcher.OnceReader.Read(LogPath, new RecordingSink(), 1000, CancellationToken.None));
+            Sidecars.Watcher.OnceReader.Read(LogPath, new RecordingSink(), new RecordingSink(), 1000, CancellationToken.None));
         Assert.Contains("FIFO", thrown.Message, StringComparison.Ordinal);
     }
 
@@ -328,7 +328,7 @@ public sealed class TailerPromisesTests : IDisposable
         }
         var settings = TailerHarness.Settings(LogPath, readBufferBytes: 1024) with { CheckpointEveryBytes = 4096 };
         var sink = new CountingSink();
-        var tailer = new AccessLogTailer(settings, sink, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<AccessLogTailer>.Instance);
+        var tailer = new AccessLogTailer(settings, sink, sink, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<AccessLogTailer>.Instance);
         using var stop = new CancellationTokenSource();
         var run = tailer.RunAsync(null, stop.Token);
 
@@ -353,7 +353,7 @@ public sealed class TailerPromisesTests : IDisposable
         var settings = TailerHarness.Settings(LogPath, readBufferBytes: 1024) with { CheckpointEveryBytes = 4096, ReadInterval = TimeSpan.FromSeconds(1) };
         var sink = new CountingSink { OnEachCheckpoint = () => clock.Advance(TimeSpan.FromMilliseconds(300)) };
         int progress = 0, turnsEnded = 0;
-        var tailer = new AccessLogTailer(settings, sink, clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<AccessLogTailer>.Instance)
+        var tailer = new AccessLogTailer(settings, sink, sink, clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<AccessLogTailer>.Instance)
         {
             DuringLongRead = () => progress++,
             AfterTurn = _ => turnsEnded++,
@@ -379,7 +379,7 @@ public sealed class TailerPromisesTests : IDisposable
         var health = new Sidecars.Hosting.HealthState(clock) { StaleAfter = TimeSpan.FromSeconds(30) };
         var sink = new StallingSink();
         int turns = 0;
-        var tailer = new AccessLogTailer(TailerHarness.Settings(LogPath), sink, clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<AccessLogTailer>.Instance)
+        var tailer = new AccessLogTailer(TailerHarness.Settings(LogPath), sink, new RecordingSink(), clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<AccessLogTailer>.Instance)
         {
             AfterTurn = _ =>
             {
@@ -442,7 +442,7 @@ public sealed class TailerPromisesTests : IDisposable
     }
 
     /// <summary>Counts lines, and remembers for each checkpoint how many lines came before it.</summary>
-    private sealed class CountingSink : IAccessLogSink
+    private sealed class CountingSink : ILineSink, ITailEvents
     {
         private int _lines;
 
