@@ -53,7 +53,33 @@ internal static class SaveCost
             long bytes = new FileInfo(rename.Path).Length;
             Console.WriteLine($"  {labelSets,10}  {bytes,11}  {renameNs / saves / 1000,18:F1}  {slotNs / saves / 1000,18:F1}  {renameNs / slotNs,5:F1}x");
         }
+        RenderCost(saves);
         return 0;
+    }
+
+    /// <summary>µs of CPU of one rendering of the watcher's own families (what a scrape renders besides a few small ones).</summary>
+    private static void RenderCost(int renderings)
+    {
+        Console.WriteLine($"render-cost: {renderings} renderings each, µs of CPU per rendering (thread CPU clock)");
+        foreach (int labelSets in new[] { 1, 500 })
+        {
+            var values = ValuesOf(labelSets);
+            var text = new ArrayBufferWriter<byte>(1 << 20);
+            for (int i = 0; i < 50; i++)
+            {
+                text.ResetWrittenCount();
+                Exposition.Write(text, values);
+            }
+            long ns = 0;
+            for (int i = 0; i < renderings; i++)
+            {
+                text.ResetWrittenCount();
+                long t0 = LibC.ThreadCpuNanoseconds();
+                Exposition.Write(text, values);
+                ns += LibC.ThreadCpuNanoseconds() - t0;
+            }
+            Console.WriteLine($"  {labelSets,10} label sets  {text.WrittenCount,9} bytes  {ns / (double)renderings / 1000,10:F1} µs");
+        }
     }
 
     /// <summary>A format with every variable a family is fed by: the largest state.</summary>
@@ -61,6 +87,12 @@ internal static class SaveCost
         "\"$request\" $status $body_bytes_sent $bytes_sent $request_length $request_time $upstream_response_time $upstream_connect_time $upstream_header_time $upstream_cache_status");
 
     private static WatcherStateFile StateOf(int labelSets)
+    {
+        var checkpoint = new TailCheckpoint([new LogPosition("/var/log/nginx/access.log", new TailPosition(new FileIdentity(new FileId(2049, 1234567), 0xABCDEF, 1024), 987654321), [], [])], 0, 0);
+        return StateMapping.ToState(ValuesOf(labelSets), checkpoint, DateTimeOffset.UtcNow);
+    }
+
+    private static MetricValues ValuesOf(int labelSets)
     {
         var layout = new MetricsLayout(RequestLabels.Dimensions(RouteTable.FromOptions([]), statusClasses: false), WatcherOptions.DefaultDurationBuckets,
             WatcherOptions.DefaultSizeBuckets, 500, FormatFeatures.Of(EveryVariable));
@@ -77,8 +109,7 @@ internal static class SaveCost
             values.RequestDuration.Observe(layout.SeriesOf(id), random.NextDouble());
             values.ResponseSize.Observe(layout.SeriesOf(id), random.Next(100_000));
         }
-        var checkpoint = new TailCheckpoint([new LogPosition("/var/log/nginx/access.log", new TailPosition(new FileIdentity(new FileId(2049, 1234567), 0xABCDEF, 1024), 987654321), [], [])], 0, 0);
-        return StateMapping.ToState(values, checkpoint, DateTimeOffset.UtcNow);
+        return values;
     }
 
     /// <summary>How the watcher saved until the slot store: the whole file to a temporary file, then renamed.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Sidecars.Hosting;
 
@@ -65,14 +66,15 @@ internal static class Exposition
         {
             case FamilyShape.PerLabelSet:
                 long[] values = v.Counts(family);
+                byte[] name = Encoding.UTF8.GetBytes(family.Name);
                 for (int id = 0; id < v.LabelSetCount; id++)
                 {
-                    w.Raw(family.Name);
-                    w.Raw("{");
+                    w.Raw(name);
+                    w.Raw("{"u8);
                     w.Raw(v.Layout.LabelText(id));
-                    w.Raw("} ");
+                    w.Raw("} "u8);
                     w.Value(values[id]);
-                    w.Raw("\n");
+                    w.Raw("\n"u8);
                 }
                 break;
             case FamilyShape.Histogram:
@@ -107,27 +109,10 @@ internal static class Exposition
         }
     }
 
-    private static void Histogram(ref ExpositionWriter w, MetricsLayout layout, string name, HistogramValues h)
+    private static void Histogram(ref ExpositionWriter w, MetricsLayout layout, string familyName, HistogramValues h)
     {
-        // Each bound as its le label shows it, formatted once per rendering rather than once per series.
-        var bounds = new byte[h.Width][];
-        for (int i = 0; i < h.Width; i++)
-        {
-            var bound = new ArrayBufferWriter<byte>(32);
-            var b = new ExpositionWriter(bound);
-            b.Raw("le=\"");
-            if (i < h.Bounds.Length)
-            {
-                b.Value(h.Bounds[i]);
-            }
-            else
-            {
-                b.Raw("+Inf");
-            }
-            b.Raw("\"} ");
-            b.Flush();
-            bounds[i] = bound.WrittenSpan.ToArray();
-        }
+        byte[] name = Encoding.UTF8.GetBytes(familyName);
+        byte[][] bounds = BoundLabels.GetValue(h.Bounds, LeLabels);
         for (int series = 0; series < h.UsedSeries; series++)
         {
             long count = h.Count(series);
@@ -135,45 +120,71 @@ internal static class Exposition
             {
                 continue; // a series appears with its first observation
             }
-            string labels = layout.SeriesLabelText(series);
+            byte[] labels = layout.SeriesLabelText(series);
             long cumulative = 0;
             for (int i = 0; i < h.Width; i++)
             {
                 cumulative += h.Buckets[series * h.Width + i];
                 w.Raw(name);
-                w.Raw("_bucket{");
+                w.Raw("_bucket{"u8);
                 if (labels.Length > 0)
                 {
                     w.Raw(labels);
-                    w.Raw(",");
+                    w.Raw(","u8);
                 }
                 w.Raw(bounds[i]);
                 w.Value(cumulative);
-                w.Raw("\n");
+                w.Raw("\n"u8);
             }
             w.Raw(name);
-            w.Raw("_sum");
+            w.Raw("_sum"u8);
             Braced(ref w, labels);
             w.Value(h.Sums[series]);
-            w.Raw("\n");
+            w.Raw("\n"u8);
             w.Raw(name);
-            w.Raw("_count");
+            w.Raw("_count"u8);
             Braced(ref w, labels);
             w.Value(count);
-            w.Raw("\n");
+            w.Raw("\n"u8);
         }
     }
 
+    // Each bound as its le label shows it (le="0.005"} ), made once per bounds array: they never change.
+    private static readonly ConditionalWeakTable<double[], byte[][]> BoundLabels = new();
+
+    private static byte[][] LeLabels(double[] bounds)
+    {
+        var labels = new byte[bounds.Length + 1][];
+        for (int i = 0; i <= bounds.Length; i++)
+        {
+            var bound = new ArrayBufferWriter<byte>(32);
+            var b = new ExpositionWriter(bound);
+            b.Raw("le=\"");
+            if (i < bounds.Length)
+            {
+                b.Value(bounds[i]);
+            }
+            else
+            {
+                b.Raw("+Inf");
+            }
+            b.Raw("\"} ");
+            b.Flush();
+            labels[i] = bound.WrittenSpan.ToArray();
+        }
+        return labels;
+    }
+
     /// <summary><c>{labels} </c>, or a space alone without labels.</summary>
-    private static void Braced(ref ExpositionWriter w, string labels)
+    private static void Braced(ref ExpositionWriter w, byte[] labels)
     {
         if (labels.Length > 0)
         {
-            w.Raw("{");
+            w.Raw("{"u8);
             w.Raw(labels);
-            w.Raw("}");
+            w.Raw("}"u8);
         }
-        w.Raw(" ");
+        w.Raw(" "u8);
     }
 
     /// <summary>Appends a label value with <c>\</c>, <c>"</c> and newline escaped.</summary>

@@ -19,9 +19,9 @@ internal sealed class MetricsLayout
     private readonly int[] _seriesOf;
     private readonly LabelKey[] _seriesKeys;
     private readonly bool[] _enabled;
-    // The rendered labels of each label set and series, made once (sets are never changed or reused).
-    private readonly string?[] _labelTexts;
-    private readonly string?[] _seriesLabelTexts;
+    // The rendered labels of each label set and series in UTF-8, made once (sets are never changed or reused).
+    private readonly byte[]?[] _labelTexts;
+    private readonly byte[]?[] _seriesLabelTexts;
     private int _count;
     private int _seriesCount;
     // With only method and status (the default), ids are found in a dense array instead of the dictionary:
@@ -43,8 +43,8 @@ internal sealed class MetricsLayout
         _keys = new LabelKey[Capacity];
         _seriesOf = new int[Capacity];
         _seriesKeys = new LabelKey[Capacity];
-        _labelTexts = new string?[Capacity];
-        _seriesLabelTexts = new string?[Capacity];
+        _labelTexts = new byte[]?[Capacity];
+        _seriesLabelTexts = new byte[]?[Capacity];
         _enabled = [.. MetricFamilies.All.Select(enabled)];
         if (dimensions.Count == 2)
         {
@@ -143,17 +143,17 @@ internal sealed class MetricsLayout
     /// <summary>The value of dimension <paramref name="dimension"/> in label set <paramref name="id"/>, by name.</summary>
     public string ValueOf(int id, int dimension) => Dimensions[dimension].ValueName(_keys[id][dimension]);
 
-    /// <summary><c>name="value",...</c> of label set <paramref name="id"/>, rendered once.</summary>
-    public string LabelText(int id) => _labelTexts[id] ??= Render(_keys[id], histogram: false);
+    /// <summary><c>name="value",...</c> of label set <paramref name="id"/> in UTF-8, rendered once.</summary>
+    public byte[] LabelText(int id) => _labelTexts[id] ??= Render(_keys[id], histogram: false);
 
-    /// <summary><c>name="value",...</c> of histogram series <paramref name="series"/> (empty without labels), rendered once.</summary>
-    public string SeriesLabelText(int series) => _seriesLabelTexts[series] ??= Render(_seriesKeys[series], histogram: true);
+    /// <summary><c>name="value",...</c> of histogram series <paramref name="series"/> in UTF-8 (empty without labels), rendered once.</summary>
+    public byte[] SeriesLabelText(int series) => _seriesLabelTexts[series] ??= Render(_seriesKeys[series], histogram: true);
 
-    private string Render(LabelKey key, bool histogram)
+    private byte[] Render(LabelKey key, bool histogram)
     {
         var text = new StringBuilder(64);
         WriteLabels(text, key, histogram);
-        return text.ToString();
+        return Encoding.UTF8.GetBytes(text.ToString());
     }
 
     /// <summary>Appends <c>name="value",...</c> for a label set (or, with <paramref name="histogram"/>, a series).</summary>
