@@ -44,8 +44,11 @@ internal sealed class RouteTable
     private readonly LabelValues _values;
     private readonly bool _decodesPath;
     private readonly bool _decodesHost;
+    private readonly RouteCache? _cache;
 
-    public RouteTable(IReadOnlyList<RouteOptions> routes)
+    /// <param name="routes">The routes in order.</param>
+    /// <param name="remember">Remember the value of paths seen before (<see cref="RouteCache"/>); false only to compare in tests.</param>
+    public RouteTable(IReadOnlyList<RouteOptions> routes, bool remember = true)
     {
         var fixedValues = new List<string>();
         int expanding = 0;
@@ -63,6 +66,8 @@ internal sealed class RouteTable
         _routes = [.. routes.Select(NewRoute)];
         _decodesPath = _routes.Any(r => r.Regex is not null);
         _decodesHost = _routes.Any(r => r.Host is not null);
+        // Only regexes cost enough to be worth remembering: a prefix or a glob is matched as fast as it is looked up.
+        _cache = remember && (_decodesPath || _decodesHost) ? new RouteCache() : null;
     }
 
     public static RouteTable FromOptions(IEnumerable<RouteOptions> routes) => new(routes.ToList());
@@ -93,11 +98,17 @@ internal sealed class RouteTable
     /// The id of a saved value (restoring state): its id when known, else a new one while there is room,
     /// else <c>other</c>. Without routes everything is <c>other</c>.
     /// </summary>
-    public int Intern(string value) =>
-        Enabled && Encoding.UTF8.GetByteCount(value) <= LabelValues.MaxValueBytes ? _values.Intern(value) : LabelValues.OtherId;
+    public int Intern(string value)
+    {
+        if (!Enabled || Encoding.UTF8.GetByteCount(value) > LabelValues.MaxValueBytes)
+        {
+            return LabelValues.OtherId;
+        }
+        _cache?.Clear(); // a value that exists now may be taken by a route where a path fell beyond its cap before
+        return _values.Intern(value);
+    }
 
-    /// <summary>The route value id of a request; allocates only for a replacement with group references.</summary>
-    [SkipLocalsInit]
+    /// <summary>The route value id of a request; allocates only for a replacement with group references, on a path not seen lately.</summary>
     public int Match(ReadOnlySpan<byte> path, ReadOnlySpan<byte> host)
     {
         if (_routes.Length == 0)
@@ -112,7 +123,32 @@ internal sealed class RouteTable
         }
         ReadOnlySpan<byte> fullPath = path;
         path = path[..Math.Min(path.Length, MaxPathBytes)];
-        host = host[..Math.Min(host.Length, MaxPathBytes)];
+        host = _decodesHost ? host[..Math.Min(host.Length, MaxPathBytes)] : default;
+        int id;
+        bool overflowed;
+        if (_cache is null || !_cache.TryGet(path, host, out id, out overflowed))
+        {
+            long overflowsBefore = ValuesOverflowed;
+            id = MatchRoutes(path, host);
+            overflowed = ValuesOverflowed != overflowsBefore;
+            _cache?.Add(path, host, id, overflowed);
+        }
+        else if (overflowed)
+        {
+            ValuesOverflowed++;
+        }
+        if (id < 0)
+        {
+            OnUnmatched?.Invoke(fullPath);
+            return LabelValues.OtherId;
+        }
+        return id;
+    }
+
+    /// <summary>The first route's value id for the path (without query, cut to <see cref="MaxPathBytes"/>) and host; -1 when none matches.</summary>
+    [SkipLocalsInit]
+    private int MatchRoutes(ReadOnlySpan<byte> path, ReadOnlySpan<byte> host)
+    {
         // Decoded to UTF-16 for the regexes only when a regex route is reached, at most once per request.
         var pathText = new DecodedText(path, _decodesPath ? stackalloc char[StackChars] : default);
         var hostText = new DecodedText(host, _decodesHost ? stackalloc char[StackChars] : default);
@@ -134,11 +170,6 @@ internal sealed class RouteTable
         }
         pathText.Dispose();
         hostText.Dispose();
-        if (id < 0)
-        {
-            OnUnmatched?.Invoke(fullPath);
-            return LabelValues.OtherId;
-        }
         return id;
     }
 

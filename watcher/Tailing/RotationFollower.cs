@@ -137,7 +137,9 @@ internal sealed class RotationFollower(TailerSettings settings, ILineSink sink, 
         {
             return;
         }
-        bool sameContent = current.StillHoldsWhatWasRead(_scratch);
+        // With more to read, the read checks the content after it, before any of its lines is handed out (a cut
+        // found there brings the tailer back here): checking it now as well would cost two reads a turn for nothing.
+        bool sameContent = (open.Length > current.ReadOffset && !current.CutWhileReading) || current.StillHoldsWhatWasRead(_scratch);
         FileChange change = RotationDetector.Decide(
             atPath?.AsPathState() ?? PathState.Missing, current.Identity, open.Length, current.ReadOffset, sameContent);
         switch (change)

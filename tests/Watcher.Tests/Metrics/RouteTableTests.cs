@@ -299,9 +299,11 @@ public sealed class RouteTableTests(ITestOutputHelper output)
         {
             Assert.Equal(0, Allocated(() => table.Match(path, host)));
         }
-        // Only a replacement with groups allocates: the path as a string and the match.
-        long perExpansion = Allocated(() => table.Match(expanding, host));
-        output.WriteLine($"an expanding match allocates {perExpansion} bytes");
+        // A replacement with groups allocates (the path as a string and the match) only for a path not remembered.
+        Assert.Equal(0, Allocated(() => table.Match(expanding, host)));
+        var plain = new RouteTable([Rx("api", "^/api/(?<v>v[0-9]+)/", "/api/${v}")], remember: false);
+        long perExpansion = Allocated(() => plain.Match(expanding, host));
+        output.WriteLine($"an expanding match not remembered allocates {perExpansion} bytes");
         Assert.InRange(perExpansion, 1, 2048);
     }
 
@@ -337,6 +339,32 @@ public sealed class RouteTableTests(ITestOutputHelper output)
         Assert.Equal("t_b", Route(table, "/t/b"));
         Assert.Equal(0, table.Intern("t_zzz")); // no room left
         Assert.Equal(0, table.Intern(new string('x', LabelValues.MaxValueBytes + 1)));
+    }
+
+    [Fact]
+    public void Remembered_paths_get_what_the_routes_would_give_them_caps_overflows_and_unmatched_paths_included()
+    {
+        // Paths from a small pool, so most repeat; an expanding route with a cap of 3, a host route, a glob, and
+        // paths nothing matches, some longer than what is remembered
+        string[] paths = ["/t/a/x", "/t/b", "/t/c/y", "/t/d", "/t/e?q=1", "/admin/x", "/static/a.css", "/nothing", "/t/" + new string('f', 300), "/t/f"];
+        string[] hosts = ["", "admin.example", "www.example"];
+        Gen.Select(Gen.Int[0, paths.Length - 1], Gen.Int[0, hosts.Length - 1]).Array[1, 200].Sample(requests =>
+        {
+            RouteTable New(bool remember, List<string> unmatched) => new([
+                Rx("admin", "^/admin/", host: "^admin[.]"),
+                Rx("tenant", "^/t/(?<t>[a-z]+)", "tenant_${t}", maxValues: 3),
+                Glob("static", "/static/*.css"),
+            ], remember) { OnUnmatched = p => unmatched.Add(Encoding.UTF8.GetString(p)) };
+            List<string> unmatchedRemembering = [], unmatchedPlain = [];
+            var remembering = New(remember: true, unmatchedRemembering);
+            var plain = New(remember: false, unmatchedPlain);
+            foreach (var (p, h) in requests)
+            {
+                Assert.Equal(Route(plain, paths[p], hosts[h]), Route(remembering, paths[p], hosts[h]));
+            }
+            Assert.Equal(plain.ValuesOverflowed, remembering.ValuesOverflowed);
+            Assert.Equal(unmatchedPlain, unmatchedRemembering);
+        }, iter: 300);
     }
 
     [Fact]
