@@ -13,24 +13,18 @@ namespace Sidecars.Watcher.Tailing;
 internal sealed class RotationFollower(TailerSettings settings, ILineSink sink, ITailEvents events, UnfollowableEntries unfollowable, TimeProvider time, ILogger logger) : IDisposable
 {
     /// <summary>How many finished files are remembered, in case one comes back to the path.</summary>
-    public const int RetiredCapacity = 16;
+    public const int RetiredCapacity = RetiredFiles.Capacity;
 
     private readonly byte[] _scratch = new byte[FileFingerprint.MaxLength];
+    private readonly WatchedPath _path = new(settings, unfollowable, time, logger);
     private readonly List<TailedFile> _draining = [];
-    // Most recent first: files read to their end and closed, with where they ended.
-    private readonly List<TailPosition> _retired = [];
+    private readonly RetiredFiles _retired = new();
     // Lines consumed from files that were closed or restarted since the last checkpoint.
     private long _consumedElsewhere;
-    // The non-regular file last reported at the path (reported once, not at every turn).
-    private FileId? _notRegularReported;
     // The file that left the path before a new one appeared there, and what to call the change then.
     private TailedFile? _vanished;
     private RotationKind? _pendingKind;
     private bool _waitingLogged;
-    // Set while the path cannot be looked at (a symlink loop, a folder that may not be searched): counted and told once.
-    private bool _pathUnreadable;
-    // Since when the path has shown no regular file (a timestamp; null while one is there).
-    private long? _pathGoneSince;
 
     /// <summary>Where this log's lines go.</summary>
     public ILineSink Sink => sink;
@@ -39,7 +33,7 @@ internal sealed class RotationFollower(TailerSettings settings, ILineSink sink, 
     public bool MayEnd { get; init; }
 
     /// <summary>The log's path, made absolute.</summary>
-    public string FullPath { get; } = Path.GetFullPath(settings.Path);
+    public string FullPath => _path.FullPath;
 
     /// <summary>The file at the path, or null while there is none.</summary>
     public TailedFile? Current { get; private set; }
@@ -51,10 +45,7 @@ internal sealed class RotationFollower(TailerSettings settings, ILineSink sink, 
     public bool Changed { get; set; }
 
     /// <summary>Files finished and closed recently, most recent first, with their final positions.</summary>
-    public IReadOnlyList<TailPosition> Retired => _retiredSnapshot ??= [.. _retired];
-
-    // A copy handed to checkpoints, made again only when the list changes (not at every turn).
-    private TailPosition[]? _retiredSnapshot;
+    public IReadOnlyList<TailPosition> Retired => _retired.All;
 
     /// <summary>Whether the file <paramref name="id"/> is open (current or draining).</summary>
     public bool IsOpen(FileId id) => Current?.Identity.Id == id || _draining.Exists(f => f.Identity.Id == id);
@@ -77,20 +68,14 @@ internal sealed class RotationFollower(TailerSettings settings, ILineSink sink, 
     /// <summary>Remembers a finished file (from a saved checkpoint, or one just closed).</summary>
     public void RememberRetired(TailPosition position)
     {
-        _retired.RemoveAll(r => r.Identity.Id == position.Identity.Id);
-        _retired.Insert(0, position);
-        if (_retired.Count > RetiredCapacity)
-        {
-            _retired.RemoveAt(_retired.Count - 1);
-        }
-        _retiredSnapshot = null;
+        _retired.Remember(position);
         Changed = true;
     }
 
     /// <summary>Without a checkpoint: follows the file at the path, from its start or (with StartAtEnd) its last line end.</summary>
     public void StartWithoutCheckpoint(byte[] buffer)
     {
-        if (LookAtPath() is not { } atPath || !IsReadable(atPath))
+        if (_path.Look() is not { } atPath || !_path.IsReadable(atPath))
         {
             return;
         }
@@ -125,7 +110,7 @@ internal sealed class RotationFollower(TailerSettings settings, ILineSink sink, 
     /// <summary>Looks at what the path names now and reacts: new file, rotation, truncation, disappearance.</summary>
     public void FollowPath(Func<TailedFile, long> readToEnd)
     {
-        FileStatus? atPath = LookAtPath();
+        FileStatus? atPath = _path.Look();
         if (Current is null)
         {
             if (atPath is null)
@@ -138,7 +123,7 @@ internal sealed class RotationFollower(TailerSettings settings, ILineSink sink, 
                 }
                 return;
             }
-            if (IsReadable(atPath.Value))
+            if (_path.IsReadable(atPath.Value))
             {
                 OpenNewFileAtPath(atPath.Value);
             }
@@ -185,7 +170,7 @@ internal sealed class RotationFollower(TailerSettings settings, ILineSink sink, 
                 _vanished = current;
                 StartDraining(current);
                 Current = null;
-                if (IsReadable(atPath!.Value))
+                if (_path.IsReadable(atPath!.Value))
                 {
                     OpenNewFileAtPath(atPath.Value);
                 }
@@ -201,7 +186,7 @@ internal sealed class RotationFollower(TailerSettings settings, ILineSink sink, 
     public bool TryEnd(Func<TailedFile, long> readToEnd)
     {
         TimeSpan quiet = settings.EffectiveDrainQuietPeriod;
-        if (!MayEnd || Current is not null || _pathGoneSince is not { } since || time.GetElapsedTime(since) < quiet)
+        if (!MayEnd || Current is not null || _path.GoneSince is not { } since || time.GetElapsedTime(since) < quiet)
         {
             return false; // the cheap facts first: most turns stop here
         }
@@ -250,7 +235,7 @@ internal sealed class RotationFollower(TailerSettings settings, ILineSink sink, 
                 draining[kept++] = file.Position;
             }
         }
-        IReadOnlyList<TailPosition> retired = finished is null ? Retired : [.. finished.Concat(Retired).Take(RetiredCapacity)];
+        IReadOnlyList<TailPosition> retired = finished is null ? Retired : [.. finished.Concat(Retired).Take(RetiredFiles.Capacity)];
         return new LogPosition(FullPath, Current?.Position, kept == draining.Length ? draining : draining[..kept], retired);
     }
 
@@ -271,10 +256,8 @@ internal sealed class RotationFollower(TailerSettings settings, ILineSink sink, 
     public void ExtendFingerprint() => Current?.ExtendFingerprint(_scratch);
 
     /// <summary>
-    /// After a copytruncate, lines written between the last read and the truncation exist only in the copy
-    /// (<c>access.log.1</c>): find the sibling that starts with the same bytes and read it from where the
-    /// truncated file was consumed, so the copy-then-truncate race of logrotate loses nothing. False when
-    /// there is no such copy.
+    /// After a copytruncate, drains the copy of the truncated file (<see cref="TruncatedCopy"/>) from where the truncated
+    /// file was consumed, so the copy-then-truncate race of logrotate loses nothing. False when there is no such copy.
     /// </summary>
     public bool DrainCopyOf(FileIdentity truncated, long consumed)
     {
@@ -282,38 +265,14 @@ internal sealed class RotationFollower(TailerSettings settings, ILineSink sink, 
         {
             return false;
         }
-        foreach ((string path, FileStatus status) in RotatedSiblings.Of(FullPath, unfollowable))
+        TailedFile? copy = TruncatedCopy.Open(FullPath, truncated, consumed, id => _draining.Exists(f => f.Identity.Id == id),
+            unfollowable, settings.MaxLineBytes, _scratch, logger);
+        if (copy is null)
         {
-            if (status.Length <= consumed
-                || string.Equals(path, FullPath, StringComparison.Ordinal)
-                || _draining.Exists(f => f.Identity.Id == status.Id))
-            {
-                continue;
-            }
-            TailedFile? copy;
-            try
-            {
-                copy = TailedFile.OpenIfSame(path, status, settings.MaxLineBytes, _scratch);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                unfollowable.Skip(path, e); // one sibling that cannot be opened does not keep the copy from being found
-                continue;
-            }
-            if (copy is null)
-            {
-                continue;
-            }
-            if (copy.Identity.FingerprintLength >= truncated.FingerprintLength && copy.Matches(truncated, _scratch))
-            {
-                copy.ResumeAt(consumed, copy.Identity);
-                TailerLog.DrainingCopy(logger, path, consumed, status.Length - consumed);
-                StartDraining(copy);
-                return true;
-            }
-            copy.Dispose();
+            return false;
         }
-        return false;
+        StartDraining(copy);
+        return true;
     }
 
     /// <summary>
@@ -376,12 +335,8 @@ internal sealed class RotationFollower(TailerSettings settings, ILineSink sink, 
         }
 
         // A file read to its end earlier may have come back (a symlink flipped back): go on where it ended.
-        int retired = _retired.FindIndex(r => r.Identity.Id == atPath.Id);
-        if (retired >= 0)
+        if (_retired.Take(atPath.Id) is { } ended)
         {
-            TailPosition ended = _retired[retired];
-            _retired.RemoveAt(retired);
-            _retiredSnapshot = null;
             if (file.KnownLength >= ended.Offset && file.Matches(ended.Identity, _scratch))
             {
                 file.ResumeAt(ended.Offset, ended.Identity);
@@ -405,63 +360,6 @@ internal sealed class RotationFollower(TailerSettings settings, ILineSink sink, 
         }
         // A file that appears while the tailer runs is new: all of it is read, whatever StartAtEnd says.
         Adopt(file, kind is null ? "appeared" : "new file after rotation");
-    }
-
-    /// <summary>
-    /// The file at the path, or null when there is none or the path cannot be looked at (a symlink loop, a folder on
-    /// the way that may not be searched): that is counted and told once while it lasts, and treated as no file there
-    /// (what is open is read on, the next file at the path is followed).
-    /// </summary>
-    private FileStatus? LookAtPath()
-    {
-        FileStatus? atPath = FileStatus.OfPath(FullPath, out int errno);
-        if (atPath is { IsRegularFile: true })
-        {
-            _pathGoneSince = null;
-        }
-        else
-        {
-            _pathGoneSince ??= time.GetTimestamp();
-        }
-        if (errno != 0)
-        {
-            _pathUnreadable = true;
-            if (unfollowable.Count(FullPath, ReadErrors.FromErrno(errno)))
-            {
-                TailerLog.PathUnreadable(logger, settings.Path, ReadErrors.Describe(errno));
-            }
-        }
-        else if (_pathUnreadable)
-        {
-            _pathUnreadable = false;
-            unfollowable.Clear(FullPath);
-        }
-        return atPath;
-    }
-
-    /// <summary>
-    /// Whether the file at the path can be followed; something else (a FIFO, a device, a folder) is
-    /// reported once, counted, and waited out: the next regular file at the path is followed.
-    /// </summary>
-    private bool IsReadable(FileStatus atPath)
-    {
-        if (atPath.IsRegularFile)
-        {
-            if (_notRegularReported is not null)
-            {
-                _notRegularReported = null;
-                unfollowable.Clear(FullPath);
-            }
-            return true;
-        }
-        if (_notRegularReported != atPath.Id)
-        {
-            _notRegularReported = atPath.Id;
-            TailerLog.NotARegularFile(logger, settings.Path, atPath.Kind);
-            // Counted where a glob's look at the same entry is: one entry, one count.
-            unfollowable.Count(FullPath, ReadError.NotRegularFile);
-        }
-        return false;
     }
 
     private void Adopt(TailedFile file, string reason)
