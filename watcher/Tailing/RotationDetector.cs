@@ -28,7 +28,7 @@ internal static class RotationDetector
     /// and as deleted-and-re-created when it has none.
     /// </summary>
     public static RotationKind KindOfReplacement(long oldFileLinkCount) =>
-        oldFileLinkCount >= 1 ? RotationKind.Renamed : RotationKind.Recreated;
+        oldFileLinkCount > 0 ? RotationKind.Renamed : RotationKind.Recreated;
 
     /// <param name="saved">The position the checkpoint holds.</param>
     /// <param name="found">Whether a file with the saved device and inode was found.</param>
