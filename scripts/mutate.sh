@@ -65,7 +65,7 @@ if [ -n "$since" ]; then
 fi
 
 # The files of FOLDER that Stryker may mutate (its --mutate globs, as git pathspecs) and that
-# changed between SINCE and the working tree.
+# changed between SINCE and the working tree (still there: a deleted file has nothing to mutate).
 changed_files() {
   local globs pathspecs=() glob
   IFS='|' read -r _ _ globs _ <<<"${target[$1]}"
@@ -77,7 +77,7 @@ changed_files() {
     esac
   done
   set +f
-  git diff --name-only "$since_commit" -- "${pathspecs[@]}"
+  git diff --name-only --diff-filter=d "$since_commit" -- "${pathspecs[@]}"  # not the deleted ones
 }
 
 declare -A result changed
