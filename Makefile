@@ -21,9 +21,10 @@ bench:
 
 # Mutation testing (Stryker.NET) per folder, one at a time, bounded for 2 cores; not part of `make test`.
 # FOLDERS="parsing writer" picks folders (default: parsing tailing state writer); MUTATE_TIMEOUT=90m
-# per folder, MUTATE_CONCURRENCY=2 (or 1). Prints a score per folder at the end.
+# per folder, MUTATE_CONCURRENCY=2 (or 1). SINCE=REV (e.g. HEAD~1) tests only the mutants of the files
+# changed since REV, in the folders they are in (Stryker's since mode). Prints a score per folder at the end.
 mutate:
-	bash scripts/mutate.sh $(FOLDERS)
+	SINCE="$(SINCE)" bash scripts/mutate.sh $(FOLDERS)
 
 clean:
 	rm -rf .build

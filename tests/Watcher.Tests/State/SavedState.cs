@@ -8,15 +8,20 @@ namespace Sidecars.Tests.Watcher.State;
 /// <summary>A state folder as a starting watcher finds it.</summary>
 internal static class SavedState
 {
+    /// <summary>What a watcher starting now would load from <paramref name="folder"/>, which is left as it is.</summary>
+    public static WatcherStateFile? LoadCopy(string folder) => Load(ReadSlots(folder));
+
+    /// <summary>The bytes of <paramref name="folder"/>'s slot files, each read once and back to back, as a start reads them (null: not there).</summary>
+    public static byte[]?[] ReadSlots(string folder) =>
+        [.. StateStore.SlotFileNames.Select(name => ReadIfThere(Path.Combine(folder, name)))];
+
     /// <summary>
-    /// What a watcher starting now would load from <paramref name="folder"/>: its slot files are copied (each
-    /// read once, as a start reads them) into a folder of their own and loaded there, so the folder itself is
-    /// left as it is even when the copy is found invalid and moved aside.
+    /// What a watcher starting now would load from slot files holding <paramref name="slots"/> (from
+    /// <see cref="ReadSlots"/>): they are written into a folder of their own and loaded there, so the folder
+    /// they were read from is left as it is even when the copy is found invalid and moved aside.
     /// </summary>
-    public static WatcherStateFile? LoadCopy(string folder)
+    public static WatcherStateFile? Load(byte[]?[] slots)
     {
-        // Both slots are read back to back first, as a start reads them, so saves going on overtake no more of it.
-        byte[]?[] slots = [.. StateStore.SlotFileNames.Select(name => ReadIfThere(Path.Combine(folder, name)))];
         using var copy = new TempFolder("watcher-state-copy");
         for (int slot = 0; slot < slots.Length; slot++)
         {
