@@ -86,9 +86,55 @@ internal static class ProtobufFamilies
                 cumulative += h.Buckets[series * h.Width + i];
                 histogram.Bucket.Add(new Bucket { UpperBound = h.Bounds[i], CumulativeCount = (ulong)cumulative });
             }
+            if (h.Native?[series] is { } native)
+            {
+                AddNative(histogram, native);
+            }
             var metric = new Metric { Histogram = histogram };
             metric.Label.AddRange(Labels(layout, layout.SeriesKey(series), histogram: true));
             message.Metric.Add(metric);
+        }
+    }
+
+    /// <summary>
+    /// The native buckets beside the classic ones: schema, zero bucket, and the buckets in use as spans (a new span
+    /// past a gap of more than two empty buckets; shorter gaps are cheaper written as zero deltas, as client_golang
+    /// does) and deltas (each count less the one before, the first less zero).
+    /// </summary>
+    internal static void AddNative(Histogram histogram, NativeHistogram native)
+    {
+        histogram.Schema = native.Schema;
+        histogram.ZeroThreshold = NativeSchema.ZeroThreshold;
+        histogram.ZeroCount = (ulong)native.ZeroCount;
+        var counts = native.Counts;
+        BucketSpan? span = null;
+        int spanEnd = 0; // index after the last bucket of the current span
+        long previous = 0;
+        for (int i = 0; i < counts.Length; i++)
+        {
+            if (counts[i] == 0)
+            {
+                continue;
+            }
+            int index = native.Offset + i;
+            if (span is null || index - spanEnd > 2)
+            {
+                span = new BucketSpan { Offset = span is null ? index : index - spanEnd, Length = 0 };
+                histogram.PositiveSpan.Add(span);
+            }
+            else
+            {
+                for (int gap = spanEnd; gap < index; gap++)
+                {
+                    histogram.PositiveDelta.Add(-previous);
+                    previous = 0;
+                    span.Length++;
+                }
+            }
+            histogram.PositiveDelta.Add(counts[i] - previous);
+            previous = counts[i];
+            span.Length++;
+            spanEnd = index + 1;
         }
     }
 
