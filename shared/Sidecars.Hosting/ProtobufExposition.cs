@@ -34,7 +34,8 @@ public static class ProtobufExposition
     /// <summary>
     /// Converts a text exposition (format 0.0.4, as this project's writers and prometheus-net write it:
     /// HELP and TYPE before the samples of a family) of counters, gauges and untyped metrics into
-    /// length-delimited messages. Timestamps are not written by any source here and are ignored.
+    /// length-delimited messages. Timestamps are not written by any source here and are ignored; a family without
+    /// samples is left out.
     /// </summary>
     /// <exception cref="FormatException">A line that is not such text, or a type it does not convert.</exception>
     public static void FromText(ReadOnlySpan<byte> utf8, IBufferWriter<byte> output)
@@ -51,7 +52,7 @@ public static class ProtobufExposition
             {
                 if (family is not null)
                 {
-                    WriteDelimited(output, family);
+                    WriteWithSamples(output, family);
                 }
                 int space = line.IndexOf(' ', 7);
                 family = new MetricFamily
@@ -68,7 +69,7 @@ public static class ProtobufExposition
                 {
                     if (family is not null)
                     {
-                        WriteDelimited(output, family);
+                        WriteWithSamples(output, family);
                     }
                     family = new MetricFamily { Name = words[0] };
                 }
@@ -84,7 +85,7 @@ public static class ProtobufExposition
             {
                 if (family is not null)
                 {
-                    WriteDelimited(output, family);
+                    WriteWithSamples(output, family);
                 }
                 family = new MetricFamily { Name = name, Type = MetricType.Untyped };
             }
@@ -106,7 +107,7 @@ public static class ProtobufExposition
         }
         if (family is not null)
         {
-            WriteDelimited(output, family);
+            WriteWithSamples(output, family);
         }
     }
 
@@ -116,6 +117,18 @@ public static class ProtobufExposition
         if (text.Length > 0)
         {
             FromText(text.ToArray(), output);
+        }
+    }
+
+    /// <summary>
+    /// A family the text gave HELP and TYPE but no sample (a labelled counter not touched yet) is left out: it
+    /// holds no value, and client_golang never writes a family without metrics either.
+    /// </summary>
+    private static void WriteWithSamples(IBufferWriter<byte> output, MetricFamily family)
+    {
+        if (family.Metric.Count > 0)
+        {
+            WriteDelimited(output, family);
         }
     }
 

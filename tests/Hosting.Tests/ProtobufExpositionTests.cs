@@ -38,6 +38,15 @@ public sealed class ProtobufExpositionTests
     }
 
     [Fact]
+    public void A_family_with_HELP_and_TYPE_but_no_sample_is_left_out()
+    {
+        const string text = "# HELP a_total None yet.\n# TYPE a_total counter\n# HELP b_total One.\n# TYPE b_total counter\nb_total 1\n";
+        var output = new ArrayBufferWriter<byte>();
+        ProtobufExposition.FromText(Encoding.UTF8.GetBytes(text), output);
+        Assert.Equal(["b_total"], ProtobufSamples.Decode(output.WrittenSpan.ToArray()).Select(f => f.Name));
+    }
+
+    [Fact]
     public void A_type_the_conversion_does_not_know_is_an_error_not_a_silent_loss()
     {
         const string text = "# HELP h A histogram.\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\n";
