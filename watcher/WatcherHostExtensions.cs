@@ -96,5 +96,8 @@ internal static class WatcherHostExtensions
         options.EffectiveDurationBuckets,
         options.EffectiveSizeBuckets,
         options.MaxLabelSets,
-        FormatFeatures.Of(format));
+        FormatFeatures.Of(format))
+    {
+        NativeHistogramSchema = options.NativeHistograms > 0 ? NativeSchema.ForBucketFactor(options.NativeHistograms) : null,
+    };
 }

@@ -109,6 +109,12 @@ internal sealed class WatcherOptions
     /// <summary>Upper bounds of the response body size histogram, in bytes.</summary>
     public double[] SizeBuckets { get; set; } = [];
 
+    /// <summary>
+    /// Native histograms beside the classic buckets, served to protobuf scrapes: a bucket factor as client_golang's
+    /// NativeHistogramBucketFactor (1.1: each bucket at most 10 % wider than the one before, schema 3); 0: off.
+    /// </summary>
+    public double NativeHistograms { get; set; }
+
     /// <summary>At most this many {method,status,route} combinations; beyond, new ones count as "other".</summary>
     public int MaxLabelSets { get; set; } = 500;
 

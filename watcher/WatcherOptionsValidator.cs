@@ -95,6 +95,10 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
         }
         BucketProblem("Watcher:DurationBuckets", options.DurationBuckets, failures);
         BucketProblem("Watcher:SizeBuckets", options.SizeBuckets, failures);
+        if (options.NativeHistograms != 0 && !(options.NativeHistograms > 1 && double.IsFinite(options.NativeHistograms)))
+        {
+            failures.Add($"Watcher:NativeHistograms must be 0 (off) or a bucket factor above 1, e.g. 1.1 (got {options.NativeHistograms.ToString(System.Globalization.CultureInfo.InvariantCulture)})");
+        }
         if (options.MaxLabelSets is < 1 or > MaxMaxLabelSets)
         {
             failures.Add($"Watcher:MaxLabelSets must be between 1 and {MaxMaxLabelSets} (got {options.MaxLabelSets})");
@@ -226,10 +230,15 @@ internal sealed class WatcherOptionsValidator : IValidateOptions<WatcherOptions>
 
     /// <summary>
     /// The counters' memory with <paramref name="maxLabelSets"/>: five copies (counted, published, waiting to be saved,
-    /// being saved, rendered), each with four counters and every histogram's buckets and sum for each label set.
+    /// being saved, rendered), each with four counters and every histogram's buckets and sum for each label set, and
+    /// with native histograms, at most <see cref="NativeSchema.DefaultMaxBuckets"/> buckets for each of the five.
     /// </summary>
     public static long CountersBytes(WatcherOptions options, int maxLabelSets) =>
-        5L * (maxLabelSets + 1L) * sizeof(long) * (4 + (4 * (options.EffectiveDurationBuckets.Length + 2)) + options.EffectiveSizeBuckets.Length + 2);
+        5L * (maxLabelSets + 1L) * sizeof(long) * (4 + (4 * (options.EffectiveDurationBuckets.Length + 2)) + options.EffectiveSizeBuckets.Length + 2
+            + (options.NativeHistograms > 1 ? 5 * (NativeSchema.DefaultMaxBuckets + NativeSeriesOverhead) : 0));
+
+    /// <summary>A native series' object, its array's header and its fields, in longs.</summary>
+    private const int NativeSeriesOverhead = 8;
 
     private static string? CountersProblem(WatcherOptions options)
     {

@@ -9,14 +9,14 @@ namespace Sidecars.Hosting;
 
 /// <summary>
 /// What the endpoint answers, for Kestrel without a middleware pipeline: <c>GET</c> and <c>HEAD</c> of
-/// <c>/metrics</c> (shared rendering, gzip when asked for), <c>/healthz</c>, <c>/readyz</c> and the
+/// <c>/metrics</c> (shared rendering per format: text unless the scraper asks for protobuf; gzip when asked for), <c>/healthz</c>, <c>/readyz</c> and the
 /// landing page <c>/</c>. With basic auth configured every path but the two probes needs a user:
 /// the kubelet cannot send a password, and the probes answer nothing secret.
 /// </summary>
 internal sealed class EndpointApplication : IHttpApplication<HttpContext>, IDisposable
 {
     /// <summary>The Prometheus text format; Prometheus 3 refuses a scrape without a valid type.</summary>
-    public const string MetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+    public const string MetricsContentType = MetricsAccept.TextContentType;
 
     private const string TextContentType = "text/plain; charset=utf-8";
     private static readonly byte[] Live = Encoding.UTF8.GetBytes("ok\n");
@@ -181,14 +181,15 @@ internal sealed class EndpointApplication : IHttpApplication<HttpContext>, IDisp
     private async Task WriteMetricsAsync(HttpContext context, bool head, Freshness wanted, CancellationToken cancellationToken)
     {
         var response = context.Response;
-        var rendering = await _cache.AcquireAsync(wanted, cancellationToken).ConfigureAwait(false);
+        var format = MetricsAccept.Choose(context.Request.Headers.Accept);
+        var rendering = await _cache.AcquireAsync(format, wanted, cancellationToken).ConfigureAwait(false);
         try
         {
             bool gzip = AcceptEncoding.AcceptsGzip(context.Request.Headers.AcceptEncoding);
-            var body = gzip ? rendering.Gzipped() : rendering.Text;
+            var body = gzip ? rendering.Gzipped() : rendering.Body;
             response.StatusCode = 200;
-            response.ContentType = MetricsContentType;
-            response.Headers.Vary = "Accept-Encoding";
+            response.ContentType = MetricsAccept.ContentType(format);
+            response.Headers.Vary = "Accept, Accept-Encoding";
             if (gzip)
             {
                 response.Headers.ContentEncoding = "gzip";

@@ -4,7 +4,7 @@ namespace Sidecars.Hosting;
 
 /// <summary>
 /// Renders the exposition (the prometheus-net registry, then every <see cref="IMetricsSource"/>)
-/// into a pooled buffer and shares that rendering among scrapes where that shows each of them
+/// into a pooled buffer and shares that rendering among scrapes of the same <see cref="MetricsFormat"/> where that shows each of them
 /// everything it must show, so the memory and CPU of a flood of scrapes do not grow with their number.
 /// A scrape first takes a <see cref="Mark"/> (after the service caught up, <see cref="IScrapeCatchUp"/>);
 /// it is then served a rendering that holds every value published before that mark:
@@ -15,11 +15,13 @@ namespace Sidecars.Hosting;
 /// process metrics) may lag.</item>
 /// </list>
 /// Rendering spends at most a tenth of a core: a budget of <see cref="RenderBudget"/> of CPU, refilled at a
-/// tenth of the time that passes. While it is spent, a scrape that needs a new rendering waits for the budget
+/// tenth of the time that passes, one budget for every format. While it is spent, a scrape that needs a new rendering waits for the budget
 /// (at most <see cref="MaxBudgetWait"/>, then it renders anyway): a flood of scrapes is slowed down, never
 /// served values older than its mark.
 /// </summary>
 /// <remarks>
+/// Each format has its own current rendering, made only when a scraper asks for that format (a Prometheus that
+/// scrapes protobuf costs no text rendering); the sequence numbers are shared, so a mark holds for both.
 /// Rendering 500 label sets takes most of a millisecond of CPU, far more than sending it. A rendering's
 /// cost is the CPU time the process spent while it ran, at most its wall time: a rendering that waited for
 /// a core (preempted, or throttled by a CPU limit) is not taken for an expensive one.
@@ -45,8 +47,8 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
     private readonly IMetricsSource[] _sources = sources.ToArray();
     private readonly Func<TimeSpan> _cpuTime = cpuTime ?? (static () => Environment.CpuUsage.TotalTime);
     private readonly Lock _lock = new();
-    private Rendering? _current;
-    private Task<Rendering>? _inProgress;
+    private readonly Rendering?[] _current = new Rendering?[2]; // by MetricsFormat
+    private readonly Task<Rendering>?[] _inProgress = new Task<Rendering>?[2];
     private long _started; // renderings started so far: a rendering's sequence number
     private TimeSpan _budget = RenderBudget;
     private long _budgetAt = time.GetTimestamp();
@@ -60,12 +62,17 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
         }
     }
 
+    /// <summary>A text rendering (see <see cref="AcquireAsync(MetricsFormat, Freshness, CancellationToken)"/>).</summary>
+    public Task<Rendering> AcquireAsync(Freshness wanted, CancellationToken cancellationToken) =>
+        AcquireAsync(MetricsFormat.Text, wanted, cancellationToken);
+
     /// <summary>
-    /// A rendering that holds every value published before <paramref name="wanted"/> was marked, with a
-    /// reference taken for the caller, who must <see cref="Rendering.Release"/> it.
+    /// A rendering in <paramref name="format"/> that holds every value published before <paramref name="wanted"/>
+    /// was marked, with a reference taken for the caller, who must <see cref="Rendering.Release"/> it.
     /// </summary>
-    public async Task<Rendering> AcquireAsync(Freshness wanted, CancellationToken cancellationToken)
+    public async Task<Rendering> AcquireAsync(MetricsFormat format, Freshness wanted, CancellationToken cancellationToken)
     {
+        int f = (int)format;
         long arrived = time.GetTimestamp();
         while (true)
         {
@@ -75,20 +82,20 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
             long sequence = 0;
             lock (_lock)
             {
-                if (_current is { } current && Shows(current, wanted) && current.TryAddReference())
+                if (_current[f] is { } current && Shows(current, wanted) && current.TryAddReference())
                 {
                     return current;
                 }
-                if (_inProgress is not null)
+                if (_inProgress[f] is not null)
                 {
-                    pending = _inProgress; // one rendering at a time: wait for it, then look again
+                    pending = _inProgress[f]; // one rendering at a time per format: wait for it, then look again
                 }
                 else if ((wait = BudgetWait(arrived)) <= TimeSpan.Zero)
                 {
                     mine = new TaskCompletionSource<Rendering>(TaskCreationOptions.RunContinuationsAsynchronously);
-                    _inProgress = mine.Task;
+                    _inProgress[f] = mine.Task;
                     sequence = ++_started;
-                    pending = _inProgress;
+                    pending = _inProgress[f];
                 }
             }
             if (pending is null)
@@ -99,7 +106,7 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
             }
             if (mine is not null)
             {
-                await RenderAndPublishAsync(mine, sequence).ConfigureAwait(false);
+                await RenderAndPublishAsync(mine, sequence, format).ConfigureAwait(false);
             }
             var rendering = await pending.WaitAsync(cancellationToken).ConfigureAwait(false);
             // Too old for this scrape (it was under way before the mark), or already replaced and released: look again.
@@ -164,18 +171,19 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
         _budgetAt = now;
     }
 
-    private async Task RenderAndPublishAsync(TaskCompletionSource<Rendering> completion, long sequence)
+    private async Task RenderAndPublishAsync(TaskCompletionSource<Rendering> completion, long sequence, MetricsFormat format)
     {
+        int f = (int)format;
         Rendering fresh;
         try
         {
-            fresh = await RenderAsync(sequence).ConfigureAwait(false);
+            fresh = await RenderAsync(sequence, format).ConfigureAwait(false);
         }
         catch (Exception e)
         {
             lock (_lock)
             {
-                _inProgress = null;
+                _inProgress[f] = null;
             }
             completion.SetException(e);
             return;
@@ -183,37 +191,53 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
         Rendering? previous;
         lock (_lock)
         {
-            previous = _current;
-            _current = fresh;
-            _inProgress = null;
+            previous = _current[f];
+            _current[f] = fresh;
+            _inProgress[f] = null;
         }
         previous?.Release();
         completion.SetResult(fresh);
     }
 
-    private async Task<Rendering> RenderAsync(long sequence)
+    private async Task<Rendering> RenderAsync(long sequence, MetricsFormat format)
     {
         long startedAt = time.GetTimestamp();
         var cpuAtStart = _cpuTime();
         long? version = SourcesVersion(); // before the values are read: a change while rendering shows next time
-        var text = new PooledBuffer();
+        var body = new PooledBuffer();
         try
         {
-            await registry.CollectAndExportAsTextAsync(text.AsStream(), CancellationToken.None).ConfigureAwait(false);
-            foreach (var source in _sources)
+            if (format == MetricsFormat.Protobuf)
             {
-                source.WriteTo(text);
+                // prometheus-net writes no protobuf: its few families (build_info and counters) are converted from its text.
+                using (var registryText = new PooledBuffer())
+                {
+                    await registry.CollectAndExportAsTextAsync(registryText.AsStream(), CancellationToken.None).ConfigureAwait(false);
+                    ProtobufExposition.FromText(registryText, body);
+                }
+                foreach (var source in _sources)
+                {
+                    source.WriteProtobufTo(body);
+                }
+            }
+            else
+            {
+                await registry.CollectAndExportAsTextAsync(body.AsStream(), CancellationToken.None).ConfigureAwait(false);
+                foreach (var source in _sources)
+                {
+                    source.WriteTo(body);
+                }
             }
             var cost = Min(time.GetElapsedTime(startedAt), _cpuTime() - cpuAtStart);
             lock (_lock)
             {
                 Spend(cost);
             }
-            return new Rendering(text, startedAt, version, sequence);
+            return new Rendering(body, startedAt, version, sequence, format);
         }
         catch
         {
-            text.Dispose();
+            body.Dispose();
             throw;
         }
     }
@@ -222,13 +246,16 @@ internal sealed class ExpositionCache(CollectorRegistry registry, IEnumerable<IM
 
     public void Dispose()
     {
-        Rendering? current;
+        Rendering?[] current;
         lock (_lock)
         {
-            current = _current;
-            _current = null;
+            current = [.. _current];
+            Array.Clear(_current);
         }
-        current?.Release();
+        foreach (var rendering in current)
+        {
+            rendering?.Release();
+        }
     }
 }
 

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Sidecars.Hosting;
 
 /// <summary>
-/// Metrics a service writes in the Prometheus text format itself, served on <c>/metrics</c> after
+/// Metrics a service writes in the Prometheus text format (and, asked for it, protobuf) itself, served on <c>/metrics</c> after
 /// those of the prometheus-net registry (used where the service must control exactly which values
 /// a scrape may see, e.g. the watcher's counters restored from a saved position).
 /// </summary>
@@ -28,4 +28,17 @@ public interface IMetricsSource
 
     /// <summary>Appends complete metric families in the text exposition format 0.0.4, UTF-8 encoded.</summary>
     void WriteTo(IBufferWriter<byte> output);
+
+    /// <summary>
+    /// Appends the same families as length-delimited <c>io.prometheus.client.MetricFamily</c> messages, for a
+    /// scraper that asked for the protobuf format. The default converts what <see cref="WriteTo"/> writes
+    /// (<see cref="ProtobufExposition.FromText(ReadOnlySpan{byte}, IBufferWriter{byte})"/>: counters, gauges and untyped
+    /// metrics); a source with histograms, or more to show in protobuf, writes its messages itself.
+    /// </summary>
+    void WriteProtobufTo(IBufferWriter<byte> output)
+    {
+        var text = new ArrayBufferWriter<byte>(4096);
+        WriteTo(text);
+        ProtobufExposition.FromText(text.WrittenSpan, output);
+    }
 }

@@ -3,8 +3,8 @@ using System.IO.Compression;
 namespace Sidecars.Hosting;
 
 /// <summary>
-/// One rendering of the exposition, shared by every scrape that arrives while it is fresh: the text
-/// in a pooled buffer and, made at most once and only if a scraper asks for it, its gzip form.
+/// One rendering of the exposition in one <see cref="MetricsFormat"/>, shared by every scrape of that format
+/// that arrives while it is fresh: the body in a pooled buffer and, made at most once and only if a scraper asks for it, its gzip form.
 /// Reference-counted: the <see cref="ExpositionCache"/> holds one reference while the rendering is
 /// current and each response holds one while it writes; the last <see cref="Release"/> returns the
 /// buffers to the pool.
@@ -14,14 +14,15 @@ internal sealed class Rendering
     /// <summary>Fast beats small here: measured on a 500-label-set exposition (docs/design/http-endpoint.md).</summary>
     internal const CompressionLevel GzipLevel = CompressionLevel.Fastest;
 
-    private readonly PooledBuffer _text;
+    private readonly PooledBuffer _body;
     private readonly Lock _gzipLock = new();
     private PooledBuffer? _gzip;
     private int _references = 1;
 
-    internal Rendering(PooledBuffer text, long renderedAt, long? version, long sequence = 0)
+    internal Rendering(PooledBuffer body, long renderedAt, long? version, long sequence = 0, MetricsFormat format = MetricsFormat.Text)
     {
-        _text = text;
+        _body = body;
+        Format = format;
         RenderedAt = renderedAt;
         Version = version;
         Sequence = sequence;
@@ -36,8 +37,11 @@ internal sealed class Rendering
     /// <summary>Its place among the renderings the cache started (1, 2, ...): later ones hold newer values.</summary>
     public long Sequence { get; }
 
-    /// <summary>The exposition in the text format, UTF-8.</summary>
-    public PooledBuffer Text => _text;
+    /// <summary>The format of <see cref="Body"/>.</summary>
+    public MetricsFormat Format { get; }
+
+    /// <summary>The exposition in its format (text: UTF-8; protobuf: length-delimited messages).</summary>
+    public PooledBuffer Body => _body;
 
     /// <summary>The exposition gzip-compressed; compressed on the first call, shared after it.</summary>
     public PooledBuffer Gzipped()
@@ -49,7 +53,7 @@ internal sealed class Rendering
                 var gzip = new PooledBuffer();
                 using (var stream = new GZipStream(gzip.AsStream(), GzipLevel, leaveOpen: true))
                 {
-                    foreach (var chunk in _text.Chunks)
+                    foreach (var chunk in _body.Chunks)
                     {
                         stream.Write(chunk.Span);
                     }
@@ -81,7 +85,7 @@ internal sealed class Rendering
     {
         if (Interlocked.Decrement(ref _references) == 0)
         {
-            _text.Dispose();
+            _body.Dispose();
             lock (_gzipLock)
             {
                 _gzip?.Dispose();

@@ -90,12 +90,17 @@ internal static class MetricFamilies
     public static readonly MetricFamily MessagesDropped = new(24, "watcher_messages_dropped_total",
         "Datagrams the kernel dropped before the watcher received them on Watcher:Listen (a full receive buffer; UDP only: a Unix socket makes nginx's send fail instead).", FamilyShape.Single);
 
+    public static readonly MetricFamily NativeResolutionReductions = new(25, "watcher_native_histogram_resolution_reductions_total",
+        "Times a native histogram series had its resolution halved (schema minus one) to stay within 160 buckets (Watcher:NativeHistograms).",
+        FamilyShape.Single, Native: true);
+
     public static readonly MetricFamily[] All =
     [
         Requests, BodyBytes, BytesSent, RequestBytes,
         RequestDuration, UpstreamResponseDuration, UpstreamConnectDuration, UpstreamHeaderDuration, ResponseSize,
         CacheStatus, Lines, ParseErrors, BytesRead, Rotations, ReadErrors, FilesLost, LagBytes, LastLineTimestamp,
         StateSaves, StateSaveFailures, StateResets, LabelSetsOverflow, LogsSkipped, MessagesNotSyslog, MessagesDropped,
+        NativeResolutionReductions,
     ];
 
     /// <summary>The family with this name, or null.</summary>

@@ -28,9 +28,10 @@ internal enum FamilyShape
 /// <param name="Label">The fixed label of a <see cref="FamilyShape.ByValue"/> family.</param>
 /// <param name="Values">That label's values.</param>
 /// <param name="SizeBuckets">A histogram of sizes (bytes), not of durations.</param>
+/// <param name="Native">It exists only with native histograms on (Watcher:NativeHistograms).</param>
 internal sealed record MetricFamily(
     int Index, string Name, string Help, FamilyShape Shape,
-    string? FedBy = null, string? Label = null, string[]? Values = null, bool SizeBuckets = false)
+    string? FedBy = null, string? Label = null, string[]? Values = null, bool SizeBuckets = false, bool Native = false)
 {
     public string Type => Shape switch
     {

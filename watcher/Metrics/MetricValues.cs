@@ -25,6 +25,23 @@ internal sealed class HistogramValues
     /// <summary>One past the highest series observed so far: copies stop there.</summary>
     public int UsedSeries { get; private set; }
 
+    /// <summary>The native histogram of each series beside its classic buckets (Watcher:NativeHistograms), or null when off.</summary>
+    public NativeHistogram?[]? Native { get; private set; }
+
+    /// <summary>The schema a native histogram series starts at.</summary>
+    public int NativeSchema { get; private set; }
+
+    // watcher_native_histogram_resolution_reductions_total, shared by the histogram families of one MetricValues.
+    private long[]? _reductions;
+
+    /// <summary>Keeps a native histogram per series beside the classic buckets, starting at <paramref name="schema"/>.</summary>
+    public void EnableNative(int schema, long[] reductions)
+    {
+        Native = new NativeHistogram?[Series];
+        NativeSchema = schema;
+        _reductions = reductions;
+    }
+
     public void Observe(int series, double value)
     {
         if (series >= UsedSeries)
@@ -39,7 +56,25 @@ internal sealed class HistogramValues
         }
         Buckets[series * Width + i]++;
         Sums[series] += value;
+        if (Native is not null)
+        {
+            ObserveNative(series, value);
+        }
     }
+
+    private void ObserveNative(int series, double value)
+    {
+        var native = Native![series] ??= new NativeHistogram(NativeSchema, Metrics.NativeSchema.DefaultMaxBuckets);
+        int reductions = native.Observe(value);
+        if (reductions > 0)
+        {
+            _reductions![0] += reductions;
+        }
+    }
+
+    /// <summary>The native histogram of <paramref name="series"/>, made when first asked for (restoring saved state).</summary>
+    public NativeHistogram NativeSeries(int series) =>
+        Native![series] ??= new NativeHistogram(NativeSchema, Metrics.NativeSchema.DefaultMaxBuckets);
 
     public long Count(int series)
     {
@@ -101,6 +136,16 @@ internal sealed class HistogramValues
         Buckets.AsSpan(0, UsedSeries * Width).CopyTo(other.Buckets);
         Sums.AsSpan(0, UsedSeries).CopyTo(other.Sums);
         other.UsedSeries = UsedSeries;
+        if (Native is not null && other.Native is not null)
+        {
+            for (int series = 0; series < UsedSeries; series++)
+            {
+                if (Native[series] is { } native)
+                {
+                    native.CopyTo(other.NativeSeries(series));
+                }
+            }
+        }
     }
 
     /// <summary>Marks <paramref name="series"/> as used after its values were set directly (restoring saved state).</summary>
@@ -144,6 +189,13 @@ internal sealed class MetricValues
             if (family.Shape == FamilyShape.Histogram)
             {
                 _histograms[family.Index] = new HistogramValues(family.SizeBuckets ? layout.SizeBuckets : layout.DurationBuckets, layout.Capacity);
+            }
+        }
+        if (layout.NativeHistogramSchema is { } schema)
+        {
+            foreach (var family in MetricFamilies.All)
+            {
+                _histograms[family.Index]?.EnableNative(schema, _counts[MetricFamilies.NativeResolutionReductions.Index]);
             }
         }
         Requests = Counts(MetricFamilies.Requests);

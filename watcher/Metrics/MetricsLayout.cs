@@ -60,6 +60,10 @@ internal sealed class MetricsLayout
     }
 
     public IReadOnlyList<LabelDimension> Dimensions { get; }
+
+    /// <summary>The schema native histogram series start at (Watcher:NativeHistograms), or null: classic buckets only.</summary>
+    public int? NativeHistogramSchema { get; init; }
+
     public double[] DurationBuckets { get; }
     public double[] SizeBuckets { get; }
     public int MaxLabelSets { get; }
@@ -86,7 +90,7 @@ internal sealed class MetricsLayout
     }
 
     /// <summary>Whether <paramref name="family"/> exists here (the format has the variable that feeds it).</summary>
-    public bool IsEnabled(MetricFamily family) => _enabled[family.Index];
+    public bool IsEnabled(MetricFamily family) => _enabled[family.Index] && (!family.Native || NativeHistogramSchema is not null);
 
     /// <summary>
     /// The id of the label set <paramref name="key"/>; a new set beyond <see cref="MaxLabelSets"/> gets the id of

@@ -73,7 +73,12 @@ internal sealed class WatcherMetrics : IMetricsSource
 
     private bool _restored;
 
-    public void WriteTo(IBufferWriter<byte> output)
+    public void WriteTo(IBufferWriter<byte> output) => Render(output, Exposition.Write);
+
+    /// <summary>The same values as <see cref="WriteTo"/>, as protobuf messages (<see cref="ProtobufFamilies"/>).</summary>
+    public void WriteProtobufTo(IBufferWriter<byte> output) => Render(output, ProtobufFamilies.Write);
+
+    private void Render(IBufferWriter<byte> output, Action<IBufferWriter<byte>, MetricValues> write)
     {
         if (!Restored)
         {
@@ -88,7 +93,7 @@ internal sealed class WatcherMetrics : IMetricsSource
             {
                 _published.CopyTo(_rendered);
             }
-            Exposition.Write(output, _rendered);
+            write(output, _rendered);
         }
     }
 

@@ -55,6 +55,9 @@ internal static class StateMapping
                                 Labels = Labels(layout, layout.SeriesKey(series), histogram: true),
                                 Buckets = histogram.Buckets.AsSpan(series * histogram.Width, histogram.Width).ToArray(),
                                 Sum = histogram.Sums[series],
+                                Native = histogram.Native?[series] is { } native
+                                    ? new NativeHistogramState { Schema = native.Schema, Offset = native.Offset, Counts = native.Counts.ToArray(), ZeroCount = native.ZeroCount }
+                                    : null,
                             });
                         }
                     }
@@ -129,6 +132,19 @@ internal static class StateMapping
                 }
                 histogram.Sums[index] += series.Sum;
                 histogram.MarkUsed(index);
+                if (histogram.Native is not null)
+                {
+                    // Saved without native histograms (they were off): the classic counts seed them, so the counts agree.
+                    var native = histogram.NativeSeries(index);
+                    if (series.Native is { } savedNative)
+                    {
+                        native.Merge(savedNative.Schema, savedNative.Offset, savedNative.Counts, savedNative.ZeroCount);
+                    }
+                    else
+                    {
+                        native.SeedFromClassic(histogram.Bounds, series.Buckets);
+                    }
+                }
             }
         }
         foreach (var (name, values) in state.Counters)

@@ -87,6 +87,14 @@ internal static class StateSize
                         Labels = histogramLabels.ToDictionary(l => l.Name, l => l.Longest, StringComparer.Ordinal),
                         Buckets = [.. Enumerable.Repeat(Counter.Max, bounds.Length + 1)],
                         Sum = LongestDouble,
+                        // With native histograms, the most buckets a series holds, each at the top of the range.
+                        Native = options.NativeHistograms > 1
+                            ? new NativeHistogramState
+                            {
+                                Schema = NativeSchema.Min, Offset = int.MinValue,
+                                Counts = [.. Enumerable.Repeat(Counter.Max, NativeSchema.DefaultMaxBuckets)], ZeroCount = Counter.Max,
+                            }
+                            : null,
                     }, WatcherStateJsonContext.Default.HistogramSeriesState);
                     histograms += series * (one + 1);
                     break;

@@ -206,6 +206,47 @@ internal static class StateValidator
             : null;
     }
 
+    /// <summary>
+    /// A saved native histogram: a schema of -4 to 8, at most 160 buckets whose first index keeps every bucket's
+    /// bound a finite double, counts in range, and as many observations as the classic buckets beside it.
+    /// </summary>
+    private static string? NativeProblem(NativeHistogramState native, long[] classic, string name)
+    {
+        if (native.Schema is < NativeSchema.Min or > NativeSchema.Max)
+        {
+            return $"{name}.Schema is {native.Schema}, not {NativeSchema.Min} to {NativeSchema.Max}";
+        }
+        if (native.Counts is null || native.Counts.Length > NativeSchema.DefaultMaxBuckets)
+        {
+            return $"{name} has {native.Counts?.Length.ToString(CultureInfo.InvariantCulture) ?? "no"} buckets, not 0 to {NativeSchema.DefaultMaxBuckets}";
+        }
+        // Bucket bounds from 2^-128 to 2^1024: indexes within ±1152 powers of two at the schema.
+        long limit = 1152L << Math.Max(native.Schema, 0) >> Math.Max(-native.Schema, 0);
+        if (native.Offset < -limit || (long)native.Offset + native.Counts.Length > limit + 1)
+        {
+            return $"{name}.Offset {native.Offset} is outside the buckets of finite values";
+        }
+        long observed = native.ZeroCount;
+        if (!Counter.InRange(observed))
+        {
+            return OutOfRange($"{name}.ZeroCount", observed);
+        }
+        foreach (long count in native.Counts)
+        {
+            if (!Counter.InRange(count))
+            {
+                return OutOfRange($"{name}.Counts", count);
+            }
+            observed = Counter.Add(observed, count);
+        }
+        long expected = 0;
+        foreach (long bucket in classic)
+        {
+            expected = Counter.Add(expected, bucket);
+        }
+        return observed == expected ? null : $"{name} holds {observed} observations, the classic buckets {expected}";
+    }
+
     private static string? HistogramsProblem(Dictionary<string, HistogramState> histograms, long parsed)
     {
         foreach (var (histogramName, histogram) in histograms)
@@ -254,6 +295,10 @@ internal static class StateValidator
                 if (!double.IsFinite(series.Sum) || series.Sum < 0)
                 {
                     return $"{seriesName}.Sum is {series.Sum.ToString(CultureInfo.InvariantCulture)}";
+                }
+                if (series.Native is { } native && NativeProblem(native, series.Buckets, $"{seriesName}.Native") is { } nativeProblem)
+                {
+                    return nativeProblem;
                 }
                 if (!seen.Add(Canonical(series.Labels)))
                 {

@@ -20,20 +20,20 @@ public sealed class ExpositionCacheTests
         var burst = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => cache.AcquireAsync(mark, CancellationToken.None)));
         Assert.Single(burst.Distinct());
         Assert.Equal(1, source.Renderings);
-        Assert.Equal("renderings 1\n", Encoding.UTF8.GetString(burst[0].Text.ToArray()));
+        Assert.Equal("renderings 1\n", Encoding.UTF8.GetString(burst[0].Body.ToArray()));
 
         // A source that cannot tell whether it changed: a scrape marked after the rendering started needs a new one
         var later = await cache.AcquireAsync(cache.Mark(), CancellationToken.None);
         Assert.NotSame(burst[0], later);
-        Assert.Equal("renderings 2\n", Encoding.UTF8.GetString(later.Text.ToArray()));
+        Assert.Equal("renderings 2\n", Encoding.UTF8.GetString(later.Body.ToArray()));
 
         // The first rendering is still readable by those who hold it, until they release it.
-        Assert.Equal("renderings 1\n", Encoding.UTF8.GetString(burst[^1].Text.ToArray()));
+        Assert.Equal("renderings 1\n", Encoding.UTF8.GetString(burst[^1].Body.ToArray()));
         foreach (var rendering in burst)
         {
             rendering.Release();
         }
-        Assert.Throws<ObjectDisposedException>(() => burst[0].Text.ToArray());
+        Assert.Throws<ObjectDisposedException>(() => burst[0].Body.ToArray());
         later.Release();
     }
 
@@ -66,8 +66,8 @@ public sealed class ExpositionCacheTests
         // Then the first scrape gets the rendering under way, the second a rendering that started after its mark
         var a = await first;
         var b = await second;
-        Assert.Equal("renderings 1\n", Encoding.UTF8.GetString(a.Text.ToArray()));
-        Assert.Equal("renderings 2\n", Encoding.UTF8.GetString(b.Text.ToArray()));
+        Assert.Equal("renderings 1\n", Encoding.UTF8.GetString(a.Body.ToArray()));
+        Assert.Equal("renderings 2\n", Encoding.UTF8.GetString(b.Body.ToArray()));
         a.Release();
         b.Release();
     }
@@ -90,7 +90,7 @@ public sealed class ExpositionCacheTests
         // A value is published: the very next scrape shows it
         source.Version = 2;
         var next = await cache.AcquireAsync(cache.Mark(), CancellationToken.None);
-        Assert.Equal("renderings 2\n", Encoding.UTF8.GetString(next.Text.ToArray()));
+        Assert.Equal("renderings 2\n", Encoding.UTF8.GetString(next.Body.ToArray()));
         next.Release();
 
         // Nothing new, but past the share window: rendered again (the process metrics move on)
@@ -119,7 +119,7 @@ public sealed class ExpositionCacheTests
             var rendering = await AdvancingUntilDone(time, cache.AcquireAsync(wanted, CancellationToken.None));
 
             // Then every scrape is shown what was published before it
-            Assert.Equal($"renderings {i}\n", Encoding.UTF8.GetString(rendering.Text.ToArray()));
+            Assert.Equal($"renderings {i}\n", Encoding.UTF8.GetString(rendering.Body.ToArray()));
             rendering.Release();
             waits.Add(time.GetUtcNow() - before);
         }
@@ -147,7 +147,7 @@ public sealed class ExpositionCacheTests
 
         // Then it waited about a second, not 30, and got the new values
         Assert.InRange((time.GetUtcNow() - before).TotalSeconds, 1.0, 4.1);
-        Assert.Equal("renderings 2\n", Encoding.UTF8.GetString(next.Text.ToArray()));
+        Assert.Equal("renderings 2\n", Encoding.UTF8.GetString(next.Body.ToArray()));
         next.Release();
     }
 
@@ -177,6 +177,36 @@ public sealed class ExpositionCacheTests
         Assert.Equal(2, source.Renderings);
         Assert.Equal(TimeSpan.FromMilliseconds(20), time.GetUtcNow() - before);
         next.Release();
+    }
+
+    [Fact]
+    public async Task Each_format_has_its_own_shared_rendering_made_only_when_a_scraper_asks_for_that_format()
+    {
+        var time = new FakeTimeProvider();
+        var source = new CountingSource { Version = 1 };
+        using var cache = new ExpositionCache(Metrics.NewCustomRegistry(), [source], time);
+
+        // Text scrapes alone render no protobuf.
+        var mark = cache.Mark();
+        var texts = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => cache.AcquireAsync(MetricsFormat.Text, mark, CancellationToken.None)));
+        Assert.Equal((1, 0), (source.Renderings, source.ProtobufRenderings));
+
+        // A burst of protobuf scrapes shares one protobuf rendering, and the text one stays current beside it.
+        var protobufs = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => cache.AcquireAsync(MetricsFormat.Protobuf, mark, CancellationToken.None)));
+        Assert.Single(protobufs.Distinct());
+        Assert.Equal((2, 1), (source.Renderings, source.ProtobufRenderings));
+        Assert.Equal(MetricsFormat.Protobuf, protobufs[0].Format);
+        var family = Assert.Single(Sidecars.Testing.ProtobufSamples.Decode(protobufs[0].Body.ToArray()));
+        Assert.Equal(("renderings", 2.0), (family.Name, family.Metric[0].Untyped.Value));
+        var textAgain = await cache.AcquireAsync(MetricsFormat.Text, cache.Mark(), CancellationToken.None);
+        Assert.Same(texts[0], textAgain);
+        Assert.Equal(MetricsFormat.Text, textAgain.Format);
+        Assert.Equal(2, source.Renderings);
+
+        foreach (var rendering in texts.Concat(protobufs).Append(textAgain))
+        {
+            rendering.Release();
+        }
     }
 
     /// <summary>Moves the fake clock on, a millisecond at a time, until <paramref name="task"/> is done (the budget's waits are on that clock).</summary>
@@ -215,6 +245,8 @@ public sealed class ExpositionCacheTests
 
         public int Renderings => _renderings;
 
+        public int ProtobufRenderings { get; private set; }
+
         public Action? OnRender { get; set; }
 
         public long Version { get; set; } = IMetricsSource.Changing;
@@ -224,6 +256,14 @@ public sealed class ExpositionCacheTests
             OnRender?.Invoke();
             int n = Interlocked.Increment(ref _renderings);
             Encoding.UTF8.GetBytes($"renderings {n}\n", output);
+        }
+
+        public void WriteProtobufTo(IBufferWriter<byte> output)
+        {
+            ProtobufRenderings++;
+            var text = new ArrayBufferWriter<byte>();
+            WriteTo(text);
+            ProtobufExposition.FromText(text.WrittenSpan, output);
         }
     }
 }

@@ -32,6 +32,7 @@ public sealed class OptionsErrorTests : IDisposable
         { "--Watcher:Routes:0:Name=a --Watcher:Routes:0:Pattern=/ --Watcher:Routes:0:Host=^api\\.", "Watcher:Routes:0:Host needs $host in the log format, which has none (got \"^api\\.\")" },
         { "--Watcher:Listen=tcp://127.0.0.1:514", "Watcher:Listen takes unixgram:/PATH (a Unix datagram socket the watcher creates) or udp://IP:PORT (e.g. udp://127.0.0.1:5514) (got \"tcp://127.0.0.1:514\")" },
         { "--Watcher:MaxLabelSets=0", "Watcher:MaxLabelSets must be between 1 and 10000 (got 0)" },
+        { "--Watcher:NativeHistograms=0.9", "Watcher:NativeHistograms must be 0 (off) or a bucket factor above 1, e.g. 1.1 (got 0.9)" },
         { "--Watcher:FormatFile=/no/such/nginx.conf", "Watcher:FormatName must name the log_format to read from Watcher:FormatFile" },
         { "--Watcher:Format=combind", "Watcher:Format: unknown format name \"combind\" (the names are main, combined; a log_format string has $variables); did you mean combined?" },
     };

@@ -55,6 +55,11 @@ public sealed class StateValidationTests : IDisposable
         { "negative bucket", s => s["Histograms"]![Durations]!["Series"]![0]!["Buckets"]![0] = -3 },
         { "a bucket missing", s => s["Histograms"]![Durations]!["Series"]![0]!["Buckets"]!.AsArray().RemoveAt(0) },
         { "a negative sum", s => s["Histograms"]![Durations]!["Series"]![0]!["Sum"] = -1.0 },
+        { "a native histogram schema of 9", s => Native(s, schema: 9, offset: 0, counts: [], zeroExtra: 0) },
+        { "native buckets that do not add up to the classic ones", s => Native(s, schema: 3, offset: 0, counts: [1], zeroExtra: 0) },
+        { "more than 160 native buckets", s => Native(s, schema: 3, offset: 0, counts: new long[161], zeroExtra: 0) },
+        { "a native bucket past the finite values", s => Native(s, schema: 3, offset: 100_000, counts: [0], zeroExtra: 0) },
+        { "a negative native count", s => Native(s, schema: 3, offset: 0, counts: [-1], zeroExtra: 1) },
         { "duplicated label set", s => s["LabelSets"]!.AsArray().Add(s["LabelSets"]![0]!.DeepClone()) },
         { "duplicated histogram series", s => s["Histograms"]![Durations]!["Series"]!.AsArray().Add(s["Histograms"]![Durations]!["Series"]![0]!.DeepClone()) },
         { "requests that do not add up to the parsed lines", s => s["Counters"]!["watcher_lines_total"]!["parsed"] = 2 },
@@ -70,6 +75,20 @@ public sealed class StateValidationTests : IDisposable
         { "null list", s => s["LabelSets"] = null },
         { "too many draining files", s => s["Logs"]![0]!["Draining"] = new JsonArray([.. Enumerable.Range(0, 100).Select(i => (JsonNode)new JsonObject { ["Inode"] = 10 + i, ["Offset"] = 0 })]) },
     };
+
+    /// <summary>Gives the first duration series a native histogram: the counts, and its classic total (plus <paramref name="zeroExtra"/>) in the zero bucket.</summary>
+    private static void Native(JsonNode state, int schema, int offset, long[] counts, long zeroExtra)
+    {
+        var series = state["Histograms"]![Durations]!["Series"]![0]!;
+        long classic = series["Buckets"]!.AsArray().Sum(b => b!.GetValue<long>());
+        series["Native"] = new JsonObject
+        {
+            ["Schema"] = schema,
+            ["Offset"] = offset,
+            ["Counts"] = new JsonArray([.. counts.Select(c => (JsonNode)c)]),
+            ["ZeroCount"] = classic + zeroExtra,
+        };
+    }
 
     [Theory]
     [MemberData(nameof(Damages))]
