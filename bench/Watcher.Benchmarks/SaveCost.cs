@@ -53,8 +53,33 @@ internal static class SaveCost
             long bytes = new FileInfo(rename.Path).Length;
             Console.WriteLine($"  {labelSets,10}  {bytes,11}  {renameNs / saves / 1000,18:F1}  {slotNs / saves / 1000,18:F1}  {renameNs / slotNs,5:F1}x");
         }
+        BuildCost(saves);
         RenderCost(saves);
         return 0;
+    }
+
+    /// <summary>µs of CPU to build the saved form of the values (what a save does before it serializes).</summary>
+    private static void BuildCost(int builds)
+    {
+        Console.WriteLine($"build-cost: {builds} builds each, µs of CPU per state built from the values (thread CPU clock)");
+        var checkpoint = new TailCheckpoint([new LogPosition("/var/log/nginx/access.log", new TailPosition(new FileIdentity(new FileId(2049, 1234567), 0xABCDEF, 1024), 987654321), [], [])], 0, 0);
+        foreach (int labelSets in new[] { 1, 500 })
+        {
+            var values = ValuesOf(labelSets);
+            for (int i = 0; i < 50; i++)
+            {
+                StateMapping.ToState(values, checkpoint, DateTimeOffset.UtcNow);
+            }
+            int gcs = GC.CollectionCount(0);
+            long ns = 0;
+            for (int i = 0; i < builds; i++)
+            {
+                long t0 = LibC.ThreadCpuNanoseconds();
+                StateMapping.ToState(values, checkpoint, DateTimeOffset.UtcNow);
+                ns += LibC.ThreadCpuNanoseconds() - t0;
+            }
+            Console.WriteLine($"  {labelSets,10} label sets  {ns / (double)builds / 1000,10:F1} µs  {GC.CollectionCount(0) - gcs} gen0 collections");
+        }
     }
 
     /// <summary>µs of CPU of one rendering of the watcher's own families (what a scrape renders besides a few small ones).</summary>

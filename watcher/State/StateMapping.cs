@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Sidecars.Watcher.Metrics;
 using Sidecars.Watcher.Tailing;
 
@@ -28,7 +29,7 @@ internal static class StateMapping
         MetricFamily[] perLabelSet = [.. MetricFamilies.All.Where(f => f.Shape == FamilyShape.PerLabelSet && layout.IsEnabled(f))];
         for (int id = 0; id < v.LabelSetCount; id++)
         {
-            var set = new LabelSetState { Labels = Labels(layout, layout.KeyOf(id), histogram: false) };
+            var set = new LabelSetState { Labels = SavedLabels.Of(layout).Set(id) };
             foreach (var family in perLabelSet)
             {
                 set.Values[family.Name] = v.Counts(family)[id];
@@ -52,7 +53,7 @@ internal static class StateMapping
                         {
                             saved.Series.Add(new HistogramSeriesState
                             {
-                                Labels = Labels(layout, layout.SeriesKey(series), histogram: true),
+                                Labels = SavedLabels.Of(layout).Series(series),
                                 Buckets = histogram.Buckets.AsSpan(series * histogram.Width, histogram.Width).ToArray(),
                                 Sum = histogram.Sums[series],
                                 Native = histogram.Native?[series] is { } native
@@ -190,6 +191,23 @@ internal static class StateMapping
     }
 
     /// <summary>The saved labels of a label set or series, by name.</summary>
+    /// <summary>
+    /// The labels of each label set and histogram series as a saved state holds them, made once per layout: a label
+    /// set never changes, and a state is only serialized (500 label sets: 1,000 dictionaries a save fewer).
+    /// </summary>
+    private sealed class SavedLabels(MetricsLayout layout)
+    {
+        private static readonly ConditionalWeakTable<MetricsLayout, SavedLabels> ByLayout = new();
+        private readonly Dictionary<string, string>?[] _sets = new Dictionary<string, string>?[layout.Capacity];
+        private readonly Dictionary<string, string>?[] _series = new Dictionary<string, string>?[layout.Capacity];
+
+        public static SavedLabels Of(MetricsLayout layout) => ByLayout.GetValue(layout, static l => new SavedLabels(l));
+
+        public Dictionary<string, string> Set(int id) => _sets[id] ??= Labels(layout, layout.KeyOf(id), histogram: false);
+
+        public Dictionary<string, string> Series(int series) => _series[series] ??= Labels(layout, layout.SeriesKey(series), histogram: true);
+    }
+
     private static Dictionary<string, string> Labels(MetricsLayout layout, LabelKey key, bool histogram)
     {
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
