@@ -22,6 +22,7 @@ internal static class WatcherEvents
     public const int CatchUpTimedOut = 113;
     public const int FormatWarning = 120;
     public const int RoutesCostWarning = 121;
+    public const int ListenOpenToNetwork = 122;
 
     // 2xx: nginx's stub_status (StubStatusLog).
     public const int Reading = 201;

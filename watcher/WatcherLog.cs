@@ -19,6 +19,10 @@ internal static partial class Log
     [LoggerMessage(WatcherEvents.RoutesCostWarning, LogLevel.Warning, "{Warning}")]
     public static partial void RoutesCostWarning(ILogger logger, string warning);
 
+    [LoggerMessage(WatcherEvents.ListenOpenToNetwork, LogLevel.Warning,
+        "Watcher:Listen {Address} takes datagrams from any host that reaches it: anyone there can send lines that count as requests. nginx in the same pod sends over the loopback: listen on 127.0.0.1, or a Unix socket")]
+    public static partial void ListenOpenToNetwork(ILogger logger, string address);
+
     [LoggerMessage(WatcherEvents.MalformedLine, LogLevel.Warning,
         "Malformed line for format {FormatName}: {Description} ({Suppressed} more malformed lines since the last message)")]
     public static partial void MalformedLine(ILogger logger, string description, string formatName, long suppressed);

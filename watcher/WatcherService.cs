@@ -45,6 +45,10 @@ internal sealed class WatcherService(
         {
             Log.RoutesCostWarning(logger, routesWarning);
         }
+        if (o.Receives && o.GetListenAddress() is { IsOpenToNetwork: true } listen)
+        {
+            Log.ListenOpenToNetwork(logger, listen.ToString());
+        }
         // A missing log is reported once, by the tailer that waits for it.
 
         // Each turn ends here, on the reading thread: what it read is saved (with a state folder) and published,

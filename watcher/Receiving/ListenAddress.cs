@@ -27,6 +27,9 @@ internal sealed record ListenAddress(ListenKind Kind, string? SocketPath, IPEndP
     /// <summary>The address as nginx's <c>access_log syslog:server=</c> names it.</summary>
     public string NginxServer => Kind == ListenKind.UnixDatagram ? "unix:" + SocketPath : Endpoint!.ToString();
 
+    /// <summary>UDP on an address other hosts can reach (not the loopback): anyone there can send lines that count.</summary>
+    public bool IsOpenToNetwork => Kind == ListenKind.Udp && !IPAddress.IsLoopback(Endpoint!.Address);
+
     public override string ToString() => Kind == ListenKind.UnixDatagram ? UnixPrefix + SocketPath : UdpPrefix + Endpoint;
 
     /// <summary>Parses the setting; null with <paramref name="problem"/> saying what is wrong (without the setting's name).</summary>
